@@ -1,0 +1,3 @@
+from binder.cli import main
+
+main()
