@@ -20,8 +20,10 @@ class InputError(BinderError):
 
     exit_code = 1
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...], message: str = "") -> None:
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], message: str = "", source: str = "") -> None:
         self.problems = tuple(problems)
+        self.source = source
+        """The workbook the cell locations refer to."""
         errors = sum(1 for p in self.problems if p.is_error)
         super().__init__(message or f"{errors} error(s): nothing was written")
 
@@ -30,7 +32,7 @@ class FileProblem(InputError):
     """A single problem with a whole file (not a workbook, unreadable, missing)."""
 
     def __init__(self, path: str, message: str, hint: str = "") -> None:
-        super().__init__([Problem.error(str(path), message, hint)])
+        super().__init__([Problem.error(str(path), message, hint)], f"{path}: {message}")
 
 
 class ToolError(BinderError):

@@ -36,7 +36,7 @@ class Problem:
         """``inputs/x.xlsx:Steps!I25: error: message (hint)``."""
         place = f"{source}:{self.where}" if source and "!" in self.where else (self.where or source)
         text = f"{place}: {self.severity}: {self.message}"
-        return f"{text}. {self.hint}" if self.hint else text
+        return f"{text}. {self.hint[:1].upper()}{self.hint[1:]}" if self.hint else text
 
 
 class Problems:

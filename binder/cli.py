@@ -1,0 +1,151 @@
+"""The ``binder`` command. It parses arguments, calls the library, and maps errors to exit codes.
+
+Exit codes (``shared/spec/outputs.md``): 0 success, 1 input errors (nothing
+written), 2 usage error, 3 a tool binder relies on failed, 130/143 interrupted.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+import traceback
+from datetime import date
+from pathlib import Path
+
+import click
+
+from binder import __version__
+from binder.console import display_path, print_problems, stderr_console, stdout_console
+from binder.errors import BinderError, InputError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def default_workbook() -> Path:
+    """The example shipped in ``inputs/``: the one below the current folder, else the repository's."""
+    here = Path("inputs") / "example.xlsx"
+    return here if here.exists() else REPO / "inputs" / "example.xlsx"
+
+
+WORKBOOK = click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False), required=False)
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                      help="text for people, json for other tools.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="binder")
+@click.option("--verbose", "-v", is_flag=True, help="Show the full traceback of unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Build Standard Operating Procedures from an Excel workbook: Word and PDF SOPs,
+    bookmarked department binders, training packs, all listed in manifest.json.
+
+    WORKBOOK defaults to the example shipped in inputs/. Run `binder init` for a blank one.
+    """
+    ctx.obj = {"verbose": verbose}
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path("sops.xlsx"), required=False)
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: Path, force: bool) -> None:
+    """Write a blank workbook (default sops.xlsx) with every sheet, dropdowns,
+    header notes, an Instructions sheet and one worked example row per sheet."""
+    from binder.init import init_workbook
+
+    written = init_workbook(path, force=force)
+    stderr_console().print(f"wrote {display_path(written)}: fill it in, then run `binder validate {display_path(written)}`")
+
+
+@cli.command()
+@WORKBOOK
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--include-drafts", is_flag=True, help="Allow Draft and In-review SOPs in training packs.")
+@FORMAT
+def validate(workbook: Path | None, strict: bool, include_drafts: bool, fmt: str) -> None:
+    """Report every problem in WORKBOOK, with its sheet and cell. Writes nothing.
+
+    Exits 1 when there is any error (with --strict: any warning)."""
+    from binder.load import check_workbook
+    from binder.problems import to_json
+
+    path = workbook or default_workbook()
+    _, problems = check_workbook(path, strict=strict, include_drafts=include_drafts)
+    source = display_path(path)
+    if fmt == "json":
+        click.echo(to_json(problems, source))
+    else:
+        print_problems(problems, source)
+        if not any(p.is_error for p in problems):
+            stderr_console().print(f"{source}: no errors")
+    if any(p.is_error for p in problems):
+        sys.exit(1)
+
+
+@cli.command()
+@WORKBOOK
+@click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS",
+              help="List only SOPs whose review is due within DAYS days (or overdue).")
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any Approved SOP is overdue for review.")
+@FORMAT
+def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool, fmt: str) -> None:
+    """Table of SOPs: status, version, effective date, next review date, overdue mark."""
+    from binder.load import check_workbook
+    from binder.status import status_rows, status_table
+
+    path = workbook or default_workbook()
+    library, problems = check_workbook(path)
+    errors = tuple(p for p in problems if p.is_error)
+    rows = status_rows(library, date.today(), due_within)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        stdout_console().print(status_table(rows, display_path(path)))
+    if errors:
+        print_problems(errors, display_path(path))
+        sys.exit(1)
+    if fail_on_overdue and any(r["overdue"] for r in rows):
+        stderr_console().print(f"{sum(r['overdue'] for r in rows)} Approved SOP(s) overdue for review")
+        sys.exit(1)
+
+
+def _log_unexpected(exc: BaseException) -> Path:
+    log = Path(tempfile.gettempdir()) / "binder-error.log"
+    log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    return log
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the one place that turns exceptions into messages and exit codes."""
+    console = stderr_console()
+    verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)[1:2]
+    try:
+        cli.main(args=argv, prog_name="binder", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        console.print("aborted: nothing was changed")
+        sys.exit(130)
+    except InputError as exc:
+        source = display_path(getattr(exc, "source", "") or "")
+        print_problems(exc.problems, source if source != "." else "", console)
+        console.print("nothing was written or changed")
+        sys.exit(exc.exit_code)
+    except BinderError as exc:
+        console.print(f"[bold red]error:[/] {exc.message}" + (f". {exc.hint}" if exc.hint else ""), markup=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        console.print("interrupted: nothing was changed")
+        sys.exit(130)
+    except Exception as exc:  # a bug: one line here, the traceback in a log
+        log = _log_unexpected(exc)
+        if verbose:
+            console.print("".join(traceback.format_exception(exc)), markup=False)
+        console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (traceback in {log}; "
+                      "run with --verbose to print it)", markup=True)
+        logging.shutdown()
+        sys.exit(4)

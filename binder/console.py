@@ -1,0 +1,47 @@
+"""Terminal output: problems compiler-style, tables, progress. The library stages never print."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from binder.problems import Problem
+
+_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` relative to the current folder when it is below it, as authors typed it."""
+    path = Path(path)
+    try:
+        return os.path.relpath(path.resolve(), Path.cwd()) if path.resolve().is_relative_to(Path.cwd()) else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
+def print_problems(problems: tuple[Problem, ...], source: str, console: Console | None = None) -> None:
+    """One line per problem, ``source:Sheet!C7: error: message. What to do.``, then a count."""
+    console = console or stderr_console()
+    for problem in problems:
+        line = escape(problem.format(source))
+        label = f"{problem.severity}:"
+        console.print(line.replace(label, f"[{_STYLE[problem.severity]}]{label}[/]", 1))
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if problems:
+        console.print(f"{errors} error(s), {warnings} warning(s)")
+
+
+def interactive() -> bool:
+    return sys.stderr.isatty()

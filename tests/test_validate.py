@@ -1,0 +1,188 @@
+"""Every rule of the workbook contract: a bad cell in, the exact cell and message out."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import wb
+from binder.load import check_workbook
+
+
+def put(sheet, index, header, value):
+    def change(data):
+        data[sheet][index][header] = value
+    return change
+
+
+def drop(sheet, index):
+    def change(data):
+        del data[sheet][index]
+    return change
+
+
+def both(*changes):
+    def change(data):
+        for c in changes:
+            c(data)
+    return change
+
+
+def problems_for(tmp_path, change, today=wb.TODAY, **options):
+    data = wb.base()
+    change(data)
+    path = wb.write(tmp_path / "book.xlsx", data)
+    _, problems = check_workbook(path, today=today, **options)
+    return problems
+
+
+CASES = [
+    # (id, change, cell, severity, message fragment)
+    ("dept-code-required", put("Departments", 0, "Code", None), "Departments!A2", "error", "Code is required"),
+    ("dept-code-chars", put("Departments", 0, "Code", "FI N"), "Departments!A2", "error", "may hold only letters, digits and -"),
+    ("dept-code-unique", put("Departments", 1, "Code", "fin"), "Departments!A3", "error", "is used twice (also at Departments!A2)"),
+    ("dept-name-required", put("Departments", 1, "Name", None), "Departments!B3", "error", "Name is required"),
+    ("sop-id-unique", put("SOPs", 1, "SOP ID", "FIN-001"), "SOPs!A3", "error", 'SOP ID "FIN-001" is used twice'),
+    ("sop-id-chars", put("SOPs", 2, "SOP ID", "OPS 002"), "SOPs!A4", "error", "may hold only letters, digits, -, . and _"),
+    ("title-required", put("SOPs", 0, "Title", None), "SOPs!B2", "error", "Title is required"),
+    ("department-known", put("SOPs", 0, "Department", "HR"), "SOPs!C2", "error", 'Department "HR" is not a Code'),
+    ("version-required", put("SOPs", 2, "Version", None), "SOPs!D4", "error", "Version is required"),
+    ("version-number", both(put("SOPs", 2, "Version", 0.1)), "SOPs!D4", "warning", "typed as a number"),
+    ("status-choice", put("SOPs", 0, "Status", "Done"), "SOPs!E2", "error", 'Status "Done" is not one of'),
+    ("owner-required", put("SOPs", 0, "Owner", None), "SOPs!F2", "error", "Owner is required"),
+    ("effective-required", put("SOPs", 0, "Effective date", None), "SOPs!H2", "error", "is Approved but has no Effective date"),
+    ("effective-date", put("SOPs", 0, "Effective date", "01/03/2026"), "SOPs!H2", "error", '"01/03/2026" is not a date'),
+    ("review-range", put("SOPs", 0, "Review every (months)", 61), "SOPs!I2", "error", "whole number from 1 to 60"),
+    ("review-number", put("SOPs", 0, "Review every (months)", "yearly"), "SOPs!I2", "error", "whole number from 1 to 60"),
+    ("format-choice", put("SOPs", 0, "Format", "Table"), "SOPs!J2", "error", 'Format "Table" is not one of'),
+    ("purpose-required", put("SOPs", 0, "Purpose", None), "SOPs!K2", "error", "Purpose is required"),
+    ("related-exists", put("SOPs", 0, "Related SOPs", "OPS-001, XYZ-9"), "SOPs!O2", "error", 'Related SOP "XYZ-9" is not in the SOPs sheet'),
+    ("related-self", put("SOPs", 0, "Related SOPs", "FIN-001"), "SOPs!O2", "error", "lists itself"),
+    ("template-outside", put("SOPs", 0, "Template", "../evil.docx"), "SOPs!P2", "error", "points outside the workbook's folder"),
+    ("template-missing", put("SOPs", 0, "Template", "mine.docx"), "SOPs!P2", "error", "does not exist"),
+    ("template-absolute", put("SOPs", 0, "Template", "/etc/passwd"), "SOPs!P2", "error", "is an absolute path"),
+    ("step-sop-known", put("Steps", 0, "SOP ID", "FIN-009"), "Steps!A2", "error", 'SOP ID "FIN-009" is not in the SOPs sheet'),
+    ("step-number-form", put("Steps", 0, "Step", "one"), "Steps!B2", "error", 'Step "one" must be a number'),
+    ("step-unique", put("Steps", 1, "Step", "1"), "Steps!B3", "error", "step 1 of FIN-001 appears twice"),
+    ("substep-parent", put("Steps", 2, "Step", "7.1"), "Steps!B4", "error", "sub-step 7.1 of FIN-001 has no step 7"),
+    ("action-required", put("Steps", 0, "Action", None), "Steps!C2", "error", "Action is required"),
+    ("responsible-role", put("Steps", 0, "Responsible", "Intern"), "Steps!D2", "warning", 'Responsible "Intern" is not a role of FIN-001'),
+    ("type-choice", put("Steps", 0, "Type", "Branch"), "Steps!G2", "error", 'Type "Branch" is not one of'),
+    ("decision-yes", put("Steps", 4, "If yes, go to", None), "Steps!H6", "error", "needs If yes, go to"),
+    ("decision-target", put("Steps", 4, "If no, go to", "9"), "Steps!I6", "error", "OPS-001 has no step 9"),
+    ("target-on-action", put("Steps", 0, "If yes, go to", "2"), "Steps!H2", "warning", "only used on Decision steps"),
+    ("image-outside", put("Steps", 0, "Image", "../../etc/passwd"), "Steps!J2", "error", "points outside"),
+    ("image-kind", put("Steps", 0, "Image", "notes.txt"), "Steps!J2", "error", "does not exist"),
+    ("role-required", put("Roles", 0, "Role", None), "Roles!B2", "error", "Role is required"),
+    ("responsibility-required", put("Roles", 0, "Responsibility", None), "Roles!C2", "error", "Responsibility is required"),
+    ("role-twice", put("Roles", 1, "Role", "payroll clerk"), "Roles!B3", "warning", "listed twice"),
+    ("term-required", put("Definitions", 0, "Term", None), "Definitions!B2", "error", "Term is required"),
+    ("definition-sop", put("Definitions", 1, "SOP ID", "NOPE-1"), "Definitions!A3", "error", "is not in the SOPs sheet"),
+    ("kpi-target", put("KPIs", 0, "Target", None), "KPIs!C2", "error", "Target is required"),
+    ("kpi-sop-required", put("KPIs", 0, "SOP ID", None), "KPIs!A2", "error", "SOP ID is required"),
+    ("faq-answer", put("FAQ", 0, "Answer", None), "FAQ!C2", "error", "Answer is required"),
+    ("reference-link", put("References", 0, "Link", "ftp://files.acme.test"), "References!C2", "error", "is not an http(s):// or mailto:"),
+    ("reference-title", put("References", 0, "Reference", None), "References!B2", "error", "Reference is required"),
+    ("revision-unique", put("Revisions", 1, "Version", "1.0"), "Revisions!B3", "error", "version 1.0 of FIN-001 appears twice"),
+    ("revision-order", put("Revisions", 1, "Date", date(2024, 1, 1)), "Revisions!C3", "error", "before revision 1.0"),
+    ("revision-date", put("Revisions", 0, "Date", "last week"), "Revisions!C2", "error", '"last week" is not a date'),
+    ("revision-author", put("Revisions", 0, "Author", None), "Revisions!D2", "error", "Author is required"),
+    ("version-newest", put("SOPs", 0, "Version", "2.1"), "SOPs!D2", "error", "but the newest revision of FIN-001 is 2.0"),
+    ("approval-role", put("Approvals", 0, "Role", "Signed by"), "Approvals!B2", "error", 'Role "Signed by" is not one of'),
+    ("approval-name", put("Approvals", 1, "Name", None), "Approvals!C3", "error", "Name is required"),
+    ("approval-date-needed", put("Approvals", 1, "Date", None), "Approvals!E3", "error", "Approved by row of FIN-001 needs a Date"),
+    ("approval-after-effective", put("Approvals", 1, "Date", date(2026, 3, 5)), "Approvals!E3", "error", "is after the effective date"),
+    ("approved-needs-approver", drop("Approvals", 2), "SOPs!E3", "error", "OPS-001 is Approved but has no Approved by row"),
+    ("pack-draft", put("Training", 1, "SOP ID", "OPS-002"), "Training!B3", "error", "OPS-002 is Draft: a training pack may hold only Approved SOPs"),
+    ("pack-sop-known", put("Training", 1, "SOP ID", "ZZZ-1"), "Training!B3", "error", 'SOP ID "ZZZ-1" is not in the SOPs sheet'),
+    ("pack-name", put("Training", 1, "Pack", None), "Training!A3", "error", "Pack is required"),
+    ("paper-size", put("Settings", 1, "Value", "A5"), "Settings!B3", "error", 'Paper size "A5" is not one of: A4, Letter'),
+    ("language", put("Settings", 2, "Value", "de"), "Settings!B4", "error", 'Language "de" is not one of: en, fr'),
+    ("setting-unknown", put("Settings", 0, "Key", "Colour"), "Settings!A2", "warning", 'setting "Colour" is unknown'),
+    ("logo-outside", lambda d: d["Settings"].append({"Key": "Logo", "Value": "../logo.png"}), "Settings!B6", "error", "points outside"),
+    ("extra-column", put("Roles", 0, "Colour", "blue"), "Roles!D1", "warning", 'column "Colour" is not part of the Roles sheet'),
+    ("extra-sheet", lambda d: d.__setitem__("Notes", [{"a": "x"}]), "Notes!A1", "warning", 'sheet "Notes" is not part of'),
+]
+
+
+@pytest.mark.parametrize("change,where,severity,fragment", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_rule_reports_the_exact_cell(tmp_path, change, where, severity, fragment):
+    problems = problems_for(tmp_path, change)
+    matching = [p for p in problems if fragment in p.message]
+    assert matching, f"no problem mentions {fragment!r}: {[p.format() for p in problems]}"
+    assert (matching[0].where, matching[0].severity) == (where, severity)
+
+
+def test_the_base_workbook_is_valid(tmp_path):
+    assert problems_for(tmp_path, lambda d: None) == ()
+
+
+def test_overdue_review_warning(tmp_path):
+    problems = problems_for(tmp_path, lambda d: None, today=date(2027, 3, 2))
+    assert [(p.where, p.severity, p.message) for p in problems] == [
+        ("SOPs!H2", "warning", "review of FIN-001 was due on 2027-03-01"),
+        ("SOPs!H3", "warning", "review of OPS-001 was due on 2027-02-01")]
+
+
+def test_missing_sheet_is_an_error_naming_it(tmp_path):
+    problems = problems_for(tmp_path, lambda d: d.pop("Roles"))
+    assert any(p.where == "" and p.is_error and p.message == 'sheet "Roles" is missing' for p in problems)
+
+
+def test_optional_sheets_may_be_missing(tmp_path):
+    assert problems_for(tmp_path, lambda d: (d.pop("Settings"), d.pop("Training"))) == ()
+
+
+def test_missing_required_column_is_reported_in_the_header_row(tmp_path):
+    def change(data):
+        for row in data["FAQ"]:
+            row.pop("Answer")
+    data = wb.base()
+    change(data)
+    path = wb.write(tmp_path / "b.xlsx", data)
+    # write() always writes every schema header: rebuild the sheet without the column
+    from openpyxl import load_workbook
+    book = load_workbook(path)
+    book["FAQ"].delete_cols(3)
+    book.save(path)
+    _, problems = check_workbook(path, today=wb.TODAY)
+    assert [(p.where, p.message) for p in problems if p.is_error] == [("FAQ!C1", 'column "Answer" is missing')]
+
+
+def test_blank_required_cell_in_a_filled_row(tmp_path):
+    problems = problems_for(tmp_path, put("Steps", 7, "Action", None))
+    assert [(p.where, p.message) for p in problems if p.is_error] == [("Steps!C9", "Action is required")]
+
+
+def test_strict_turns_warnings_into_errors(tmp_path):
+    problems = problems_for(tmp_path, put("Steps", 0, "Responsible", "Intern"), strict=True)
+    assert [p.severity for p in problems] == ["error"]
+
+
+def test_all_problems_are_reported_in_one_run(tmp_path):
+    problems = problems_for(tmp_path, both(put("SOPs", 0, "Title", None), put("Steps", 0, "Action", None),
+                                           put("Approvals", 0, "Role", "Nope")))
+    assert {p.where for p in problems if p.is_error} == {"SOPs!B2", "Steps!C2", "Approvals!B2"}
+
+
+def test_drafts_may_join_packs_with_include_drafts(tmp_path):
+    assert problems_for(tmp_path, put("Training", 1, "SOP ID", "OPS-002"), include_drafts=True) == ()
+
+
+def test_retired_never_joins_a_pack(tmp_path):
+    change = both(put("SOPs", 2, "Status", "Retired"), put("Training", 1, "SOP ID", "OPS-002"))
+    problems = problems_for(tmp_path, change, include_drafts=True)
+    assert [(p.where, p.message[:20]) for p in problems if p.is_error] == [("Training!B3", "OPS-002 is Retired: ")]
+
+
+def test_control_characters_are_removed_with_a_warning_and_line_breaks_kept(tmp_path):
+    data = wb.base()
+    data["Steps"][0]["Details"] = "R&D CTRL<QA> first"
+    data["Steps"][1]["Details"] = "line one\nline two VTABline three"
+    path = wb.patch_xml(wb.write(tmp_path / "b.xlsx", data), {b"CTRL": b"_x0001_", b"VTAB": b"_x000B_"})
+    library, problems = check_workbook(path, today=wb.TODAY)
+    assert [(p.where, p.severity) for p in problems] == [("Steps!E2", "warning")]
+    assert "cannot appear in a document" in problems[0].message
+    steps = library.sop("FIN-001").steps
+    assert steps[0].details == "R&D <QA> first"
+    assert steps[1].details == "line one\nline two\nline three"
