@@ -110,6 +110,45 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
         sys.exit(1)
 
 
+@cli.command()
+@WORKBOOK
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True,
+              help="Output folder. It is replaced whole, and only when the build succeeds.")
+@click.option("--include-drafts", is_flag=True, help="Put Draft and In-review SOPs in binders and packs (watermarked DRAFT).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="LibreOffice processes in parallel [default: CPUs].")
+@click.option("--timeout", type=click.FloatRange(min=1), default=180, show_default=True,
+              help="Seconds one document may take to convert before LibreOffice is restarted.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
+              help="Seconds to wait for another build writing the same output folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, jobs: int | None, timeout: float,
+          wait: float, quiet: bool) -> None:
+    """Validate WORKBOOK, then write Word and PDF SOPs, one bookmarked PDF binder per
+    department and manifest.json into OUT. With any error nothing is written or changed."""
+    import os
+
+    from binder.build import BuildOptions, build as run_build
+    from binder.console import make_progress
+
+    path = workbook or default_workbook()
+    options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, jobs=jobs or os.cpu_count() or 1,
+                           timeout=timeout, wait=wait)
+    progress = make_progress(quiet)
+    try:
+        result = run_build(path, options, progress)
+    finally:
+        progress.close()
+    console = stderr_console()
+    if result.warnings:
+        print_problems(result.warnings, display_path(path), console)
+    if not quiet:
+        console.print(f"built {len(result.documents)} SOPs and {len(result.binders)} binder(s) into "
+                      f"{display_path(out)}/ (see {display_path(out)}/manifest.json)")
+        for binder in result.binders:
+            console.print(f"  {binder.path}: {binder.pages} pages, {len(binder.sops)} SOPs")
+
+
 def _log_unexpected(exc: BaseException) -> Path:
     log = Path(tempfile.gettempdir()) / "binder-error.log"
     log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")

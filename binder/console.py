@@ -45,3 +45,41 @@ def print_problems(problems: tuple[Problem, ...], source: str, console: Console 
 
 def interactive() -> bool:
     return sys.stderr.isatty()
+
+
+class NullProgress:
+    """Progress that shows nothing (``--quiet``, not a terminal, tests)."""
+
+    def stage(self, name: str, total: int):
+        return lambda *_: None
+
+    def done(self, message: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class RichProgress:
+    """One progress bar per build stage, on stderr."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeElapsedColumn(), console=stderr_console(), transient=False)
+        self._progress.start()
+
+    def stage(self, name: str, total: int):
+        task = self._progress.add_task(name, total=total)
+        return lambda *_: self._progress.advance(task)
+
+    def done(self, message: str) -> None:
+        self._progress.console.print(message)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def make_progress(quiet: bool):
+    return RichProgress() if not quiet and interactive() else NullProgress()

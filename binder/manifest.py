@@ -1,0 +1,76 @@
+"""``manifest.json``: everything a build wrote, with SHA-256 of every file. Written last."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from binder.output import MANIFEST
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    sop_id: str
+    version: str
+    status: str
+    department: str
+    docx: str
+    pdf: str
+    pages: int
+    fingerprint: str
+    """Hash of the SOP's content, without revision and approval bookkeeping (change control)."""
+    title: str
+
+
+@dataclass(frozen=True)
+class BinderEntry:
+    department: str
+    path: str
+    pages: int
+    sops: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    pack: str
+    path: str
+    pages: int
+    sops: tuple[str, ...]
+    record: str
+
+
+def write_manifest(root: Path, workbook: Path, workbook_sha256: str, documents: list[DocumentEntry],
+                   binders: list[BinderEntry], packs: list[PackEntry], built_at: datetime | None = None) -> Path:
+    """Write ``manifest.json`` at ``root`` (paths relative to it); call it after every other file."""
+    def h(rel: str) -> str:
+        return sha256(root / rel)
+
+    data = {
+        "workbook": workbook.name,
+        "workbook_sha256": workbook_sha256,
+        "built_at": (built_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "documents": [{"sop_id": d.sop_id, "title": d.title, "version": d.version, "status": d.status,
+                       "department": d.department, "docx": d.docx, "pdf": d.pdf, "pages": d.pages,
+                       "fingerprint": d.fingerprint, "sha256": {"docx": h(d.docx), "pdf": h(d.pdf)}}
+                      for d in documents],
+        "binders": [{"department": b.department, "path": b.path, "pages": b.pages, "sops": list(b.sops),
+                     "sha256": h(b.path)} for b in binders],
+        "packs": [{"pack": p.pack, "path": p.path, "pages": p.pages, "sops": list(p.sops), "sha256": h(p.path),
+                   "record": p.record, "record_sha256": h(p.record)} for p in packs],
+    }
+    path = root / MANIFEST
+    tmp = path.with_name(MANIFEST + ".part")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
