@@ -1,8 +1,8 @@
 """``binder build``: the pipeline, top to bottom, one call per stage.
 
-validate → plan → render Word → convert to PDF → assemble binders and packs
-→ manifest → swap the staging folder in. Nothing in the output folder changes
-until every stage has succeeded.
+validate → change control → plan → render Word → convert to PDF → assemble
+binders and packs → manifest → swap the staging folder in. Nothing in the
+output folder changes until every stage has succeeded.
 """
 from __future__ import annotations
 
@@ -13,13 +13,17 @@ from pathlib import Path
 
 from binder import front
 from binder.assemble import Document, FrontItem, Part, assemble, page_count, start_pages, strip_sop_links
+from binder.changes import binder_changes, unversioned_changes
 from binder.console import NullProgress
 from binder.convert.pool import Converter, Job
-from binder.fingerprint import fingerprint
+from binder.errors import InputError
+from binder.fingerprint import fingerprint, parts
 from binder.load import load_workbook
-from binder.manifest import BinderEntry, DocumentEntry, write_manifest
+from binder.manifest import (BinderEntry, DocumentEntry, PackEntry, binder_from, document_from, pack_from,
+                             write_manifest)
 from binder.model import Library, Sop
-from binder.output import Staging, output_lock
+from binder.output import Staging, output_lock, previous_manifest
+from binder.packs import make_packs, plan_packs
 from binder.problems import Problem
 from binder.render import render_sop
 
@@ -30,7 +34,7 @@ WORK = ".work"
 class BuildOptions:
     out: Path = Path("output")
     include_drafts: bool = False
-    """Put Draft and In-review SOPs in binders (watermarked)."""
+    """Put Draft and In-review SOPs in binders and packs (watermarked)."""
     strict: bool = False
     jobs: int = 1
     """LibreOffice processes converting in parallel."""
@@ -38,6 +42,10 @@ class BuildOptions:
     """Seconds one document may take to convert."""
     wait: float = 0.0
     """Seconds to wait for another build writing the same output folder."""
+    allow_unversioned: bool = False
+    """Let SOPs change without a new Version (while drafting)."""
+    pack: str | None = None
+    """Build only this training pack and its SOPs; keep the rest of the previous output."""
     today: date | None = None
 
 
@@ -54,23 +62,43 @@ class BuildResult:
     out: Path
     documents: tuple[DocumentEntry, ...]
     binders: tuple[BinderEntry, ...]
+    packs: tuple[PackEntry, ...] = ()
     warnings: tuple[Problem, ...] = field(default=())
 
 
 def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
     """Validate ``workbook`` and build everything into ``options.out``; raises on any error."""
     progress = progress or NullProgress()
+    issued = options.today or date.today()
     loaded = load_workbook(workbook, today=options.today, include_drafts=options.include_drafts, strict=options.strict)
     library = loaded.library
-    binders = plan_binders(library, options.include_drafts)
-    with output_lock(options.out, options.wait), Staging(options.out) as stage, \
-            Converter(workers=options.jobs, timeout=options.timeout, workdir=stage.path / WORK / "lo") as converter:
-        documents = make_documents(library, stage.path, converter, progress)
-        made = make_binders(library, binders, documents, stage.path, converter, progress, options.today or date.today())
-        write_manifest(stage.path, library.source, library.sha256, documents, made, [])
-        shutil.rmtree(stage.path / WORK, ignore_errors=True)
-        stage.commit()
-    return BuildResult(options.out, tuple(documents), tuple(made), loaded.warnings)
+    packs = plan_packs(library, options.pack)
+    if options.pack is not None and not packs:
+        raise InputError([Problem.error("Training!A1", f'there is no training pack named "{options.pack}"',
+                                        "packs: " + (", ".join(p.name for p in library.packs) or "none"))],
+                         source=str(workbook))
+    binders = () if options.pack else plan_binders(library, options.include_drafts)
+    with output_lock(options.out, options.wait):
+        previous = previous_manifest(options.out)
+        if not options.allow_unversioned:
+            problems = unversioned_changes(library, previous)
+            if problems:
+                raise InputError(problems, source=str(workbook))
+        sops = _selected_sops(library, packs, options.pack)
+        with Staging(options.out) as stage, \
+                Converter(workers=options.jobs, timeout=options.timeout, workdir=stage.path / WORK / "lo") as converter:
+            documents = make_documents(library, sops, stage.path, converter, progress)
+            pages = {d.sop_id: d.pages for d in documents}
+            made_binders = make_binders(library, binders, pages, stage.path, converter, progress, issued, previous)
+            made_packs = make_packs(library, packs, pages, stage.path, lambda i: linked_pdf(stage.path, i),
+                                    converter, progress, issued)
+            documents, made_binders, made_packs, keep = _merge_partial(options.pack, previous, documents,
+                                                                       made_binders, made_packs)
+            shutil.rmtree(stage.path / WORK, ignore_errors=True)
+            stage.carry_over(keep)
+            write_manifest(stage.path, library.source, library.sha256, documents, made_binders, made_packs)
+            stage.commit()
+    return BuildResult(options.out, tuple(documents), tuple(made_binders), tuple(made_packs), loaded.warnings)
 
 
 def plan_binders(library: Library, include_drafts: bool) -> tuple[BinderPlan, ...]:
@@ -88,11 +116,18 @@ def _in_binder(sop: Sop, include_drafts: bool) -> bool:
     return sop.status == "Approved" or (include_drafts and sop.is_draft)
 
 
-def make_documents(library: Library, root: Path, converter: Converter, progress) -> list[DocumentEntry]:
-    """Word and PDF for every SOP: ``sops/<ID>.docx`` and ``sops/<ID>.pdf``."""
+def _selected_sops(library: Library, packs, only_pack: str | None) -> list[Sop]:
+    """Every SOP; with ``--pack``, only that pack's."""
+    if only_pack is None:
+        return sorted(library.sops, key=lambda s: s.sop_id)
+    wanted = {e.sop_id for plan in packs for e in plan.pack.entries}
+    return sorted((s for s in library.sops if s.sop_id in wanted), key=lambda s: s.sop_id)
+
+
+def make_documents(library: Library, sops: list[Sop], root: Path, converter: Converter, progress) -> list[DocumentEntry]:
+    """Word and PDF for each SOP: ``sops/<ID>.docx`` and ``sops/<ID>.pdf``."""
     (root / "sops").mkdir(parents=True, exist_ok=True)
     (root / WORK / "linked").mkdir(parents=True, exist_ok=True)
-    sops = sorted(library.sops, key=lambda s: s.sop_id)
     advance = progress.stage("Word", len(sops))
     jobs = []
     for sop in sops:
@@ -107,7 +142,8 @@ def make_documents(library: Library, root: Path, converter: Converter, progress)
         shutil.copyfile(linked_pdf(root, sop.sop_id), pdf)
         strip_sop_links(pdf)
         entries.append(DocumentEntry(sop.sop_id, sop.version, sop.status, sop.department, f"sops/{sop.sop_id}.docx",
-                                     f"sops/{sop.sop_id}.pdf", page_count(pdf), fingerprint(sop), sop.title))
+                                     f"sops/{sop.sop_id}.pdf", page_count(pdf), fingerprint(sop), sop.title,
+                                     tuple(parts(sop).items())))
     return entries
 
 
@@ -116,11 +152,14 @@ def linked_pdf(root: Path, sop_id: str) -> Path:
     return root / WORK / "linked" / f"{sop_id}.pdf"
 
 
-def make_binders(library: Library, plans: tuple[BinderPlan, ...], documents: list[DocumentEntry], root: Path,
-                 converter: Converter, progress, issued: date) -> list[BinderEntry]:
+def make_binders(library: Library, plans: tuple[BinderPlan, ...], pages: dict[str, int], root: Path,
+                 converter: Converter, progress, issued: date, previous: dict | None) -> list[BinderEntry]:
     """Front matter for every binder (converted together), then each binder assembled."""
-    pages = {d.sop_id: d.pages for d in documents}
-    fronts = front.make_binder_fronts(library, plans, pages, root / WORK / "front", converter, issued)
+    if not plans:
+        return []
+    changes = {p.department: binder_changes(library, previous, p.department, tuple(s.sop_id for s in p.sops))
+               for p in plans}
+    fronts = front.make_binder_fronts(library, plans, pages, root / WORK / "front", converter, issued, changes)
     (root / "binders").mkdir(exist_ok=True)
     advance = progress.stage("Binders", len(plans))
     made = []
@@ -134,7 +173,23 @@ def make_binders(library: Library, plans: tuple[BinderPlan, ...], documents: lis
                        parts=tuple(Part(s.sop_id, f"{s.sop_id} {s.title}", linked_pdf(root, s.sop_id)) for s in plan.sops))
         result = assemble(doc, root / plan.path)
         expected = start_pages(made_front.pages, [pages[s.sop_id] for s in plan.sops])
-        assert [p for _, p in result.starts] == expected, "contents page numbers disagree with the binder"
+        if [p for _, p in result.starts] != expected:
+            raise RuntimeError(f"the contents of {plan.path} disagree with its pages")
         made.append(BinderEntry(plan.department, plan.path, result.pages, tuple(s.sop_id for s in plan.sops)))
         advance()
     return made
+
+
+def _merge_partial(only_pack, previous, documents, binders, packs):
+    """With ``--pack``: keep the previous build's other files and their manifest entries."""
+    if only_pack is None or not previous:
+        return documents, binders, packs, set()
+    rebuilt = {d.sop_id for d in documents}
+    kept_docs = [document_from(d) for d in previous.get("documents", []) if d.get("sop_id") not in rebuilt]
+    kept_binders = [binder_from(b) for b in previous.get("binders", [])]
+    names = {p.pack for p in packs}
+    kept_packs = [pack_from(p) for p in previous.get("packs", []) if p.get("pack") not in names]
+    keep = {path for d in kept_docs for path in (d.docx, d.pdf)} | {b.path for b in kept_binders} \
+        | {path for p in kept_packs for path in (p.path, p.record)}
+    all_docs = sorted(documents + kept_docs, key=lambda d: d.sop_id)
+    return all_docs, kept_binders, kept_packs + packs, keep

@@ -121,11 +121,17 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
               help="Seconds one document may take to convert before LibreOffice is restarted.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
               help="Seconds to wait for another build writing the same output folder.")
+@click.option("--allow-unversioned", is_flag=True,
+              help="Allow SOPs whose content changed since the last build to keep their Version (while drafting).")
+@click.option("--pack", metavar="NAME", help="Build only this training pack and its SOPs; keep the rest of OUT.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, jobs: int | None, timeout: float,
-          wait: float, quiet: bool) -> None:
+          wait: float, allow_unversioned: bool, pack: str | None, quiet: bool) -> None:
     """Validate WORKBOOK, then write Word and PDF SOPs, one bookmarked PDF binder per
-    department and manifest.json into OUT. With any error nothing is written or changed."""
+    department, the training packs and manifest.json into OUT.
+
+    With any error nothing is written or changed: the build happens in a staging
+    folder that replaces OUT only when everything succeeded."""
     import os
 
     from binder.build import BuildOptions, build as run_build
@@ -133,7 +139,7 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
 
     path = workbook or default_workbook()
     options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, jobs=jobs or os.cpu_count() or 1,
-                           timeout=timeout, wait=wait)
+                           timeout=timeout, wait=wait, allow_unversioned=allow_unversioned, pack=pack)
     progress = make_progress(quiet)
     try:
         result = run_build(path, options, progress)
@@ -143,10 +149,40 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
     if result.warnings:
         print_problems(result.warnings, display_path(path), console)
     if not quiet:
-        console.print(f"built {len(result.documents)} SOPs and {len(result.binders)} binder(s) into "
-                      f"{display_path(out)}/ (see {display_path(out)}/manifest.json)")
-        for binder in result.binders:
-            console.print(f"  {binder.path}: {binder.pages} pages, {len(binder.sops)} SOPs")
+        console.print(f"built {len(result.documents)} SOPs, {len(result.binders)} binder(s) and "
+                      f"{len(result.packs)} training pack(s) into {display_path(out)}/ "
+                      f"(listed in {display_path(out)}/manifest.json)")
+        for made in result.binders + result.packs:
+            console.print(f"  {made.path}: {made.pages} pages, {len(made.sops)} SOPs")
+
+
+@cli.command()
+@WORKBOOK
+@click.option("--include-drafts", is_flag=True, help="Allow Draft and In-review SOPs in packs.")
+@FORMAT
+def packs(workbook: Path | None, include_drafts: bool, fmt: str) -> None:
+    """List the training packs with their SOPs and versions."""
+    from rich.table import Table
+
+    from binder.load import load_workbook
+
+    library = load_workbook(workbook or default_workbook(), include_drafts=include_drafts).library
+    rows = [{"pack": p.name, "sops": [{"sop_id": e.sop_id, "title": library.sop(e.sop_id).title,
+                                       "version": library.sop(e.sop_id).version,
+                                       "status": library.sop(e.sop_id).status} for e in p.entries]}
+            for p in library.packs]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        table = Table(title=f"{row['pack']} ({len(row['sops'])} SOPs)", title_justify="left")
+        for header in ("SOP ID", "Title", "Version", "Status"):
+            table.add_column(header)
+        for sop in row["sops"]:
+            table.add_row(sop["sop_id"], sop["title"], sop["version"], sop["status"])
+        stdout_console().print(table)
+    if not rows:
+        stderr_console().print("no training packs: add rows to the Training sheet")
 
 
 def _log_unexpected(exc: BaseException) -> Path:

@@ -21,7 +21,10 @@ from binder.labels import format_date, labels_for
 from binder.model import Library
 from binder.render import make_environment, sanitise, set_paper_size
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "front.docx"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+BINDER_TEMPLATE = TEMPLATES / "front.docx"
+PACK_TEMPLATE = TEMPLATES / "pack.docx"
+ACK_TEMPLATE = TEMPLATES / "acknowledgement.docx"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class FrontSpec:
     facts: dict
     """department, owner, help_contact: shown in the cover's table."""
     sop_ids: tuple[str, ...]
+    template: Path = BINDER_TEMPLATE
     changes: dict | None = None
 
 
@@ -77,22 +81,19 @@ def make_fronts(library: Library, specs: list[FrontSpec], pages: dict[str, int],
 def make_binder_fronts(library: Library, plans, pages: dict[str, int], workdir: Path, converter: Converter,
                        issued: date, changes: dict[str, dict] | None = None) -> dict[str, MadeFront]:
     """Front matter of each department binder, keyed by department code."""
-    labels = labels_for(library.settings.language)
     specs = []
     for plan in plans:
         dept = library.department(plan.department)
         specs.append(FrontSpec(plan.department, dept.binder_title, f"{dept.code} · {dept.name}",
                                {"department": dept.name, "owner": dept.owner, "help_contact": dept.help_contact},
-                               tuple(s.sop_id for s in plan.sops), (changes or {}).get(plan.department)))
-    del labels
+                               tuple(s.sop_id for s in plan.sops), changes=(changes or {}).get(plan.department)))
     return make_fronts(library, specs, pages, workdir, converter, issued)
 
 
 def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issued: date, out: Path) -> Path:
-    """Render one front matter .docx with the given start pages."""
+    """Render one front (or back) matter .docx with the given start pages."""
     lang = library.settings.language
-    labels = labels_for(lang)
-    tpl = DocxTemplate(TEMPLATE)
+    tpl = DocxTemplate(spec.template)
     rows = []
     for sop_id in spec.sop_ids:
         sop = library.sop(sop_id)
@@ -101,11 +102,11 @@ def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issu
         rows.append({"id": sop_id, "title": sanitise(sop.title), "version": sop.version,
                      "effective_date": format_date(sop.effective_date, lang) if sop.effective_date else "",
                      "next_review": format_date(sop.next_review, lang) if sop.next_review else "",
-                     "page": starts[sop_id], "link": link})
+                     "page": starts.get(sop_id, ""), "link": link})
     context = {
         "org": sanitise(library.settings.organisation),
         "logo": InlineImage(tpl, str(library.settings.logo), height=Mm(18)) if library.settings.logo else None,
-        "labels": labels,
+        "labels": labels_for(lang),
         "binder": {"title": sanitise(spec.title), "subtitle": sanitise(spec.subtitle),
                    "issued": format_date(issued, lang),
                    **{k: sanitise(v or "—") for k, v in spec.facts.items()}},

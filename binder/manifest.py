@@ -31,6 +31,8 @@ class DocumentEntry:
     fingerprint: str
     """Hash of the SOP's content, without revision and approval bookkeeping (change control)."""
     title: str
+    content: tuple[tuple[str, str], ...] = ()
+    """Hash of each part of the content, so change control can say what changed."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,21 @@ class PackEntry:
     record: str
 
 
+def document_from(entry: dict) -> DocumentEntry:
+    """A previous manifest's document entry, to carry into a partial build's manifest."""
+    return DocumentEntry(entry["sop_id"], entry["version"], entry["status"], entry["department"], entry["docx"],
+                         entry["pdf"], entry["pages"], entry.get("fingerprint", ""), entry.get("title", ""),
+                         tuple((entry.get("content") or {}).items()))
+
+
+def binder_from(entry: dict) -> BinderEntry:
+    return BinderEntry(entry["department"], entry["path"], entry["pages"], tuple(entry["sops"]))
+
+
+def pack_from(entry: dict) -> PackEntry:
+    return PackEntry(entry["pack"], entry["path"], entry["pages"], tuple(entry["sops"]), entry.get("record", ""))
+
+
 def write_manifest(root: Path, workbook: Path, workbook_sha256: str, documents: list[DocumentEntry],
                    binders: list[BinderEntry], packs: list[PackEntry], built_at: datetime | None = None) -> Path:
     """Write ``manifest.json`` at ``root`` (paths relative to it); call it after every other file."""
@@ -62,7 +79,7 @@ def write_manifest(root: Path, workbook: Path, workbook_sha256: str, documents: 
         "built_at": (built_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         "documents": [{"sop_id": d.sop_id, "title": d.title, "version": d.version, "status": d.status,
                        "department": d.department, "docx": d.docx, "pdf": d.pdf, "pages": d.pages,
-                       "fingerprint": d.fingerprint, "sha256": {"docx": h(d.docx), "pdf": h(d.pdf)}}
+                       "fingerprint": d.fingerprint, "content": dict(d.content), "sha256": {"docx": h(d.docx), "pdf": h(d.pdf)}}
                       for d in documents],
         "binders": [{"department": b.department, "path": b.path, "pages": b.pages, "sops": list(b.sops),
                      "sha256": h(b.path)} for b in binders],

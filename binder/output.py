@@ -91,6 +91,7 @@ class Staging:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.path = out.parent / f".{out.name}.staging-{os.getpid()}"
+        self._carried = False
 
     def __enter__(self) -> "Staging":
         self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -101,11 +102,13 @@ class Staging:
     def __exit__(self, *exc) -> None:
         _remove(self.path)
 
-    def carry_over(self) -> None:
-        """Hard-link into staging what binder did not write (user files), so the swap keeps them."""
+    def carry_over(self, keep: set[str] = frozenset()) -> None:
+        """Hard-link into staging what binder did not write (user files) and the previous
+        build's files named in ``keep``, so the swap keeps them. Call it once, before commit."""
+        self._carried = True
         if not self.out.is_dir():
             return
-        ours = written_by_binder(previous_manifest(self.out))
+        ours = written_by_binder(previous_manifest(self.out)) - set(keep)
         for item in self.out.rglob("*"):
             rel = item.relative_to(self.out).as_posix()
             if item.is_dir() or rel in ours or rel.startswith(CACHE + "/"):
@@ -117,7 +120,8 @@ class Staging:
 
     def commit(self) -> None:
         """Swap the staging folder in as ``out``; the previous output is removed afterwards."""
-        self.carry_over()
+        if not self._carried:
+            self.carry_over()
         if not self.out.exists():
             os.rename(self.path, self.out)
             return

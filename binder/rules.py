@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from binder.flowchart import flow_problems
 from binder.model import Sop
 from binder.problems import Problems
 
@@ -36,6 +37,8 @@ def _steps(sop: Sop, problems: Problems) -> None:
         if step.responsible and step.responsible.casefold() not in roles:
             problems.warning(step.origin.at("responsible"), f'Responsible "{step.responsible}" is not a role of {sop.sop_id}',
                              "add it to the Roles sheet for this SOP, or correct the name")
+    for step, message in flow_problems(sop):
+        problems.warning(step.origin.at("step"), message, "check the If yes / If no targets of its decisions")
     if not sop.steps and sop.status != "Retired":
         problems.warning(sop.origin.at("sop_id"), f"{sop.sop_id} has no steps", "add its steps to the Steps sheet")
 

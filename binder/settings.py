@@ -9,7 +9,7 @@ from binder.problems import Problems
 from binder.reader import RawRow
 from binder.schema import SETTING_KEYS
 
-_FILE_SUFFIXES = {"logo": (".png", ".jpg", ".jpeg"), "template": (".docx",)}
+_FILE_SUFFIXES = {"template": (".docx",)}
 
 
 def read_settings(rows: tuple[RawRow, ...], folder: Path, problems: Problems) -> Settings:
@@ -35,7 +35,9 @@ def read_settings(rows: tuple[RawRow, ...], folder: Path, problems: Problems) ->
         seen[key] = key_cell.coord
         origins.append((key, value_cell.coord))
         field, _, choices = SETTING_KEYS[key]
-        if field in _FILE_SUFFIXES:
+        if field == "logo":
+            by_field[field] = v.image_path(value_cell, folder, problems, key)
+        elif field in _FILE_SUFFIXES:
             by_field[field] = v.confined_path(value_cell, folder, problems, key, _FILE_SUFFIXES[field])
         elif choices:
             by_field[field] = v.choice(value_cell, problems, key, choices, Settings.__dataclass_fields__[field].default)

@@ -175,7 +175,7 @@ def _step(row: RawRow, folder, problems: Problems) -> Step | None:
     return Step(number=number, action=v.text(row.get("action")), responsible=v.text(row.get("responsible")),
                 details=v.text(row.get("details")), caution=v.text(row.get("caution")), type=step_type,
                 if_yes=_target(row.get("if_yes")), if_no=_target(row.get("if_no")),
-                image=v.confined_path(row.get("image"), folder, problems, "Image", (".png", ".jpg", ".jpeg")),
+                image=v.image_path(row.get("image"), folder, problems, "Image"),
                 origin=origin(row))
 
 

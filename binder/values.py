@@ -115,3 +115,35 @@ def confined_path(cell: RawCell, folder: Path, problems: Problems, label: str,
         problems.error(cell.coord, f'{label} "{raw}" must be a {" or ".join(suffixes)} file')
         return None
     return resolved
+
+
+def image_path(cell: RawCell, folder: Path, problems: Problems, label: str) -> Path | None:
+    """A PNG or JPEG inside the workbook's folder, recognised by its content, within the size limits."""
+    from docx.image.exceptions import UnrecognizedImageError
+    from docx.image.image import Image
+
+    from binder import limits
+
+    path = confined_path(cell, folder, problems, label, ())
+    if path is None:
+        return None
+    size = path.stat().st_size
+    if size > limits.MAX_IMAGE_BYTES:
+        problems.error(cell.coord, f'{label} "{text(cell)}" is {size // 1_000_000} MB; the limit is '
+                       f"{limits.MAX_IMAGE_BYTES // 1_000_000} MB", "save a smaller picture")
+        return None
+    try:
+        image = Image.from_file(str(path))
+    except (UnrecognizedImageError, OSError, ValueError, IndexError, KeyError):
+        problems.error(cell.coord, f'{label} "{text(cell)}" is not a readable PNG or JPEG picture',
+                       "save the picture as PNG or JPEG")
+        return None
+    if image.content_type not in ("image/png", "image/jpeg"):
+        problems.error(cell.coord, f'{label} "{text(cell)}" is {image.content_type}, not PNG or JPEG',
+                       "save the picture as PNG or JPEG")
+        return None
+    if image.px_width * image.px_height > limits.MAX_IMAGE_PIXELS or not image.px_width:
+        problems.error(cell.coord, f'{label} "{text(cell)}" is {image.px_width}×{image.px_height} pixels; '
+                       f"the limit is {limits.MAX_IMAGE_PIXELS // 1_000_000} megapixels", "save a smaller picture")
+        return None
+    return path

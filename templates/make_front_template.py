@@ -1,4 +1,6 @@
-"""Generate templates/front.docx: the cover, contents and changes pages of binders and packs.
+"""Generate the front- and back-matter templates of binders and training packs:
+templates/front.docx (binder cover, contents, changes), templates/pack.docx (training
+pack cover and contents) and templates/acknowledgement.docx (read-and-understood sheet).
 
 It starts from templates/sop.docx so binders share the SOPs' styles (restyle
 sop.docx and re-run this script to restyle both). Run:
@@ -19,6 +21,8 @@ from docx.shared import Cm, Pt, RGBColor
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "sop.docx"
 OUT = HERE / "front.docx"
+PACK_OUT = HERE / "pack.docx"
+ACK_OUT = HERE / "acknowledgement.docx"
 
 
 def clear(doc) -> None:
@@ -129,38 +133,106 @@ def _field(paragraph, code: str) -> None:
             run._r.append(instr)
 
 
-def build() -> Path:
-    doc = Document(BASE) if BASE.exists() else Document()
+GREY = RGBColor(0x59, 0x59, 0x59)
+
+
+def start(doc) -> str:
+    """Clear the base, write the cover's head (logo, organisation, title); return the table style."""
     clear(doc)
-    grid = style(doc, "SOP Table", "Binder Table", "Table Grid")
-    grey = RGBColor(0x59, 0x59, 0x59)
     para(doc, "{%p if logo %}")
     para(doc, "{{ logo }}")
     para(doc, "{%p endif %}")
-    para(doc, "{{ org }}", size=14, color=grey, space_after=48)
+    para(doc, "{{ org }}", size=14, color=GREY, space_after=48)
     para(doc, "{{ binder.title }}", style(doc, "Title"))
     para(doc, "{{ binder.subtitle }}", style(doc, "Subtitle"), space_after=18)
+    return style(doc, "SOP Table", "Binder Table", "Table Grid")
+
+
+def facts(doc, grid: str, rows: list[tuple[str, str]], tall: bool = False) -> None:
+    """A two-column table of label / value; ``tall`` rows leave room to write by hand."""
     info = doc.add_table(rows=0, cols=2)
     info.style = grid
-    for label, value in (("department", "binder.department"), ("owner", "binder.owner"),
-                         ("help_contact", "binder.help_contact"), ("date_of_issue", "binder.issued")):
+    for label, value in rows:
         row = info.add_row()
         row.cells[0].text = "{{ labels." + label + " }}"
         row.cells[0].paragraphs[0].runs[0].bold = True
-        row.cells[1].text = "{{ " + value + " }}"
+        row.cells[1].text = value
         row.cells[0].width, row.cells[1].width = Cm(4.5), Cm(11.5)
-    para(doc, "{%p if signature_space %}")
-    para(doc, "{{ labels.signature_block }}", size=9, color=grey, space_after=60)
-    para(doc, "{%p endif %}")
-    para(doc, "{{ labels.sops_in_binder }}", bold=True, space_after=6).paragraph_format.space_before = Pt(18)
-    table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}",
-                "{{ labels.next_review }}"],
-          ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}", "{{ s.next_review }}"],
-          "for s in sops", grid, [2.4, 7.0, 1.8, 2.6, 2.6])
+        if tall:
+            row.height = Cm(1.1)
+
+
+def contents(doc, grid: str) -> None:
     page_break(doc)
     para(doc, "{{ labels.contents }}", style(doc, "Heading 1"))
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.page }}"],
           ["{{ s.id }}", "{{r s.link }}", "{{ s.page }}"], "for s in sops", grid, [2.6, 11.4, 2.0])
+
+
+def build_pack() -> Path:
+    """Training pack: cover with blank trainee fields, then contents."""
+    doc = Document(BASE) if BASE.exists() else Document()
+    grid = start(doc)
+    facts(doc, grid, [("organisation", "{{ org }}"), ("date_of_issue", "{{ binder.issued }}")])
+    para(doc, "", space_after=12)
+    facts(doc, grid, [("trainee_name", ""), ("start_date", ""), ("trainer", "")], tall=True)
+    para(doc, "{{ labels.sops_in_pack }}", bold=True, space_after=6).paragraph_format.space_before = Pt(18)
+    table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}"],
+          ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}"],
+          "for s in sops", grid, [2.6, 8.8, 2.0, 2.6])
+    contents(doc, grid)
+    footer(doc)
+    doc.save(PACK_OUT)
+    return PACK_OUT
+
+
+def build_acknowledgement() -> Path:
+    """Read-and-understood sheet: a row per SOP (ID, title, version, effective date, initials, date), signatures."""
+    doc = Document(BASE) if BASE.exists() else Document()
+    clear(doc)
+    grid = style(doc, "SOP Table", "Binder Table", "Table Grid")
+    para(doc, "{{ labels.acknowledgement }}", style(doc, "Heading 1"))
+    para(doc, "{{ binder.title }} · {{ org }}", color=GREY, space_after=6)
+    para(doc, "{{ labels.acknowledgement_text }}", space_after=10)
+    t = table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}",
+                    "{{ labels.trainee_initials }}", "{{ labels.date }}"],
+              ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}", "", ""],
+              "for s in sops", grid, [2.3, 6.0, 1.7, 2.5, 1.9, 2.0])
+    t.rows[2].height = Cm(0.9)
+    para(doc, "", space_after=18)
+    sig = doc.add_table(rows=3, cols=4)
+    sig.style = grid
+    for i, label in enumerate(["", "{{ labels.printed_name }}", "{{ labels.signature }}", "{{ labels.date }}"]):
+        sig.rows[0].cells[i].text = label
+    for r, who in ((1, "trainee"), (2, "trainer")):
+        sig.rows[r].cells[0].text = "{{ labels." + who + " }}"
+        sig.rows[r].height = Cm(1.5)
+    for row in sig.rows:
+        _no_split(row)
+        for i, width in enumerate([3.0, 5.0, 5.5, 2.9]):
+            row.cells[i].width = Cm(width)
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                for run in p.runs:
+                    run.bold = True
+    footer(doc)
+    doc.save(ACK_OUT)
+    return ACK_OUT
+
+
+def build() -> Path:
+    """Department binder: cover, contents, changes in this issue."""
+    doc = Document(BASE) if BASE.exists() else Document()
+    grid = start(doc)
+    facts(doc, grid, [("department", "{{ binder.department }}"), ("owner", "{{ binder.owner }}"),
+                      ("help_contact", "{{ binder.help_contact }}"), ("date_of_issue", "{{ binder.issued }}")])
+    para(doc, "{{ labels.signature_block }}", size=9, color=GREY, space_after=70).paragraph_format.space_before = Pt(14)
+    para(doc, "{{ labels.sops_in_binder }}", bold=True, space_after=6)
+    table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}",
+                "{{ labels.next_review }}"],
+          ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}", "{{ s.next_review }}"],
+          "for s in sops", grid, [2.4, 7.0, 1.8, 2.6, 2.6])
+    contents(doc, grid)
     para(doc, "{%p if changes.show %}")
     page_break(doc)
     para(doc, "{{ labels.changes_in_issue }}", style(doc, "Heading 1"))
@@ -180,4 +252,5 @@ def build() -> Path:
 
 
 if __name__ == "__main__":
-    print(build())
+    for made in (build(), build_pack(), build_acknowledgement()):
+        print(made)

@@ -186,3 +186,58 @@ def test_control_characters_are_removed_with_a_warning_and_line_breaks_kept(tmp_
     steps = library.sop("FIN-001").steps
     assert steps[0].details == "R&D <QA> first"
     assert steps[1].details == "line one\nline two\nline three"
+
+
+def test_unreachable_step_is_a_warning_at_its_step_cell(tmp_path):
+    # OPS-001: 1 decides between 2 and 3; make both branches skip step 2
+    problems = problems_for(tmp_path, put("Steps", 4, "If yes, go to", "3"))
+    assert [(p.where, p.severity, p.message) for p in problems] == [
+        ("Steps!B7", "warning", "step 2 of OPS-001 can never be reached")]
+
+
+def test_decision_loop_with_no_way_out_is_a_warning(tmp_path):
+    # step 3 goes back to the decision, which never leads to End
+    def loop(data):
+        data["Steps"][4]["If no, go to"] = "2"
+        data["Steps"][6].update({"Type": "Decision", "Action": "Is it put away?", "If yes, go to": "1",
+                                 "If no, go to": "2"})
+    problems = problems_for(tmp_path, loop)
+    assert {(p.where, p.message) for p in problems} == {
+        ("Steps!B6", "step 1 of OPS-001 is in a loop with no way out to End"),
+        ("Steps!B7", "step 2 of OPS-001 is in a loop with no way out to End"),
+        ("Steps!B8", "step 3 of OPS-001 is in a loop with no way out to End")}
+
+
+def _png(path, size=(4, 3)):
+    import struct
+    import zlib
+
+    width, height = size
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return path
+
+
+def test_step_image_confinement_and_content(tmp_path):
+    (tmp_path / "pics").mkdir()
+    _png(tmp_path / "pics" / "ok.png")
+    (tmp_path / "pics" / "fake.png").write_text("I am text")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.png"
+    _png(outside)
+    (tmp_path / "pics" / "link.png").symlink_to(outside)
+    def images(data):
+        data["Steps"][0]["Image"] = "pics/ok.png"
+        data["Steps"][1]["Image"] = "pics/fake.png"
+        data["Steps"][2]["Image"] = "pics/link.png"
+        data["Steps"][3]["Image"] = "../../etc/passwd"
+        data["Steps"][5]["Image"] = "pics/missing.png"
+    problems = problems_for(tmp_path, images)
+    assert [(p.where, p.message) for p in problems if p.is_error] == [
+        ("Steps!J3", 'Image "pics/fake.png" is not a readable PNG or JPEG picture'),
+        ("Steps!J4", 'Image "pics/link.png" points outside the workbook\'s folder'),
+        ("Steps!J5", 'Image "../../etc/passwd" points outside the workbook\'s folder'),
+        ("Steps!J7", 'Image "pics/missing.png" does not exist'),
+    ]
