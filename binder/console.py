@@ -18,7 +18,8 @@ def stderr_console() -> Console:
 
 
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    """Tables on stdout; wide enough to stay readable when piped to a file or a pager."""
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 def display_path(path: Path | str) -> str:

@@ -1,0 +1,102 @@
+"""The command line as a user meets it: help, exit codes, compiler-style messages, JSON."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import wb
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def binder(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "binder", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("command", ["", "init", "validate", "build", "status", "packs"])
+def test_every_command_explains_itself(command):
+    result = binder(*([command] if command else []), "--help")
+    assert result.returncode == 0
+    assert "Usage: binder" in result.stdout and len(result.stdout) > 200
+
+
+def test_usage_error_exits_2():
+    result = binder("validate", "--no-such-option")
+    assert result.returncode == 2
+    assert "No such option" in result.stderr
+
+
+def test_validate_the_example_succeeds():
+    result = binder("validate")
+    assert result.returncode == 0, result.stderr
+    assert "inputs/example.xlsx: no errors" in result.stderr
+
+
+def test_validate_reports_problems_compiler_style_and_exits_1(tmp_path):
+    data = wb.base()
+    data["Steps"][0]["Responsible"] = "Intern"
+    data["SOPs"][0]["Status"] = "Done"
+    path = wb.write(tmp_path / "book.xlsx", data)
+    result = binder("validate", str(path), cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert 'book.xlsx:SOPs!E2: error: Status "Done" is not one of: Draft, In review, Approved, Retired. ' \
+           "Pick a value from the dropdown" in lines
+    assert any(line.startswith("book.xlsx:Steps!D2: warning: Responsible \"Intern\"") for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_json(tmp_path):
+    data = wb.base()
+    data["SOPs"][0]["Title"] = None
+    result = binder("validate", str(wb.write(tmp_path / "book.xlsx", data)), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["errors"] == 1
+    assert report["problems"][0] | {"hint": ""} == {"where": "SOPs!B2", "severity": "error", "message": "Title is required",
+                                                  "hint": "", "file": "book.xlsx", "sheet": "SOPs", "cell": "B2"}
+
+
+def test_strict_fails_on_warnings(tmp_path):
+    data = wb.base()
+    data["Steps"][0]["Responsible"] = "Intern"
+    path = wb.write(tmp_path / "book.xlsx", data)
+    assert binder("validate", str(path), cwd=tmp_path).returncode == 0
+    assert binder("validate", str(path), "--strict", cwd=tmp_path).returncode == 1
+
+
+def test_not_a_workbook_is_one_line_naming_the_file(tmp_path):
+    (tmp_path / "data.xlsx").write_text("SOP ID,Title\n")
+    result = binder("validate", "data.xlsx", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0].startswith("data.xlsx: error: is not an Excel workbook")
+    assert "Traceback" not in result.stderr
+
+
+def test_status_json_marks_overdue_and_fail_on_overdue(tmp_path):
+    result = binder("status", "--format", "json")
+    rows = json.loads(result.stdout)
+    overdue = [r["sop_id"] for r in rows if r["overdue"]]
+    assert "FIN-003" in overdue
+    assert binder("status", "--fail-on-overdue").returncode == 1
+    due = json.loads(binder("status", "--due-within", "30", "--format", "json").stdout)
+    assert all(r["days_left"] <= 30 and r["status"] == "Approved" for r in due)
+
+
+def test_init_refuses_to_overwrite_without_force(tmp_path):
+    assert binder("init", "new.xlsx", cwd=tmp_path).returncode == 0
+    again = binder("init", "new.xlsx", cwd=tmp_path)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert binder("init", "new.xlsx", "--force", cwd=tmp_path).returncode == 0
+    assert binder("validate", "new.xlsx", cwd=tmp_path).returncode == 0
+
+
+def test_packs_lists_sops_with_versions():
+    result = binder("packs", "--format", "json")
+    packs = json.loads(result.stdout)
+    assert len(packs) >= 2 and all(p["sops"] and all(s["version"] for s in p["sops"]) for p in packs)
