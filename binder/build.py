@@ -26,6 +26,7 @@ from binder.output import Staging, output_lock, previous_manifest
 from binder.packs import make_packs, plan_packs
 from binder.problems import Problem
 from binder.render import render_sop
+from binder.signing import Signing, sign_outputs
 
 WORK = ".work"
 
@@ -46,6 +47,8 @@ class BuildOptions:
     """Let SOPs change without a new Version (while drafting)."""
     pack: str | None = None
     """Build only this training pack and its SOPs; keep the rest of the previous output."""
+    signing: Signing | None = None
+    """Sign every binder and pack written."""
     today: date | None = None
 
 
@@ -95,6 +98,10 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
             documents, made_binders, made_packs, keep = _merge_partial(options.pack, previous, documents,
                                                                        made_binders, made_packs)
             shutil.rmtree(stage.path / WORK, ignore_errors=True)
+            if options.signing is not None:
+                sign_outputs(options.signing, library.settings, stage.path,
+                             [b.path for b in made_binders if b.path not in keep] + [p.path for p in made_packs
+                                                                                     if p.path not in keep])
             stage.carry_over(keep)
             write_manifest(stage.path, library.source, library.sha256, documents, made_binders, made_packs)
             stage.commit()

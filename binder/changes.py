@@ -7,7 +7,7 @@ its Version cell (Draft SOPs are exempt, ``--allow-unversioned`` overrides).
 from __future__ import annotations
 
 from binder.fingerprint import fingerprint, parts
-from binder.labels import format_date, labels_for
+from binder.labels import format_date, labels_for, status_label
 from binder.model import Library, Sop
 from binder.problems import Problem
 
@@ -109,7 +109,7 @@ def _removal_reason(library: Library, sop_id: str, labels) -> str:
         sop = library.sop(sop_id)
     except StopIteration:
         return labels["no_longer_in_workbook"]
-    return labels["status_now"].format(status=labels.get("status_" + sop.status.lower().replace(" ", "_"), sop.status))
+    return labels["status_now"].format(status=status_label(sop.status, library.settings.language))
 
 
 def _format_iso(text: str, lang: str) -> str:

@@ -33,6 +33,34 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
                       help="text for people, json for other tools.")
 
 
+def SIGN_OPTIONS(command):
+    """The options that say how to sign, shared by ``sign`` and ``build --sign``."""
+    for option in reversed([
+        click.option("--key", type=click.Path(path_type=Path, dir_okay=False), help="PKCS#12 file (.p12/.pfx) "
+                     "with the signing key and certificate. Passphrase: $BINDER_KEY_PASSPHRASE or a prompt."),
+        click.option("--reason", help="Reason shown in the signature [default: Settings 'Signature reason', "
+                     "else 'Issued as controlled copy']."),
+        click.option("--location", help="Where it was signed [default: Settings 'Signature location']."),
+        click.option("--contact", help="Signer contact [default: Settings 'Signature contact']."),
+        click.option("--timestamp-url", metavar="URL", help="RFC 3161 timestamp server (PAdES B-T). Off by default."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _signing(key: Path | None, reason, location, contact, timestamp_url):
+    """Signing settings for the library; the passphrase is read here, never from an argument."""
+    from binder.sign import load_signer, read_passphrase
+    from binder.signing import Signing
+
+    if key is None:
+        raise click.UsageError("--sign needs --key KEY.p12")
+    passphrase = read_passphrase(prompt=True)
+    load_signer(key, passphrase)  # fail now, before anything is built, on a wrong passphrase or bad key
+    return Signing(key=key, passphrase=passphrase, reason=reason, location=location, contact=contact,
+                   timestamp_url=timestamp_url)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="binder")
 @click.option("--verbose", "-v", is_flag=True, help="Show the full traceback of unexpected errors.")
@@ -124,9 +152,13 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
 @click.option("--allow-unversioned", is_flag=True,
               help="Allow SOPs whose content changed since the last build to keep their Version (while drafting).")
 @click.option("--pack", metavar="NAME", help="Build only this training pack and its SOPs; keep the rest of OUT.")
+@click.option("--sign", "sign_outputs", is_flag=True, help="Sign every binder and pack (PAdES) with --key.")
+@SIGN_OPTIONS
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, jobs: int | None, timeout: float,
-          wait: float, allow_unversioned: bool, pack: str | None, quiet: bool) -> None:
+          wait: float, allow_unversioned: bool, pack: str | None, sign_outputs: bool, key: Path | None,
+          reason: str | None, location: str | None, contact: str | None, timestamp_url: str | None,
+          quiet: bool) -> None:
     """Validate WORKBOOK, then write Word and PDF SOPs, one bookmarked PDF binder per
     department, the training packs and manifest.json into OUT.
 
@@ -138,8 +170,12 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
     from binder.console import make_progress
 
     path = workbook or default_workbook()
+    signing = _signing(key, reason, location, contact, timestamp_url) if sign_outputs else None
+    if key is not None and not sign_outputs:
+        raise click.UsageError("--key is used with --sign")
     options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, jobs=jobs or os.cpu_count() or 1,
-                           timeout=timeout, wait=wait, allow_unversioned=allow_unversioned, pack=pack)
+                           timeout=timeout, wait=wait, allow_unversioned=allow_unversioned, pack=pack,
+                           signing=signing)
     progress = make_progress(quiet)
     try:
         result = run_build(path, options, progress)
@@ -183,6 +219,40 @@ def packs(workbook: Path | None, include_drafts: bool, fmt: str) -> None:
         stdout_console().print(table)
     if not rows:
         stderr_console().print("no training packs: add rows to the Training sheet")
+
+
+@cli.command()
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@SIGN_OPTIONS
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Signed copy to write [default: NAME.signed.pdf beside PDF]. The unsigned file is never changed.")
+def sign(pdf: Path, key: Path | None, reason: str | None, location: str | None, contact: str | None,
+         timestamp_url: str | None, out: Path | None) -> None:
+    """Add a PAdES digital signature to PDF (a binder or pack), with a visible block on page 1
+    showing signer, date and reason. The passphrase comes from $BINDER_KEY_PASSPHRASE or a
+    prompt, never from an argument."""
+    from binder.sign import SignOptions, default_output, sign_pdf
+
+    signing = _signing(key, reason, location, contact, timestamp_url)
+    target = out or default_output(pdf)
+    sign_pdf(pdf, signing.key, signing.passphrase, target, signing.options(SignOptions()))
+    stderr_console().print(f"signed {display_path(target)}")
+
+
+@cli.command()
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--trust", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
+              help="CA certificate (PEM or DER) to trust; repeat for several. Nothing else is trusted.")
+@FORMAT
+def verify(pdf: Path, trust: tuple[Path, ...], fmt: str) -> None:
+    """Report who signed PDF, when and why, whether it is intact, whether the signer is
+    trusted, and whether anything was added after signing. Exits 0 only when every
+    signature is intact and trusted."""
+    from binder.verify import report_json, report_text, verify_pdf
+
+    report = verify_pdf(pdf, trust)
+    click.echo(report_json(report) if fmt == "json" else report_text(report))
+    sys.exit(0 if report.ok else 1)
 
 
 def _log_unexpected(exc: BaseException) -> Path:

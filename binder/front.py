@@ -98,7 +98,7 @@ def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issu
     for sop_id in spec.sop_ids:
         sop = library.sop(sop_id)
         link = RichText()
-        link.add(sanitise(sop.title), url_id=tpl.build_url_id(sop_link(sop_id)), color="1F4E79", underline=True)
+        link.add(sanitise(sop.title), url_id=tpl.build_url_id(sop_link(sop_id)), style="Hyperlink")
         rows.append({"id": sop_id, "title": sanitise(sop.title), "version": sop.version,
                      "effective_date": format_date(sop.effective_date, lang) if sop.effective_date else "",
                      "next_review": format_date(sop.next_review, lang) if sop.next_review else "",

@@ -50,6 +50,9 @@ def example_rows(today: date) -> dict[str, list[dict[str, object]]]:
             {"key": "Language", "value": "en"},
             {"key": "Confidentiality", "value": "Internal use only"},
             {"key": "Template", "value": ""},
+            {"key": "Signature reason", "value": "Issued as controlled copy"},
+            {"key": "Signature location", "value": ""},
+            {"key": "Signature contact", "value": ""},
         ],
         "Departments": [{
             "code": "FIN", "name": "Finance", "binder_title": "Finance Standard Operating Procedures",

@@ -44,6 +44,9 @@ class Settings:
     language: str = "en"
     confidentiality: str = ""
     template: Path | None = None
+    signature_reason: str = ""
+    signature_location: str = ""
+    signature_contact: str = ""
     origins: tuple[tuple[str, str], ...] = ()
 
     def at(self, key: str) -> str:

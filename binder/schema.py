@@ -48,6 +48,9 @@ SETTING_KEYS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "Language": ("language", "en or fr: the language of every fixed label. Default en.", ("en", "fr")),
     "Confidentiality": ("confidentiality", "Footer line on every page, e.g. Internal use only.", ()),
     "Template": ("template", "Default SOP template .docx, path relative to the workbook. Default: the built-in one.", ()),
+    "Signature reason": ("signature_reason", "Reason shown in digital signatures. Default: Issued as controlled copy.", ()),
+    "Signature location": ("signature_location", "Location shown in digital signatures.", ()),
+    "Signature contact": ("signature_contact", "Contact shown in digital signatures.", ()),
 }
 
 SHEETS: tuple[Sheet, ...] = (

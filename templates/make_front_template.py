@@ -176,6 +176,7 @@ def build_pack() -> Path:
     facts(doc, grid, [("organisation", "{{ org }}"), ("date_of_issue", "{{ binder.issued }}")])
     para(doc, "", space_after=12)
     facts(doc, grid, [("trainee_name", ""), ("start_date", ""), ("trainer", "")], tall=True)
+    para(doc, "{{ labels.signature_block }}", size=9, color=GREY, space_after=84).paragraph_format.space_before = Pt(14)
     para(doc, "{{ labels.sops_in_pack }}", bold=True, space_after=6).paragraph_format.space_before = Pt(18)
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}"],
           ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}"],
@@ -226,7 +227,7 @@ def build() -> Path:
     grid = start(doc)
     facts(doc, grid, [("department", "{{ binder.department }}"), ("owner", "{{ binder.owner }}"),
                       ("help_contact", "{{ binder.help_contact }}"), ("date_of_issue", "{{ binder.issued }}")])
-    para(doc, "{{ labels.signature_block }}", size=9, color=GREY, space_after=70).paragraph_format.space_before = Pt(14)
+    para(doc, "{{ labels.signature_block }}", size=9, color=GREY, space_after=84).paragraph_format.space_before = Pt(14)
     para(doc, "{{ labels.sops_in_binder }}", bold=True, space_after=6)
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}",
                 "{{ labels.next_review }}"],

@@ -89,7 +89,9 @@ def test_settings_hold_every_key_with_sensible_values(book):
     values = {k: v for k, v in ws.iter_rows(min_row=2, values_only=True)}
     assert list(values) == list(SETTING_KEYS)
     assert values == {"Organisation": "Your organisation", "Logo": None, "Paper size": "A4", "Language": "en",
-                      "Confidentiality": "Internal use only", "Template": None}
+                      "Confidentiality": "Internal use only", "Template": None,
+                      "Signature reason": "Issued as controlled copy", "Signature location": None,
+                      "Signature contact": None}
 
 
 @pytest.mark.parametrize("spec", [s for s in SHEETS if s.name != "Settings"], ids=lambda s: s.name)
