@@ -6,13 +6,16 @@ output folder changes until every stage has succeeded.
 """
 from __future__ import annotations
 
+import multiprocessing
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from binder import front
 from binder.assemble import Document, FrontItem, Part, assemble, page_count, start_pages, strip_sop_links
+from binder.cache import DocumentCache, document_key
 from binder.changes import binder_changes, unversioned_changes
 from binder.console import NullProgress
 from binder.convert.pool import Converter, Job
@@ -25,10 +28,15 @@ from binder.model import Library, Sop
 from binder.output import Staging, output_lock, previous_manifest
 from binder.packs import make_packs, plan_packs
 from binder.problems import Problem
+from binder.context import Image
+from binder.flowchart import flow_graph, needs_flowchart, render_flowchart
+from binder.labels import labels_for
+from binder.output import CACHE
 from binder.render import render_sop
 from binder.signing import Signing, sign_outputs
 
 WORK = ".work"
+FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM = 170, 200
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class BuildOptions:
     """Build only this training pack and its SOPs; keep the rest of the previous output."""
     signing: Signing | None = None
     """Sign every binder and pack written."""
+    use_cache: bool = True
+    """Reuse the Word and PDF documents of unchanged SOPs from the previous build."""
     today: date | None = None
 
 
@@ -90,7 +100,9 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
         sops = _selected_sops(library, packs, options.pack)
         with Staging(options.out) as stage, \
                 Converter(workers=options.jobs, timeout=options.timeout, workdir=stage.path / WORK / "lo") as converter:
-            documents = make_documents(library, sops, stage.path, converter, progress)
+            previous_cache = options.out / CACHE if options.use_cache and (options.out / CACHE).is_dir() else None
+            cache = DocumentCache(previous_cache, stage.path / CACHE)
+            documents = make_documents(library, sops, stage.path, converter, progress, cache, options.jobs)
             pages = {d.sop_id: d.pages for d in documents}
             made_binders = make_binders(library, binders, pages, stage.path, converter, progress, issued, previous)
             made_packs = make_packs(library, packs, pages, stage.path, lambda i: linked_pdf(stage.path, i),
@@ -131,18 +143,26 @@ def _selected_sops(library: Library, packs, only_pack: str | None) -> list[Sop]:
     return sorted((s for s in library.sops if s.sop_id in wanted), key=lambda s: s.sop_id)
 
 
-def make_documents(library: Library, sops: list[Sop], root: Path, converter: Converter, progress) -> list[DocumentEntry]:
-    """Word and PDF for each SOP: ``sops/<ID>.docx`` and ``sops/<ID>.pdf``."""
+def make_documents(library: Library, sops: list[Sop], root: Path, converter: Converter, progress,
+                   cache: DocumentCache, workers: int = 1) -> list[DocumentEntry]:
+    """Word and PDF for each SOP: ``sops/<ID>.docx`` and ``sops/<ID>.pdf``; unchanged ones from the cache."""
     (root / "sops").mkdir(parents=True, exist_ok=True)
     (root / WORK / "linked").mkdir(parents=True, exist_ok=True)
-    advance = progress.stage("Word", len(sops))
-    jobs = []
+    keys = {sop.sop_id: document_key(sop, library, needs_flowchart(sop)) for sop in sops}
+    todo = []
     for sop in sops:
-        docx = root / "sops" / f"{sop.sop_id}.docx"
-        render_sop(sop, library, docx)
-        jobs.append(Job(sop.sop_id, docx, linked_pdf(root, sop.sop_id)))
-        advance()
+        entry = cache.lookup(keys[sop.sop_id])
+        if entry is None:
+            todo.append(sop)
+            continue
+        cache.keep(entry)
+        shutil.copyfile(entry.docx, root / "sops" / f"{sop.sop_id}.docx")
+        shutil.copyfile(entry.pdf, linked_pdf(root, sop.sop_id))
+    render_all(library, todo, root, progress, workers)
+    jobs = [Job(s.sop_id, root / "sops" / f"{s.sop_id}.docx", linked_pdf(root, s.sop_id)) for s in todo]
     converter.convert(jobs, progress.stage("PDF", len(jobs)))
+    for sop in todo:
+        cache.store(keys[sop.sop_id], root / "sops" / f"{sop.sop_id}.docx", linked_pdf(root, sop.sop_id))
     entries = []
     for sop in sops:
         pdf = root / "sops" / f"{sop.sop_id}.pdf"
@@ -152,6 +172,32 @@ def make_documents(library: Library, sops: list[Sop], root: Path, converter: Con
                                      f"sops/{sop.sop_id}.pdf", page_count(pdf), fingerprint(sop), sop.title,
                                      tuple(parts(sop).items())))
     return entries
+
+
+def render_all(library: Library, sops: list[Sop], root: Path, progress, workers: int) -> None:
+    """Render the Word documents, in ``workers`` processes when there are enough to share."""
+    advance = progress.stage("Word", len(sops))
+    tasks = [(sop, library, root) for sop in sops]
+    if workers <= 1 or len(sops) < 8:
+        for task in tasks:
+            _render_one(task)
+            advance()
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for _ in pool.map(_render_one, tasks, chunksize=max(1, len(tasks) // (workers * 4))):
+            advance()
+
+
+def _render_one(task) -> None:
+    sop, library, root = task
+    extra = {}
+    if needs_flowchart(sop):
+        labels = labels_for(library.settings.language)
+        graph = flow_graph(sop, yes=labels["yes"], no=labels["no"], start=labels["flow_start"], end=labels["flow_end"])
+        png = render_flowchart(graph, root / WORK / "flow" / f"{sop.sop_id}.png")
+        extra["flowchart"] = Image(png, FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM)
+    render_sop(sop, library, root / "sops" / f"{sop.sop_id}.docx", extra=extra)
 
 
 def linked_pdf(root: Path, sop_id: str) -> Path:

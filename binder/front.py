@@ -53,7 +53,7 @@ def make_fronts(library: Library, specs: list[FrontSpec], pages: dict[str, int],
                 converter: Converter, issued: date) -> dict[str, MadeFront]:
     """Render and convert every front matter; repeat for those whose page count moved."""
     workdir.mkdir(parents=True, exist_ok=True)
-    guess = {spec.key: 2 for spec in specs}
+    guess = {spec.key: 2 + bool(spec.changes and spec.changes.get("show")) for spec in specs}
     made: dict[str, MadeFront] = {}
     pending = list(specs)
     for _ in range(4):

@@ -77,6 +77,8 @@ _EN: dict[str, str] = {
     # Decisions in the procedure
     "yes": "Yes",
     "no": "No",
+    "flow_start": "Start",
+    "flow_end": "End",
     "go_to_step": "go to step",
     "end_of_procedure": "end of the procedure",
     # Page furniture
@@ -188,6 +190,8 @@ _FR: dict[str, str] = {
     "signature": "Signature",
     "yes": "Oui",
     "no": "Non",
+    "flow_start": "Début",
+    "flow_end": "Fin",
     "go_to_step": "aller à l'étape",
     "end_of_procedure": "fin de la procédure",
     "page": "Page",

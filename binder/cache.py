@@ -1,0 +1,141 @@
+"""The document cache: an unchanged SOP is neither rendered nor converted again.
+
+An entry is keyed by everything that affects the document: the template
+context built from the SOP (its data, the labels and language, the paper size,
+the titles of the SOPs it links to ...), the template file's bytes, every
+picture's bytes, whether it gets a flowchart, and the versions of the code and
+tools that make it (binder's rendering modules, docxtpl, python-docx,
+LibreOffice, Graphviz). Entries live in ``<out>/.cache``; each records the
+SHA-256 of its files, so a corrupt or foreign entry is detected and rebuilt,
+never trusted. The cache is staged and swapped in with the rest of the output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from binder.context import Image, Link, sop_context
+from binder.model import Library, Sop
+from binder.render import choose_template
+
+FORMAT = "1"
+"""Raise when the layout of an entry changes."""
+_CODE = ("render.py", "context.py", "labels.py", "flowchart.py", "convert/worker.py", "cache.py")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def _tool_version(command: tuple[str, ...]) -> str:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "absent"
+    return (result.stdout + result.stderr).strip()
+
+
+@lru_cache(maxsize=None)
+def environment_fingerprint() -> str:
+    """Versions of the code and tools that shape a document."""
+    here = Path(__file__).resolve().parent
+    parts = [FORMAT, _tool_version(("soffice", "--version")), _tool_version(("dot", "-V"))]
+    parts += [f"{name}={metadata.version(name)}" for name in ("docxtpl", "python-docx", "jinja2")]
+    parts += [file_sha256(here / name) for name in _CODE]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _encode(value):
+    if isinstance(value, Image):
+        return {"image": file_sha256(Path(value.path)), "w": value.max_width_mm, "h": value.max_height_mm}
+    if isinstance(value, Link):
+        return {"link": [value.text, value.url]}
+    if isinstance(value, Path):
+        return {"file": file_sha256(value)}
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    return repr(value)
+
+
+def document_key(sop: Sop, library: Library, flowchart: bool) -> str:
+    """The cache key of one SOP's Word and PDF documents."""
+    context = sop_context(sop, library)
+    payload = json.dumps(context, default=_encode, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256()
+    for part in (payload, file_sha256(choose_template(sop, library)), str(flowchart), environment_fingerprint()):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    key: str
+    docx: Path
+    pdf: Path
+    """The PDF as converted, links to other SOPs still marked."""
+
+
+class DocumentCache:
+    """Entries of the previous build (read) and of this one (written into staging)."""
+
+    def __init__(self, previous: Path | None, staged: Path) -> None:
+        self.previous = previous
+        self.staged = staged
+
+    def lookup(self, key: str) -> Entry | None:
+        """The previous build's entry for ``key``, checked against its recorded hashes; None if absent or bad."""
+        if self.previous is None:
+            return None
+        folder = self.previous / key
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            entry = Entry(key, folder / "document.docx", folder / "linked.pdf")
+            if meta.get("key") != key or meta.get("format") != FORMAT:
+                return None
+            if file_sha256(entry.docx) != meta["docx"] or file_sha256(entry.pdf) != meta["pdf"]:
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return entry
+
+    def keep(self, entry: Entry) -> None:
+        """Carry a good entry into the new build's cache (hard links: no copy)."""
+        target = self.staged / entry.key
+        if target.exists():
+            return
+        target.mkdir(parents=True)
+        for name in ("document.docx", "linked.pdf", "meta.json"):
+            _link_or_copy(entry.docx.parent / name, target / name)
+
+    def store(self, key: str, docx: Path, pdf: Path) -> None:
+        """Record a freshly made document in the new build's cache."""
+        target = self.staged / key
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        _link_or_copy(docx, target / "document.docx")
+        _link_or_copy(pdf, target / "linked.pdf")
+        meta = {"key": key, "format": FORMAT, "docx": file_sha256(docx), "pdf": file_sha256(pdf)}
+        (target / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
