@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import tempfile
 import traceback
@@ -14,10 +15,11 @@ from datetime import date
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from binder import __version__
 from binder.console import display_path, print_problems, stderr_console, stdout_console
-from binder.errors import BinderError, InputError
+from binder.errors import BinderError, InputError, Interrupted
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -145,18 +147,19 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
 @click.option("--include-drafts", is_flag=True, help="Put Draft and In-review SOPs in binders and packs (watermarked DRAFT).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="LibreOffice processes in parallel [default: CPUs].")
-@click.option("--timeout", type=click.FloatRange(min=1), default=180, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=180, show_default=True,
               help="Seconds one document may take to convert before LibreOffice is restarted.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
               help="Seconds to wait for another build writing the same output folder.")
 @click.option("--allow-unversioned", is_flag=True,
               help="Allow SOPs whose content changed since the last build to keep their Version (while drafting).")
 @click.option("--pack", metavar="NAME", help="Build only this training pack and its SOPs; keep the rest of OUT.")
+@click.option("--no-cache", is_flag=True, help="Render and convert every SOP again, ignoring OUT/.cache.")
 @click.option("--sign", "sign_outputs", is_flag=True, help="Sign every binder and pack (PAdES) with --key.")
 @SIGN_OPTIONS
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, jobs: int | None, timeout: float,
-          wait: float, allow_unversioned: bool, pack: str | None, sign_outputs: bool, key: Path | None,
+          wait: float, allow_unversioned: bool, pack: str | None, no_cache: bool, sign_outputs: bool, key: Path | None,
           reason: str | None, location: str | None, contact: str | None, timestamp_url: str | None,
           quiet: bool) -> None:
     """Validate WORKBOOK, then write Word and PDF SOPs, one bookmarked PDF binder per
@@ -175,7 +178,7 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
         raise click.UsageError("--key is used with --sign")
     options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, jobs=jobs or os.cpu_count() or 1,
                            timeout=timeout, wait=wait, allow_unversioned=allow_unversioned, pack=pack,
-                           signing=signing)
+                           signing=signing, use_cache=not no_cache)
     progress = make_progress(quiet)
     try:
         result = run_build(path, options, progress)
@@ -261,9 +264,16 @@ def _log_unexpected(exc: BaseException) -> Path:
     return log
 
 
+def _raise_interrupted(signum: int, frame) -> None:
+    raise Interrupted(signum)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the one place that turns exceptions into messages and exit codes."""
     console = stderr_console()
+    # Ctrl-C and SIGTERM unwind like any error: workers stopped, staging removed, output untouched.
+    signal.signal(signal.SIGINT, _raise_interrupted)
+    signal.signal(signal.SIGTERM, _raise_interrupted)
     verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)[1:2]
     try:
         cli.main(args=argv, prog_name="binder", standalone_mode=False)
@@ -280,8 +290,12 @@ def main(argv: list[str] | None = None) -> None:
         print_problems(exc.problems, source if source != "." else "", console)
         console.print("nothing was written or changed")
         sys.exit(exc.exit_code)
+    except Interrupted as exc:
+        console.print(exc.message, markup=False)
+        sys.exit(exc.exit_code)
     except BinderError as exc:
-        console.print(f"[bold red]error:[/] {exc.message}" + (f". {exc.hint}" if exc.hint else ""), markup=True)
+        hint = f". {exc.hint[:1].upper()}{exc.hint[1:]}" if exc.hint else ""
+        console.print(f"[bold red]error:[/] {escape(exc.message)}{escape(hint)}", markup=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         console.print("interrupted: nothing was changed")

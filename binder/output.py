@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,9 +120,18 @@ class Staging:
                 _link_or_copy(item, target)
 
     def commit(self) -> None:
-        """Swap the staging folder in as ``out``; the previous output is removed afterwards."""
+        """Swap the staging folder in as ``out``; the previous output is removed afterwards.
+
+        Ctrl-C and SIGTERM are held back during the swap, so it happens whole or not at all."""
         if not self._carried:
             self.carry_over()
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            self._swap()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+    def _swap(self) -> None:
         if not self.out.exists():
             os.rename(self.path, self.out)
             return
