@@ -57,14 +57,14 @@ def make_packs(library: Library, plans: tuple[PackPlan, ...], pages: dict[str, i
     if not plans:
         return []
     work = root / ".work" / "packs"
-    specs = [front.FrontSpec(plan.path, plan.pack.name, library.settings.organisation, {},
+    labels = labels_for(library.settings.language)
+    specs = [front.FrontSpec(plan.path, plan.pack.name, labels["training_pack"], {},
                              tuple(e.sop_id for e in plan.pack.entries), template=front.PACK_TEMPLATE)
              for plan in plans]
     fronts = front.make_fronts(library, specs, pages, work, converter, issued)
     acks = _acknowledgements(library, plans, specs, work, converter, issued)
     (root / "packs").mkdir(exist_ok=True)
     advance = progress.stage("Packs", len(plans))
-    labels = labels_for(library.settings.language)
     made = []
     for plan in plans:
         made_front = fronts[plan.path]

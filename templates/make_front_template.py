@@ -12,7 +12,6 @@ import copy
 from pathlib import Path
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -67,7 +66,6 @@ def table(doc, headers: list[str], cells: list[str], loop: str, table_style: str
     """A header row, a docxtpl ``{%tr for %}`` row, the data row, and ``{%tr endfor %}``."""
     t = doc.add_table(rows=4, cols=len(headers))
     t.style = table_style
-    t.alignment = WD_TABLE_ALIGNMENT.CENTER
     for i, header in enumerate(headers):
         t.rows[0].cells[i].text = header
         t.rows[0].cells[i].paragraphs[0].runs[0].bold = True
@@ -76,11 +74,30 @@ def table(doc, headers: list[str], cells: list[str], loop: str, table_style: str
         t.rows[2].cells[i].text = cell
     t.rows[3].cells[0].text = "{%tr endfor %}"
     _repeat_header(t.rows[0])
+    set_widths(t, widths)
     for row in t.rows:
         _no_split(row)
-        for i, width in enumerate(widths):
-            row.cells[i].width = Cm(width)
     return t
+
+
+def set_widths(t, widths: list[float]) -> None:
+    """Fixed column widths, in the grid and every cell: LibreOffice reads the grid, Word the cells."""
+    t.autofit = False
+    for column, width in zip(t.columns, widths):
+        column.width = Cm(width)
+    for row in t.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)
+
+
+def no_header_row(t) -> None:
+    """A label/value table: the table style must not shade its first row as a header."""
+    look = t._tbl.tblPr.find(qn("w:tblLook"))
+    if look is None:
+        look = OxmlElement("w:tblLook")
+        t._tbl.tblPr.append(look)
+    look.set(qn("w:firstRow"), "0")
+    look.set(qn("w:val"), "0000")
 
 
 def _repeat_header(row) -> None:
@@ -101,13 +118,14 @@ def page_break(doc) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def footer(doc) -> None:
+def footer(doc, page_number: bool = True) -> None:
     """Binder title and issue date on the left, page number (roman, front matter) on the right."""
     section = doc.sections[0]
     p = section.footer.paragraphs[0]
     p.text = "{{ binder.title }} · {{ labels.issued }} {{ binder.issued }}"
-    p.add_run("\t")
-    _field(p, "PAGE \\* roman")
+    if page_number:
+        p.add_run("\t")
+        _field(p, "PAGE \\* roman")
     tabs = p.paragraph_format.tab_stops
     tabs.add_tab_stop(section.page_width - section.left_margin - section.right_margin, alignment=2)
     for run in p.runs:
@@ -157,16 +175,17 @@ def facts(doc, grid: str, rows: list[tuple[str, str]], tall: bool = False) -> No
         row.cells[0].text = "{{ labels." + label + " }}"
         row.cells[0].paragraphs[0].runs[0].bold = True
         row.cells[1].text = value
-        row.cells[0].width, row.cells[1].width = Cm(4.5), Cm(11.5)
         if tall:
             row.height = Cm(1.1)
+    set_widths(info, [4.5, 12.5])
+    no_header_row(info)
 
 
 def contents(doc, grid: str) -> None:
     page_break(doc)
     para(doc, "{{ labels.contents }}", style(doc, "Heading 1"))
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.page }}"],
-          ["{{ s.id }}", "{{r s.link }}", "{{ s.page }}"], "for s in sops", grid, [2.6, 11.4, 2.0])
+          ["{{ s.id }}", "{{r s.link }}", "{{ s.page }}"], "for s in sops", grid, [2.6, 12.4, 2.0])
 
 
 def build_pack() -> Path:
@@ -180,7 +199,7 @@ def build_pack() -> Path:
     para(doc, "{{ labels.sops_in_pack }}", bold=True, space_after=6).paragraph_format.space_before = Pt(18)
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}"],
           ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}"],
-          "for s in sops", grid, [2.6, 8.8, 2.0, 2.6])
+          "for s in sops", grid, [2.6, 9.8, 2.0, 2.6])
     contents(doc, grid)
     footer(doc)
     doc.save(PACK_OUT)
@@ -198,7 +217,7 @@ def build_acknowledgement() -> Path:
     t = table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}",
                     "{{ labels.trainee_initials }}", "{{ labels.date }}"],
               ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}", "", ""],
-              "for s in sops", grid, [2.3, 6.0, 1.7, 2.5, 1.9, 2.0])
+              "for s in sops", grid, [2.0, 7.2, 1.6, 2.5, 1.8, 1.9])
     t.rows[2].height = Cm(0.9)
     para(doc, "", space_after=18)
     sig = doc.add_table(rows=3, cols=4)
@@ -208,15 +227,14 @@ def build_acknowledgement() -> Path:
     for r, who in ((1, "trainee"), (2, "trainer")):
         sig.rows[r].cells[0].text = "{{ labels." + who + " }}"
         sig.rows[r].height = Cm(1.5)
+    set_widths(sig, [3.0, 5.3, 5.8, 2.9])
     for row in sig.rows:
         _no_split(row)
-        for i, width in enumerate([3.0, 5.0, 5.5, 2.9]):
-            row.cells[i].width = Cm(width)
         for cell in row.cells:
             for p in cell.paragraphs:
                 for run in p.runs:
                     run.bold = True
-    footer(doc)
+    footer(doc, page_number=False)
     doc.save(ACK_OUT)
     return ACK_OUT
 
@@ -232,7 +250,7 @@ def build() -> Path:
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}",
                 "{{ labels.next_review }}"],
           ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}", "{{ s.next_review }}"],
-          "for s in sops", grid, [2.4, 7.0, 1.8, 2.6, 2.6])
+          "for s in sops", grid, [2.4, 7.6, 1.8, 2.6, 2.6])
     contents(doc, grid)
     para(doc, "{%p if changes.show %}")
     page_break(doc)
@@ -241,7 +259,7 @@ def build() -> Path:
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.change }}", "{{ labels.version }}",
                 "{{ labels.details }}"],
           ["{{ c.id }}", "{{ c.title }}", "{{ c.kind }}", "{{ c.versions }}", "{{ c.text }}"],
-          "for c in changes.rows", grid, [2.4, 4.6, 2.0, 2.4, 4.6])
+          "for c in changes.rows", grid, [2.4, 4.6, 2.0, 2.4, 5.6])
     para(doc, "{%p if not changes.rows %}")
     para(doc, "{{ labels.no_changes }}")
     para(doc, "{%p endif %}")
