@@ -7,6 +7,7 @@ output folder changes until every stage has succeeded.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -98,15 +99,18 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
             if problems:
                 raise InputError(problems, source=str(workbook))
         sops = _selected_sops(library, packs, options.pack)
-        with Staging(options.out) as stage, \
-                Converter(workers=options.jobs, timeout=options.timeout, workdir=stage.path / WORK / "lo") as converter:
-            previous_cache = options.out / CACHE if options.use_cache and (options.out / CACHE).is_dir() else None
-            cache = DocumentCache(previous_cache, stage.path / CACHE)
-            documents = make_documents(library, sops, stage.path, converter, progress, cache, options.jobs)
-            pages = {d.sop_id: d.pages for d in documents}
-            made_binders = make_binders(library, binders, pages, stage.path, converter, progress, issued, previous)
-            made_packs = make_packs(library, packs, pages, stage.path, lambda i: linked_pdf(stage.path, i),
-                                    converter, progress, issued)
+        with Staging(options.out) as stage:
+            lo_profiles = options.out.parent / f".{options.out.name}.lo-{os.getpid()}"
+            with Converter(workers=options.jobs, timeout=options.timeout, workdir=lo_profiles) as converter:
+                converter.warm_up()
+                previous_cache = options.out / CACHE if options.use_cache and (options.out / CACHE).is_dir() else None
+                cache = DocumentCache(previous_cache, stage.path / CACHE)
+                documents = make_documents(library, sops, stage.path, converter, progress, cache, options.jobs)
+                pages = {d.sop_id: d.pages for d in documents}
+                made_binders = make_binders(library, binders, pages, stage.path, converter, progress, issued, previous)
+                made_packs = make_packs(library, packs, pages, stage.path, lambda i: linked_pdf(stage.path, i),
+                                        converter, progress, issued)
+            # LibreOffice is stopped: nothing writes into the staging folder any more.
             documents, made_binders, made_packs, keep = _merge_partial(options.pack, previous, documents,
                                                                        made_binders, made_packs)
             shutil.rmtree(stage.path / WORK, ignore_errors=True)
@@ -183,7 +187,8 @@ def render_all(library: Library, sops: list[Sop], root: Path, progress, workers:
             _render_one(task)
             advance()
         return
-    context = multiprocessing.get_context("fork")
+    # forkserver, not fork: the converter's threads are running, and forking a threaded process is unsafe.
+    context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for _ in pool.map(_render_one, tasks, chunksize=max(1, len(tasks) // (workers * 4))):
             advance()

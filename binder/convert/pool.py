@@ -119,10 +119,10 @@ def group_members(pgid: int) -> list[tuple[int, str]]:
             continue
         try:
             with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
+                raw = f.read()
         except OSError:
             continue
-        head, _, tail = stat.rpartition(b")")
+        head, _, tail = raw.rpartition(b")")
         fields = tail.split()
         if int(fields[2]) == pgid and fields[0] != b"Z":
             members.append((int(entry.name), head.partition(b"(")[2].decode(errors="replace")))
@@ -257,7 +257,7 @@ class _Worker:
         try:
             self.proc.stdin.write(request.encode("ascii"))
             self.proc.stdin.flush()
-        except OSError:  # the worker is gone: its stdout says why
+        except (OSError, ValueError):  # the worker is gone, or being stopped: its stdout says why
             pass
         answer = self._receive(timeout, f"converting {job.docx.name}")
         if not answer.get("ok"):
@@ -345,7 +345,8 @@ class Converter:
         self.recycle_after = recycle_after
         self.retries = retries
         self._workdir = Path(workdir) if workdir is not None else None
-        self._own_workdir = False
+        self._made: list[Path] = []
+        """Folders this converter created (the work folder and missing parents), deepest first."""
         self._tools: tuple[str, str] | None = None
         self._slots: dict[int, _Worker] = {}
         self._profiles: set[Path] = set()
@@ -394,6 +395,16 @@ class Converter:
         except BaseException:
             self._shut_down(grace=0.0)
             raise
+
+    def warm_up(self) -> None:
+        """Start every worker now, so LibreOffice boots while the caller does other work."""
+        for slot in range(self.workers):
+            # Ctrl-C between starting a worker and recording it would leave it running unseen.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            try:
+                self._worker(slot)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def close(self) -> None:
         """Stop every worker and soffice, wait for them, remove the profiles. Idempotent."""
@@ -453,7 +464,8 @@ class Converter:
             try:
                 return done.get(timeout=0.5)
             except queue.Empty:
-                continue
+                if self._abort.is_set() and not any(thread.is_alive() for thread in self._threads):
+                    raise RuntimeError("the Converter was closed while converting") from None
 
     def _serve(self, slot: int, todo: queue.SimpleQueue, done: queue.SimpleQueue) -> None:
         """One thread per worker: take jobs from the shared queue until it is empty."""
@@ -532,8 +544,11 @@ class Converter:
         # A fresh profile per start: one left by a killed soffice may be half written.
         if self._workdir is None:
             self._workdir = Path(tempfile.mkdtemp(prefix="binder-lo-"))
-            self._own_workdir = True
-        self._workdir.mkdir(parents=True, exist_ok=True)
+            self._made = [self._workdir]
+        elif not self._workdir.is_dir():
+            missing = [self._workdir, *(p for p in self._workdir.parents if not p.exists())]
+            self._workdir.mkdir(parents=True, exist_ok=True)
+            self._made = [p for p in missing if p not in self._made] + self._made
         profile = self._workdir / f"profile-{slot}-{self._starts}"
         shutil.rmtree(profile, ignore_errors=True)
         self._profiles.add(profile)
@@ -553,7 +568,8 @@ class Converter:
                 del self._slots[slot]
         worker.stop(grace)
         shutil.rmtree(worker.profile, ignore_errors=True)
-        self._profiles.discard(worker.profile)
+        with self._lock:
+            self._profiles.discard(worker.profile)
 
     def _stop_all(self, workers: list[tuple[int, _Worker]], grace: float) -> None:
         """Stop workers together: end every stdin first so that they shut down in parallel.
@@ -565,15 +581,19 @@ class Converter:
             with contextlib.suppress(OSError):
                 worker.proc.stdin.close()
         for slot, worker in workers:
-            worker.stop(grace)
+            # soffice writes its profile as it quits: into a deleted work folder that would recreate it
+            worker.stop(grace if worker.profile.is_dir() else 0.0)
             with self._lock:
                 if self._slots.get(slot) is worker:
                     del self._slots[slot]
 
     def _remove_profiles(self) -> None:
-        for profile in self._profiles:
+        """Remove the profiles, then the folders made for them if nothing else was put there."""
+        with self._lock:
+            profiles, self._profiles = self._profiles, set()
+        for profile in profiles:
             shutil.rmtree(profile, ignore_errors=True)
-        self._profiles.clear()
-        if self._workdir is not None and self._own_workdir:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir, self._own_workdir = None, False
+        for folder in self._made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self._made = []
