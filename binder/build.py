@@ -20,6 +20,7 @@ from binder.cache import DocumentCache, document_key
 from binder.changes import binder_changes, unversioned_changes
 from binder.console import NullProgress
 from binder.convert.pool import Converter, Job
+from binder.convert.remote import RemoteConverter, parse_endpoint
 from binder.errors import InputError
 from binder.fingerprint import fingerprint, parts
 from binder.load import load_workbook
@@ -60,6 +61,8 @@ class BuildOptions:
     """Sign every binder and pack written."""
     use_cache: bool = True
     """Reuse the Word and PDF documents of unchanged SOPs from the previous build."""
+    converters: tuple[str, ...] = ()
+    """``unoserver://HOST:PORT`` endpoints to convert on instead of local LibreOffice processes."""
     today: date | None = None
 
 
@@ -100,8 +103,7 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
                 raise InputError(problems, source=str(workbook))
         sops = _selected_sops(library, packs, options.pack)
         with Staging(options.out) as stage:
-            lo_profiles = options.out.parent / f".{options.out.name}.lo-{os.getpid()}"
-            with Converter(workers=options.jobs, timeout=options.timeout, workdir=lo_profiles) as converter:
+            with make_converter(options) as converter:
                 converter.warm_up()
                 previous_cache = options.out / CACHE if options.use_cache and (options.out / CACHE).is_dir() else None
                 cache = DocumentCache(previous_cache, stage.path / CACHE)
@@ -122,6 +124,14 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
             write_manifest(stage.path, library.source, library.sha256, documents, made_binders, made_packs)
             stage.commit()
     return BuildResult(options.out, tuple(documents), tuple(made_binders), tuple(made_packs), loaded.warnings)
+
+
+def make_converter(options: BuildOptions):
+    """Remote unoserver endpoints when given, else a pool of local LibreOffice processes."""
+    if options.converters:
+        return RemoteConverter([parse_endpoint(c) for c in options.converters], timeout=options.timeout)
+    profiles = options.out.parent / f".{options.out.name}.lo-{os.getpid()}"
+    return Converter(workers=options.jobs, timeout=options.timeout, workdir=profiles)
 
 
 def plan_binders(library: Library, include_drafts: bool) -> tuple[BinderPlan, ...]:

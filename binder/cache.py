@@ -61,8 +61,6 @@ def environment_fingerprint() -> str:
 def _encode(value):
     if isinstance(value, Image):
         return {"image": file_sha256(Path(value.path)), "w": value.max_width_mm, "h": value.max_height_mm}
-    if isinstance(value, Link):
-        return {"link": [value.text, value.url]}
     if isinstance(value, Path):
         return {"file": file_sha256(value)}
     if isinstance(value, (date, datetime)):

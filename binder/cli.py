@@ -154,12 +154,15 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
 @click.option("--allow-unversioned", is_flag=True,
               help="Allow SOPs whose content changed since the last build to keep their Version (while drafting).")
 @click.option("--pack", metavar="NAME", help="Build only this training pack and its SOPs; keep the rest of OUT.")
+@click.option("--converter", "converters", multiple=True, metavar="unoserver://HOST:PORT", envvar="BINDER_CONVERTERS",
+              help="Convert on running unoserver instances instead of local LibreOffice (repeatable; or "
+                   "$BINDER_CONVERTERS, space-separated).")
 @click.option("--no-cache", is_flag=True, help="Render and convert every SOP again, ignoring OUT/.cache.")
 @click.option("--sign", "sign_outputs", is_flag=True, help="Sign every binder and pack (PAdES) with --key.")
 @SIGN_OPTIONS
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, jobs: int | None, timeout: float,
-          wait: float, allow_unversioned: bool, pack: str | None, no_cache: bool, sign_outputs: bool, key: Path | None,
+          wait: float, allow_unversioned: bool, pack: str | None, converters: tuple[str, ...], no_cache: bool, sign_outputs: bool, key: Path | None,
           reason: str | None, location: str | None, contact: str | None, timestamp_url: str | None,
           quiet: bool) -> None:
     """Validate WORKBOOK, then write Word and PDF SOPs, one bookmarked PDF binder per
@@ -178,7 +181,7 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
         raise click.UsageError("--key is used with --sign")
     options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, jobs=jobs or os.cpu_count() or 1,
                            timeout=timeout, wait=wait, allow_unversioned=allow_unversioned, pack=pack,
-                           signing=signing, use_cache=not no_cache)
+                           signing=signing, use_cache=not no_cache, converters=converters)
     progress = make_progress(quiet)
     try:
         result = run_build(path, options, progress)

@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from binder.assemble import sop_link
+from binder.flowchart import short
 from binder.labels import (approval_role_label, format_date, format_label, labels_for, meaning_label,
                            status_label)
 from binder.model import Definition, Library, Sop, Step
 
-STEP_IMAGE_MAX_MM = (90.0, 90.0)
-"""Width and height a step's picture may take in the procedure table."""
-LOGO_HEIGHT_MM = 14.0
+STEP_IMAGE_MAX_MM = {"Checklist": (70.0, 100.0), "Steps": (110.0, 100.0), "Flowchart": (110.0, 100.0)}
+"""Width and height a step's picture may take: the text width of the Action column of the built-in template."""
+LOGO_MAX_MM = (30.0, 12.0)
+"""The logo in the page header: at most 12 mm high, 30 mm wide."""
+MATRIX_MARK = "\u25cf"
+"""● marks who performs a step in the roles matrix (in Carlito and Calibri, so no symbol font is needed)."""
+MATRIX_ACTION_CHARS = 60
 _WEB_LINK = ("http://", "https://", "mailto:")
 
 
@@ -35,10 +40,21 @@ class Image:
 
 @dataclass(frozen=True)
 class Link:
-    """Text that is a hyperlink when ``url`` is set; use it as ``{{r ref.linked }}`` (a run of its own)."""
+    """Text that is a hyperlink when ``url`` is set; use it as ``{{r ref.linked }}`` (a run of its own).
+
+    ``before`` and ``after`` are plain text printed around the linked ``text``; ``style`` is the
+    character style of the linked text. LibreOffice exports a link to the PDF only when its run has a
+    character style, so a link always gets one.
+    """
 
     text: str
     url: str = ""
+    before: str = ""
+    after: str = ""
+    style: str = "Hyperlink"
+
+    def __str__(self) -> str:
+        return self.before + self.text + self.after
 
 
 def sop_context(sop: Sop, library: Library, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -50,18 +66,20 @@ def sop_context(sop: Sop, library: Library, extra: Mapping[str, Any] | None = No
         "lang": lang,
         "paper_size": library.settings.paper_size,
         "labels": dict(labels_for(lang)),
-        "logo": _image(library.settings.logo, library, None, LOGO_HEIGHT_MM),
+        "logo": _image(library.settings.logo, library, *LOGO_MAX_MM),
         "department": _department(sop, library),
         "sop": _sop(sop, library, lang),
         "roles": [{"role": r.role, "responsibility": r.responsibility} for r in sop.roles],
         "definitions": _definitions(sop.definitions, library.shared_definitions),
-        "steps": [_step(step, lang, library) for step in sop.steps],
+        "steps": [_step(step, lang, library, STEP_IMAGE_MAX_MM.get(sop.format, STEP_IMAGE_MAX_MM["Steps"]))
+                  for step in sop.steps],
         "checklist": [],
+        "matrix": roles_matrix(sop),
         "flowchart": None,
         "kpis": [{"measure": k.measure, "target": k.target, "frequency": k.frequency} for k in sop.kpis],
         "faq": [{"question": f.question, "answer": f.answer} for f in sop.faq],
-        "references": [_reference(r.title, r.link, library) for r in sop.references],
-        "related": [_related(sop_id, library) for sop_id in sop.related],
+        "references": [_reference(r.title, r.link, sop, library) for r in sop.references],
+        "related": [_related(sop_id, sop, library) for sop_id in sop.related],
         "revisions": [{"version": r.version, "date": format_date(r.date, lang), "author": r.author,
                        "change": r.change} for r in sop.revisions],
         "approvals": [_approval(a, lang) for a in sop.approvals],
@@ -82,7 +100,8 @@ def sections_present(context: Mapping[str, Any]) -> dict[str, bool]:
         "purpose": bool(sop["purpose"]),
         "scope": bool(sop["scope"]),
         "policy": bool(sop["policy"]),
-        "roles": bool(context["roles"]),
+        "roles": bool(context["roles"] or context["matrix"]["rows"]),
+        "matrix": bool(context["matrix"]["rows"]),
         "definitions": bool(context["definitions"]),
         "procedure": bool(context["steps"] or context["checklist"] or context["flowchart"]),
         "flowchart": bool(context["flowchart"]),
@@ -139,7 +158,7 @@ def _image(path: Path | None, library: Library, max_width_mm: float | None,
     return Image(path if path.is_absolute() else library.folder / path, max_width_mm, max_height_mm)
 
 
-def _step(step: Step, lang: str, library: Library) -> dict[str, Any]:
+def _step(step: Step, lang: str, library: Library, image_mm: tuple[float, float]) -> dict[str, Any]:
     return {
         "number": step.number,
         "level": step.level,
@@ -153,7 +172,8 @@ def _step(step: Step, lang: str, library: Library) -> dict[str, Any]:
         "if_yes": step.if_yes,
         "if_no": step.if_no,
         "decision_text": _decision_text(step, lang) if step.is_decision else "",
-        "image": _image(step.image, library, *STEP_IMAGE_MAX_MM),
+        "image": _image(step.image, library, *image_mm),
+        "image_caption": labels_for(lang)["figure_step"].format(number=step.number) if step.image else "",
     }
 
 
@@ -176,16 +196,74 @@ def _definitions(own: tuple[Definition, ...], shared: tuple[Definition, ...]) ->
             for _, d in sorted(terms.items(), key=lambda item: item[0])]
 
 
-def _reference(title: str, link: str, library: Library) -> dict[str, Any]:
+def roles_matrix(sop: Sop) -> dict[str, Any]:
+    """Who performs each step: columns are the SOP's roles (Roles sheet order), then any other Responsible.
+
+    Names match case-insensitively; a column keeps the Roles sheet's spelling. Empty (no rows) when no
+    step has a Responsible.
+    """
+    if not any(step.responsible.strip() for step in sop.steps):
+        return {"roles": [], "rows": []}
+    columns: dict[str, str] = {}
+    for name in [r.role for r in sop.roles] + [s.responsible for s in sop.steps]:
+        if name.strip():
+            columns.setdefault(name.strip().casefold(), name.strip())
+    rows = [{"number": step.number, "level": step.level, "action": short(step.action, MATRIX_ACTION_CHARS),
+             "marks": [MATRIX_MARK if key == step.responsible.strip().casefold() else "" for key in columns]}
+            for step in sop.steps]
+    return {"roles": list(columns.values()), "rows": rows}
+
+
+def _reference(title: str, link: str, sop: Sop, library: Library) -> dict[str, Any]:
+    """A References row: a web or mail link, or a cross-reference when ``link`` is an SOP ID."""
+    target = _find(library, link) if link else None
+    if target is not None:
+        xref = cross_reference(target, sop, library)
+        # The SOP's own title is printed; the author's wording only when it says something else.
+        note = title if title.strip().casefold() != target.title.strip().casefold() else ""
+        return {"title": title, "link": link, "url": xref["url"], "linked": xref["linked"], "text": xref["text"],
+                "note": note, "is_sop": True, "kind": xref["kind"]}
     url = link if link.lower().startswith(_WEB_LINK) else ""
-    if link and not url and any(s.sop_id == link for s in library.sops):
-        url = sop_link(link)
-    return {"title": title, "link": link, "url": url, "linked": Link(title, url)}
+    note = link if link and link != title else ""
+    return {"title": title, "link": link, "url": url, "linked": Link(title, url), "text": title, "note": note,
+            "is_sop": False, "kind": "web" if url else "text"}
 
 
-def _related(sop_id: str, library: Library) -> dict[str, Any]:
-    title = next((s.title for s in library.sops if s.sop_id == sop_id), "")
-    return {"id": sop_id, "title": title, "linked": Link(f"{sop_id} {title}".strip(), sop_link(sop_id))}
+def _related(sop_id: str, sop: Sop, library: Library) -> dict[str, Any]:
+    target = _find(library, sop_id)
+    if target is None:
+        return {"id": sop_id, "title": "", "status": "", "department": "", "kind": "unknown", "url": "",
+                "text": sop_id, "linked": Link(sop_id)}
+    xref = cross_reference(target, sop, library)
+    return {"id": sop_id, "title": target.title, "status": target.status, "department": target.department, **xref}
+
+
+def cross_reference(target: Sop, sop: Sop, library: Library) -> dict[str, Any]:
+    """How ``sop`` refers to ``target``, so that the words are right wherever the same PDF is issued.
+
+    - ``same``: Approved, same department, so in the same binder: a link (a jump inside the binder).
+    - ``other``: Approved, another department: "see ID Title (Dept binder)", still carrying the link,
+      which becomes a jump in a training pack that holds both and is removed where the target is absent.
+    - ``unavailable``: not Approved (Draft, In review, Retired): plain text with its status, no link.
+    """
+    lang = library.settings.language
+    labels = labels_for(lang)
+    name = f"{target.sop_id} {target.title}".strip()
+    if target.status != "Approved":
+        linked = Link(name, after=f" ({status_label(target.status, lang)})")
+        kind = "unavailable"
+    elif target.department == sop.department:
+        linked, kind = Link(name, sop_link(target.sop_id)), "same"
+    else:
+        department = _department(target, library)["name"]
+        linked = Link(name, sop_link(target.sop_id), before=f'{labels["see"]} ',
+                      after=f' ({labels["binder_of"].format(department=department)})', style="CrossReference")
+        kind = "other"
+    return {"kind": kind, "url": linked.url, "text": str(linked), "linked": linked}
+
+
+def _find(library: Library, sop_id: str) -> Sop | None:
+    return next((s for s in library.sops if s.sop_id == sop_id), None)
 
 
 def _approval(approval, lang: str) -> dict[str, str]:

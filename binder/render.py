@@ -42,6 +42,10 @@ TEMPLATES = _templates_folder()
 BUILTIN_TEMPLATE = TEMPLATES / "sop.docx"
 PAPER_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MIN_SIDE_MARGIN_MM = 12.7
+MATRIX_TABLE_STYLE = "SOPMatrix"
+"""Tables of this style (the roles matrix) get their role columns sized after rendering."""
+MATRIX_FIRST_MIN_MM = 40.0
+MATRIX_ROLE_MAX_MM = 26.0
 PARAGRAPH_TEXT_LIMIT = 80
 CORE_PROPERTY_LIMIT = 255
 """python-docx refuses longer core property values."""
@@ -100,6 +104,7 @@ def render_docx(template: Path, context: Mapping[str, Any], out_path: Path, *, p
         if problem is None:
             raise
         raise InputError([problem], f"{template}: {problem.message}") from exc
+    fit_matrix_columns(tpl.docx)
     if paper_size:
         set_paper_size(tpl.docx, paper_size)
     if properties:
@@ -152,10 +157,65 @@ def _inline_image(image: Image, tpl: DocxTemplate) -> InlineImage:
 
 
 def _rich_link(link: Link, tpl: DocxTemplate) -> RichText:
-    text = sanitise(link.text)
-    if not link.url:
-        return RichText(text)
-    return RichText(text, url_id=tpl.build_url_id(link.url), style="Hyperlink")
+    """Plain ``before``, the linked text in its character style, plain ``after``.
+
+    LibreOffice drops a link from the PDF when its run has no character style, so a style the
+    template lacks falls back to Hyperlink.
+    """
+    rich = RichText()
+    if link.before:
+        rich.add(sanitise(link.before))
+    if link.url:
+        style = link.style if _has_style(tpl, link.style) else "Hyperlink"
+        rich.add(sanitise(link.text), url_id=tpl.build_url_id(link.url), style=style)
+    else:
+        rich.add(sanitise(link.text))
+    if link.after:
+        rich.add(sanitise(link.after))
+    return rich
+
+
+def _has_style(tpl: DocxTemplate, style_id: str) -> bool:
+    styles = tpl.docx.styles.element
+    return any(s.get(qn("w:styleId")) == style_id for s in styles.iterchildren(qn("w:style")))
+
+
+# ---------------------------------------------------------------- roles matrix
+
+def fit_matrix_columns(document) -> None:
+    """Size the columns of each roles matrix: narrow equal role columns, the rest for the steps.
+
+    Its role columns come from a ``{%tc for %}`` loop, so the template cannot know how many there are.
+    """
+    for tbl in document.element.body.iter(qn("w:tbl")):
+        style = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblStyle')}")
+        grid = tbl.find(qn("w:tblGrid"))
+        if style is None or style.get(qn("w:val")) != MATRIX_TABLE_STYLE or grid is None:
+            continue
+        rows = tbl.findall(qn("w:tr"))
+        columns = max((len(r.findall(qn("w:tc"))) for r in rows), default=0)
+        if columns < 2:
+            continue
+        total = _table_width(tbl, grid)
+        role = min(Mm(MATRIX_ROLE_MAX_MM).twips, (total - Mm(MATRIX_FIRST_MIN_MM).twips) // (columns - 1))
+        widths = [total - role * (columns - 1)] + [role] * (columns - 1)
+        for col in list(grid):
+            grid.remove(col)
+        for width in widths:
+            etree.SubElement(grid, qn("w:gridCol")).set(qn("w:w"), str(width))
+        for row in rows:
+            for cell, width in zip(row.findall(qn("w:tc")), widths):
+                tc_w = cell.get_or_add_tcPr().get_or_add_tcW()
+                tc_w.set(qn("w:w"), str(width))
+                tc_w.set(qn("w:type"), "dxa")
+
+
+def _table_width(tbl, grid) -> int:
+    """The table's width in twips: its own when fixed, else the sum of its grid."""
+    tbl_w = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblW')}")
+    if tbl_w is not None and tbl_w.get(qn("w:type")) == "dxa" and (tbl_w.get(qn("w:w")) or "").isdigit():
+        return int(tbl_w.get(qn("w:w")))
+    return sum(int(float(c.get(qn("w:w"), "0"))) for c in grid)
 
 
 # ---------------------------------------------------------------- page and properties

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
+from binder import limits
+from binder.errors import FileProblem
 from binder.problems import Problems
 from binder.reader import RawCell
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
 _ID_SPLIT = re.compile(r"[,\n;]")
+_WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:)?[\\/]|^[A-Za-z]:")
+"""``C:\\x``, ``C:x``, ``\\\\server\\share``, ``\\x``: absolute (or drive-relative) on Windows."""
 
 
 def text(cell: RawCell) -> str:
@@ -62,15 +67,25 @@ def whole_number(cell: RawCell, problems: Problems, label: str, low: int, high: 
         return default
     value = cell.value
     number = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():  # is_integer() is False for nan and inf
         number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
+    elif isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 18:
+        number = int(value.strip())  # isdecimal, not isdigit: int() refuses superscripts such as "²"
     if number is None or not low <= number <= high:
-        problems.error(cell.coord, f'{label} "{text(cell)}" must be a whole number from {low} to {high}',
+        problems.error(cell.coord, f'{label} "{_shown(cell)}" must be a whole number from {low} to {high}',
                        f"leave it blank for the default ({default})")
         return default
     return number
+
+
+def _shown(cell: RawCell, limit: int = 60) -> str:
+    """The cell's text for a message, shortened."""
+    value = text(cell)
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def choice(cell: RawCell, problems: Problems, label: str, choices: tuple[str, ...], default: str) -> str:
@@ -93,57 +108,91 @@ def id_list(cell: RawCell) -> tuple[str, ...]:
 
 def confined_path(cell: RawCell, folder: Path, problems: Problems, label: str,
                   suffixes: tuple[str, ...]) -> Path | None:
-    """A file path relative to the workbook's folder that must stay inside it (symlinks resolved)."""
+    """A file path relative to the workbook's folder that must stay inside it (symlinks resolved).
+
+    A ``.docx`` file must also be a Word document by its content, within the zip limits.
+    """
     raw = text(cell).strip()
     if not raw:
         return None
-    root = folder.resolve()
-    candidate = Path(raw)
-    if candidate.is_absolute():
-        problems.error(cell.coord, f'{label} "{raw}" is an absolute path',
-                       "give a path relative to the workbook's folder")
-        return None
-    resolved = (root / candidate).resolve()
-    if not resolved.is_relative_to(root):
-        problems.error(cell.coord, f'{label} "{raw}" points outside the workbook\'s folder',
-                       "copy the file into the workbook's folder and give its relative path")
-        return None
-    if not resolved.is_file():
-        problems.error(cell.coord, f'{label} "{raw}" does not exist', f"put the file at {resolved}")
+    shown = _shown(cell)
+    try:
+        root = folder.resolve()
+        candidate = Path(raw)
+        if candidate.is_absolute() or _WINDOWS_ABSOLUTE.match(raw):
+            problems.error(cell.coord, f'{label} "{shown}" is an absolute path',
+                           "give a path relative to the workbook's folder")
+            return None
+        resolved = (root / candidate).resolve()
+        if not resolved.is_relative_to(root):
+            problems.error(cell.coord, f'{label} "{shown}" points outside the workbook\'s folder',
+                           "copy the file into the workbook's folder and give its relative path")
+            return None
+        if not resolved.is_file():
+            problems.error(cell.coord, f'{label} "{shown}" does not exist', f"put the file at {resolved}")
+            return None
+    except (OSError, RuntimeError, ValueError) as exc:  # name too long, symlink loop, NUL byte ...
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        problems.error(cell.coord, f'{label} "{shown}" cannot be opened ({reason})',
+                       "give the relative path of a file in the workbook's folder")
         return None
     if suffixes and resolved.suffix.lower() not in suffixes:
-        problems.error(cell.coord, f'{label} "{raw}" must be a {" or ".join(suffixes)} file')
+        problems.error(cell.coord, f'{label} "{shown}" must be a {" or ".join(suffixes)} file')
         return None
+    if resolved.suffix.lower() == ".docx" and ".docx" in suffixes:
+        wrong = _not_a_docx(resolved)
+        if wrong:
+            problems.error(cell.coord, f'{label} "{shown}" {wrong}', "save the template from Word as a .docx document")
+            return None
     return resolved
+
+
+def _not_a_docx(path: Path) -> str:
+    """Why ``path`` is not a Word document it is safe to open, or ""."""
+    try:
+        size = path.stat().st_size
+        if size > limits.MAX_TEMPLATE_BYTES:
+            return f"is {size // 1_000_000} MB; the limit is {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB"
+        with zipfile.ZipFile(path) as archive:
+            limits.check_zip(path, archive)
+            if "word/document.xml" not in archive.namelist():
+                return "is not a Word .docx file (it is a zip archive without a document)"
+    except FileProblem as exc:
+        return f"is not safe to open: {exc.problems[0].message}"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return "is not a Word .docx file (its content is not a zip archive)"
+    return ""
 
 
 def image_path(cell: RawCell, folder: Path, problems: Problems, label: str) -> Path | None:
     """A PNG or JPEG inside the workbook's folder, recognised by its content, within the size limits."""
-    from docx.image.exceptions import UnrecognizedImageError
     from docx.image.image import Image
-
-    from binder import limits
 
     path = confined_path(cell, folder, problems, label, ())
     if path is None:
         return None
-    size = path.stat().st_size
+    shown = _shown(cell)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
     if size > limits.MAX_IMAGE_BYTES:
-        problems.error(cell.coord, f'{label} "{text(cell)}" is {size // 1_000_000} MB; the limit is '
+        problems.error(cell.coord, f'{label} "{shown}" is {size // 1_000_000} MB; the limit is '
                        f"{limits.MAX_IMAGE_BYTES // 1_000_000} MB", "save a smaller picture")
         return None
     try:
         image = Image.from_file(str(path))
-    except (UnrecognizedImageError, OSError, ValueError, IndexError, KeyError):
-        problems.error(cell.coord, f'{label} "{text(cell)}" is not a readable PNG or JPEG picture',
+        width, height = image.px_width, image.px_height
+    except Exception:  # python-docx raises many types (not only UnrecognizedImageError) for damaged pictures
+        problems.error(cell.coord, f'{label} "{shown}" is not a readable PNG or JPEG picture',
                        "save the picture as PNG or JPEG")
         return None
     if image.content_type not in ("image/png", "image/jpeg"):
-        problems.error(cell.coord, f'{label} "{text(cell)}" is {image.content_type}, not PNG or JPEG',
+        problems.error(cell.coord, f'{label} "{shown}" is {image.content_type}, not PNG or JPEG',
                        "save the picture as PNG or JPEG")
         return None
-    if image.px_width * image.px_height > limits.MAX_IMAGE_PIXELS or not image.px_width:
-        problems.error(cell.coord, f'{label} "{text(cell)}" is {image.px_width}×{image.px_height} pixels; '
+    if width * height > limits.MAX_IMAGE_PIXELS or not width or not height:
+        problems.error(cell.coord, f'{label} "{shown}" is {width}×{height} pixels; '
                        f"the limit is {limits.MAX_IMAGE_PIXELS // 1_000_000} megapixels", "save a smaller picture")
         return None
     return path

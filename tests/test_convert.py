@@ -428,6 +428,26 @@ def test_close_leaves_no_soffice(tmp_path: Path, workdir: Path, libreoffice) -> 
 
 
 @pytest.mark.slow
+def test_close_after_the_work_folder_was_deleted_recreates_nothing(tmp_path: Path, libreoffice) -> None:
+    """If the work folder is deleted while soffice runs, close() must not write it back.
+
+    (soffice itself rewrites registrymodifications.xcu in its profile about half a
+    second after each document, recreating the folder: callers must close first.)
+    """
+    stage = tmp_path / "stage"
+    workdir = stage / ".work" / "lo"
+    workdir.parent.mkdir(parents=True)
+    converter = Converter(workdir=workdir)
+    converter.convert([sop(tmp_path, "SOP-001")])
+    shutil.rmtree(stage)
+    if wait_until(stage.exists, 3):  # soffice's deferred write came after the deletion
+        shutil.rmtree(stage)
+    converter.close()
+    assert not stage.exists()
+    assert not live_processes(workdir.as_uri())
+
+
+@pytest.mark.slow
 def test_interrupt_during_convert_leaves_no_soffice(tmp_path: Path, workdir: Path, libreoffice) -> None:
     def interrupt(_result) -> None:
         raise KeyboardInterrupt

@@ -51,6 +51,10 @@ def test_empty_sections_are_left_out(tmp_path):
                    faq=(), references=(), related=())
     library = dataclasses.replace(make_library(sop, folder=tmp_path), shared_definitions=())
     out = render_sop(sop, library, tmp_path / "lean.docx")
+    # Without Roles rows the section still shows who performs each step (the roles matrix).
+    assert headings(out) == [EN["purpose"], EN["roles"], EN["procedure"], EN["revisions"], EN["approvals"]]
+    nobody = tuple(dataclasses.replace(s, responsible="") for s in sop.steps)
+    out = render_sop(dataclasses.replace(sop, steps=nobody), library, tmp_path / "leaner.docx")
     assert headings(out) == [EN["purpose"], EN["procedure"], EN["revisions"], EN["approvals"]]
     assert not any(text.startswith("{%") or "{{" in text for _, text in paragraphs(out))
 
@@ -91,9 +95,9 @@ def test_procedure_rows_keep_author_numbers_details_and_cautions(tmp_path):
 
 def test_checklist_format_gets_tick_boxes(tmp_path):
     out = render(tmp_path, make_sop(format="Checklist"))
-    header = next(r for r in table_rows(out) if r[0] == "Step")
-    assert header == ["Step", "Action", "Responsible", "Done"]
-    assert sum(1 for style, text in paragraphs(out) if style == "TickBoxCell" and text == "\u25a1") == 12
+    header = next(r for r in table_rows(out) if r[0] == "Done")
+    assert header == ["Done", "Step", "Action", "Responsible", "Initials", "Date"]
+    assert sum(1 for style, text in paragraphs(out) if style == "TickBoxCell" and text == "\u2610") == 12
 
 
 def test_images_logo_and_extra_flowchart(tmp_path):
@@ -102,7 +106,8 @@ def test_images_logo_and_extra_flowchart(tmp_path):
     library = make_library(sop, folder=tmp_path, logo=write_png(tmp_path / "logo.png", 300, 100))
     out = render_sop(sop, library, tmp_path / "pics.docx", extra={"flowchart": Image(pic, 170, 120)})
     xml = part_xml(out, "word/document.xml")
-    assert xml.count("<w:drawing>") == 3
+    assert xml.count("<w:drawing>") == 2  # the step's picture and the flowchart
+    assert part_xml(out, "word/header").count("<w:drawing>") == 1  # the logo, in the page header
     assert len([n for n in part_xml_names(out) if n.startswith("word/media/")]) >= 1
 
 
@@ -117,7 +122,8 @@ def test_references_and_related_sops_are_links(tmp_path):
     rels = part_xml(out, "word/_rels/document.xml.rels")
     assert "https://intranet.acme.test/payroll" in rels
     assert LINK_PREFIX + "OPS-001" in rels
-    assert ("ListBullet", "OPS-001 Receiving goods") in paragraphs(out)
+    # OPS-001 is in another department, so in another binder.
+    assert ("ListBullet", "see OPS-001 Receiving goods (Operations binder)") in paragraphs(out)
 
 
 # ---------------------------------------------------------------- data is never template

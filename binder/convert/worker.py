@@ -50,12 +50,11 @@ IMPORT_FILTERS = {
     ".odt": "writer8",
 }
 
+# Every font is embedded (subset) by default; LibreOffice 7.4 has no "EmbedStandardFonts" option.
 PDF_OPTIONS = {
     "ExportBookmarks": True,
     "ExportNotes": False,
     "UseTaggedPDF": True,
-    # Fonts are embedded (subset) anyway; this also embeds the 14 standard PDF fonts if a document uses them.
-    "EmbedStandardFonts": True,
 }
 
 EXIT_NO_START = 2
@@ -83,11 +82,13 @@ def protocol_output() -> TextIO:
 
 
 def send(out: TextIO, message: dict[str, Any]) -> None:
+    """One answer line to the parent."""
     out.write(json.dumps(message) + "\n")
     out.flush()
 
 
 def prop(name: str, value: Any) -> PropertyValue:
+    """A com.sun.star.beans.PropertyValue."""
     item = PropertyValue()
     item.Name = name
     item.Value = value
@@ -95,6 +96,7 @@ def prop(name: str, value: Any) -> PropertyValue:
 
 
 def constant(name: str) -> int:
+    """A UNO constant by its full name."""
     return uno.getConstantByName(name)
 
 
