@@ -22,21 +22,14 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from binder.context import Image, Link, sop_context
+from binder.context import Image, sop_context
+from binder.manifest import sha256 as file_sha256
 from binder.model import Library, Sop
 from binder.render import choose_template
 
 FORMAT = "1"
 """Raise when the layout of an entry changes."""
 _CODE = ("render.py", "context.py", "labels.py", "flowchart.py", "convert/worker.py", "cache.py")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @lru_cache(maxsize=None)
