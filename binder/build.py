@@ -81,6 +81,8 @@ class BuildResult:
     binders: tuple[BinderEntry, ...]
     packs: tuple[PackEntry, ...] = ()
     warnings: tuple[Problem, ...] = field(default=())
+    converted: tuple[str, ...] = ()
+    """SOPs rendered and converted by this build; the others came from the cache."""
 
 
 def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
@@ -107,7 +109,8 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
                 converter.warm_up()
                 previous_cache = options.out / CACHE if options.use_cache and (options.out / CACHE).is_dir() else None
                 cache = DocumentCache(previous_cache, stage.path / CACHE)
-                documents = make_documents(library, sops, stage.path, converter, progress, cache, options.jobs)
+                documents, converted = make_documents(library, sops, stage.path, converter, progress, cache,
+                                                      options.jobs)
                 pages = {d.sop_id: d.pages for d in documents}
                 made_binders = make_binders(library, binders, pages, stage.path, converter, progress, issued, previous)
                 made_packs = make_packs(library, packs, pages, stage.path, lambda i: linked_pdf(stage.path, i),
@@ -123,7 +126,8 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
             stage.carry_over(keep)
             write_manifest(stage.path, library.source, library.sha256, documents, made_binders, made_packs)
             stage.commit()
-    return BuildResult(options.out, tuple(documents), tuple(made_binders), tuple(made_packs), loaded.warnings)
+    return BuildResult(options.out, tuple(documents), tuple(made_binders), tuple(made_packs), loaded.warnings,
+                       converted)
 
 
 def make_converter(options: BuildOptions):
@@ -158,7 +162,7 @@ def _selected_sops(library: Library, packs, only_pack: str | None) -> list[Sop]:
 
 
 def make_documents(library: Library, sops: list[Sop], root: Path, converter: Converter, progress,
-                   cache: DocumentCache, workers: int = 1) -> list[DocumentEntry]:
+                   cache: DocumentCache, workers: int = 1) -> tuple[list[DocumentEntry], tuple[str, ...]]:
     """Word and PDF for each SOP: ``sops/<ID>.docx`` and ``sops/<ID>.pdf``; unchanged ones from the cache."""
     (root / "sops").mkdir(parents=True, exist_ok=True)
     (root / WORK / "linked").mkdir(parents=True, exist_ok=True)
@@ -185,7 +189,7 @@ def make_documents(library: Library, sops: list[Sop], root: Path, converter: Con
         entries.append(DocumentEntry(sop.sop_id, sop.version, sop.status, sop.department, f"sops/{sop.sop_id}.docx",
                                      f"sops/{sop.sop_id}.pdf", page_count(pdf), fingerprint(sop), sop.title,
                                      tuple(parts(sop).items())))
-    return entries
+    return entries, tuple(s.sop_id for s in todo)
 
 
 def render_all(library: Library, sops: list[Sop], root: Path, progress, workers: int) -> None:

@@ -191,9 +191,10 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
     if result.warnings:
         print_problems(result.warnings, display_path(path), console)
     if not quiet:
-        console.print(f"built {len(result.documents)} SOPs, {len(result.binders)} binder(s) and "
-                      f"{len(result.packs)} training pack(s) into {display_path(out)}/ "
-                      f"(listed in {display_path(out)}/manifest.json)")
+        reused = len(result.documents) - len(result.converted)
+        console.print(f"built {len(result.documents)} SOPs ({reused} unchanged, from the cache), "
+                      f"{len(result.binders)} binder(s) and {len(result.packs)} training pack(s) into "
+                      f"{display_path(out)}/ (listed in {display_path(out)}/manifest.json)")
         for made in result.binders + result.packs:
             console.print(f"  {made.path}: {made.pages} pages, {len(made.sops)} SOPs")
 

@@ -172,3 +172,20 @@ def test_a_workbook_with_errors_leaves_the_output_folder_untouched(built, tmp_pa
     with pytest.raises(InputError):
         build(wb.write(tmp_path / "bad.xlsx", data), BuildOptions(out=out, today=wb.TODAY))
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_every_link_between_sops_in_a_binder_lands_on_the_start_page_of_the_sop_it_names(example):
+    checked = 0
+    for binder in sorted((example / "binders").glob("*.pdf")):
+        texts = pdfs.page_texts(binder)
+        starts = {t.split(" ")[0]: p for d, t, p in pdfs.outline(binder) if d == 1 and t != "Contents"}
+        bounds = sorted(starts.values()) + [len(texts)]
+        owner = {page: sop for sop, start in starts.items() for page in range(start, bounds[bounds.index(start) + 1])}
+        for page, target in pdfs.links(binder):
+            if isinstance(target, str) or page not in owner or owner.get(target) == owner[page]:
+                continue  # web links, front matter, and an SOP's own contents
+            named = [sop for sop, start in starts.items() if start == target]
+            assert named, f"{binder.name}: a link on page {page + 1} lands on page {target + 1}, not an SOP's start"
+            assert named[0] in texts[page], f"the link on page {page + 1} does not name {named[0]}"
+            checked += 1
+    assert checked >= 2, "the example has links between SOPs of the same binder"

@@ -100,3 +100,23 @@ def test_packs_lists_sops_with_versions():
     result = binder("packs", "--format", "json")
     packs = json.loads(result.stdout)
     assert len(packs) >= 2 and all(p["sops"] and all(s["version"] for s in p["sops"]) for p in packs)
+
+
+BOOM = ("import sys, binder.load as load, binder.cli as cli\n"
+        "def boom(*a, **k): raise RuntimeError('something broke')\n"
+        "load.check_workbook = boom\n"
+        "cli.main(sys.argv[1:])\n")
+
+
+def test_an_unexpected_error_is_one_line_and_a_log_file(tmp_path):
+    env = {**__import__("os").environ, "TMPDIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", BOOM, "validate"], capture_output=True, text=True, cwd=REPO,
+                            env=env)
+    assert result.returncode == 4
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error: RuntimeError: something broke" in lines[0]
+    log = tmp_path / "binder-error.log"
+    assert str(log) in lines[0] and "Traceback" in log.read_text()
+    verbose = subprocess.run([sys.executable, "-c", BOOM, "--verbose", "validate"], capture_output=True, text=True,
+                             cwd=REPO, env=env)
+    assert "Traceback" in verbose.stderr
