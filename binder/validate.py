@@ -23,7 +23,7 @@ from binder.settings import read_settings
 
 _CODE = re.compile(r"^[A-Za-z0-9-]+$")
 _SOP_ID = re.compile(r"^[A-Za-z0-9._-]+$")
-_STEP = re.compile(r"^\d+(\.\d+)*$")
+_STEP = re.compile(r"^[0-9]{1,6}(\.[0-9]{1,6})*$")
 _WEB = re.compile(r"^(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+)$", re.IGNORECASE)
 
 

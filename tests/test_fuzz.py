@@ -175,7 +175,8 @@ XML_TOKENS = st.sampled_from([
     b'<row r="1048577">', b"</row>", b"<v>1e999</v>", b"<v>NaN</v>", b"<v>-1</v>", b"<v>99999999999</v>",
     b"<v>" + b"9" * 5000 + b"</v>", b'<v>x</v>', b't="e"', b't="s"', b't="b"', b't="d"', b't="str"', b't="n"',
     b's="99"', b's="x"', b"<f>A1</f>", b"<f/>", b"<is><t>x</t></is>", b"<is/>", b"&amp;", b"&#1;", b"&bogus;",
-    b"_xD800_", b'<mergeCells><mergeCell ref="A1:B2"/></mergeCells>', b'<mergeCell ref="junk"/>', b'"', b"<",
+    b"_xD800_", b'<mergeCells><mergeCell ref="A1:B2"/></mergeCells>', b'<mergeCell ref="junk"/>',
+    b'<mergeCell ref="$$:B2"/>', b"<v>1_000</v>", b'"', b"<",
     b"<!DOCTYPE x>", b"\x00", b"\xff\xfe", b'<sheetData/>', b"<dimension ref=\"A1:A2\"/>",
 ])
 

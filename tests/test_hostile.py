@@ -97,8 +97,10 @@ def test_openpyxl_parses_with_defusedxml():
 XML_ATTACKS = {
     "billion-laughs-in-sheet": (bw.xml_bomb_in_sheet("SOPs", "B2", TITLE), SOPS),
     "xxe-in-shared-strings": (bw.xxe_in_shared_strings("SOPs", "B2", TITLE), "xl/sharedStrings.xml"),
-    "xxe-in-sheet": (lambda p: bw.rezip(p, lambda parts: {**parts, SOPS: bw.doctype(bw.XXE, "worksheet") + parts[SOPS].replace(
-        bw.cell_xml("B2", TITLE), b'<c r="B2" t="inlineStr"><is><t>&xxe;</t></is></c>')}), SOPS),
+    "xxe-in-sheet": (lambda p: bw.rezip(p, lambda parts: {**parts, SOPS: bw.doctype(bw.XXE, "worksheet")
+                                                          + parts[SOPS].replace(bw.cell_xml("B2", TITLE),
+                                                                                b'<c r="B2" t="inlineStr"><is>'
+                                                                                b"<t>&xxe;</t></is></c>")}), SOPS),
     "billion-laughs-in-shared-strings": (lambda p: (bw.xxe_in_shared_strings("SOPs", "B2", TITLE)(p), bw.rezip(
         p, lambda parts: {**parts, "xl/sharedStrings.xml": parts["xl/sharedStrings.xml"].replace(
             bw.XXE.encode(), bw.BILLION_LAUGHS.encode()).replace(b"&xxe;", b"&lol9;")})), "xl/sharedStrings.xml"),
@@ -518,3 +520,10 @@ def test_build_of_a_hostile_workbook_fails_cleanly_and_writes_nothing(tmp_path, 
     assert f"{name}.xlsx" in result.stderr and bad.message in result.stderr
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{name}.xlsx"]
+
+
+def test_a_step_number_of_thousands_of_digits_is_an_error_at_its_cell(tmp_path):
+    data = wb.base()
+    data["Steps"][0]["Step"] = "9" * 5000
+    errors = errors_of(wb.write(tmp_path / "book.xlsx", data))
+    assert errors and errors[0][0] == "Steps!B2"
