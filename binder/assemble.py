@@ -8,6 +8,7 @@ page where that SOP starts, or are removed when the SOP is not in this PDF.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,14 +149,16 @@ def _resolve_links(writer: PdfWriter, starts: dict[str, int]) -> None:
         page[NameObject("/Annots")] = kept
 
 
-def strip_sop_links(pdf: Path) -> None:
-    """In a standalone SOP PDF, remove link markers: the text stays, the dead link goes."""
-    reader = PdfReader(pdf)
+def standalone_copy(linked: Path, standalone: Path) -> int:
+    """Write the SOP's own PDF: ``linked`` with link markers removed (the text stays). Returns its page count."""
+    reader = PdfReader(linked)
     if not any(_has_marker(page) for page in reader.pages):
-        return
+        shutil.copyfile(linked, standalone)
+        return len(reader.pages)
     writer = PdfWriter(clone_from=reader)
     _resolve_links(writer, {})
-    _write(writer, pdf)
+    _write(writer, standalone)
+    return len(reader.pages)
 
 
 def _has_marker(page) -> bool:

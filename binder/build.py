@@ -6,34 +6,36 @@ output folder changes until every stage has succeeded.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 import os
 import shutil
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from binder import front
-from binder.assemble import Document, FrontItem, Part, assemble, page_count, start_pages, strip_sop_links
-from binder.cache import DocumentCache, document_key
+from binder.assemble import Document, FrontItem, Part, assemble, standalone_copy, start_pages
+from binder.cache import DocumentCache, document_key, environment_fingerprint, template_sha256
 from binder.changes import binder_changes, unversioned_changes
 from binder.console import NullProgress
+from binder.context import Image
 from binder.convert.pool import Converter, Job
 from binder.convert.remote import RemoteConverter, parse_endpoint
 from binder.errors import InputError
 from binder.fingerprint import fingerprint, parts
-from binder.load import load_workbook
-from binder.manifest import (BinderEntry, DocumentEntry, PackEntry, binder_from, document_from, pack_from,
-                             write_manifest)
-from binder.model import Library, Sop
-from binder.output import Staging, output_lock, previous_manifest
-from binder.packs import make_packs, plan_packs
-from binder.problems import Problem
-from binder.context import Image
 from binder.flowchart import flow_graph, needs_flowchart, render_flowchart
 from binder.labels import labels_for
-from binder.output import CACHE
+from binder.load import load_workbook
+from binder.manifest import (BinderEntry, DocumentEntry, PackEntry, binder_from, document_from, pack_from,
+                             sha256 as file_sha256, write_manifest)
+from binder.model import Library, Sop
+from binder.output import CACHE, Staging, output_lock, previous_manifest
+from binder.packs import make_packs, plan_packs
+from binder.problems import Problem
 from binder.render import render_sop
 from binder.signing import Signing, sign_outputs
 
@@ -106,13 +108,14 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
         sops = _selected_sops(library, packs, options.pack)
         with Staging(options.out) as stage:
             with make_converter(options) as converter:
-                converter.warm_up()
                 previous_cache = options.out / CACHE if options.use_cache and (options.out / CACHE).is_dir() else None
                 cache = DocumentCache(previous_cache, stage.path / CACHE)
-                documents, converted = make_documents(library, sops, stage.path, converter, progress, cache,
-                                                      options.jobs)
+                documents, converted, pdf_hashes = make_documents(library, sops, stage.path, converter, progress,
+                                                                  cache, options.jobs)
                 pages = {d.sop_id: d.pages for d in documents}
-                made_binders = make_binders(library, binders, pages, stage.path, converter, progress, issued, previous)
+                keys = {p.department: binder_key(library, p, pdf_hashes, options.signing) for p in binders}
+                made_binders = make_binders(library, binders, pages, stage.path, converter, progress, issued,
+                                            previous, options.out, keys)
                 made_packs = make_packs(library, packs, pages, stage.path, lambda i: linked_pdf(stage.path, i),
                                         converter, progress, issued)
             # LibreOffice is stopped: nothing writes into the staging folder any more.
@@ -121,8 +124,8 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
             shutil.rmtree(stage.path / WORK, ignore_errors=True)
             if options.signing is not None:
                 sign_outputs(options.signing, library.settings, stage.path,
-                             [b.path for b in made_binders if b.path not in keep] + [p.path for p in made_packs
-                                                                                     if p.path not in keep])
+                             [b.path for b in made_binders if b.path not in keep and not b.reused]
+                             + [p.path for p in made_packs if p.path not in keep])
             stage.carry_over(keep)
             write_manifest(stage.path, library.source, library.sha256, documents, made_binders, made_packs)
             stage.commit()
@@ -162,54 +165,96 @@ def _selected_sops(library: Library, packs, only_pack: str | None) -> list[Sop]:
 
 
 def make_documents(library: Library, sops: list[Sop], root: Path, converter: Converter, progress,
-                   cache: DocumentCache, workers: int = 1) -> tuple[list[DocumentEntry], tuple[str, ...]]:
-    """Word and PDF for each SOP: ``sops/<ID>.docx`` and ``sops/<ID>.pdf``; unchanged ones from the cache."""
+                   cache: DocumentCache, workers: int = 1) -> tuple[list[DocumentEntry], tuple[str, ...], dict]:
+    """Word and PDF for each SOP: ``sops/<ID>.docx`` and ``sops/<ID>.pdf``; unchanged ones from the cache.
+
+    Also returns the SHA-256 of each SOP's linked PDF, which identifies what a binder is made of."""
     (root / "sops").mkdir(parents=True, exist_ok=True)
     (root / WORK / "linked").mkdir(parents=True, exist_ok=True)
     keys = {sop.sop_id: document_key(sop, library, needs_flowchart(sop)) for sop in sops}
-    todo = []
+    made, todo = {}, []
     for sop in sops:
         entry = cache.lookup(keys[sop.sop_id])
         if entry is None:
             todo.append(sop)
             continue
         cache.keep(entry)
-        shutil.copyfile(entry.docx, root / "sops" / f"{sop.sop_id}.docx")
-        shutil.copyfile(entry.pdf, linked_pdf(root, sop.sop_id))
+        made[sop.sop_id] = entry
+    if todo:
+        converter.warm_up()  # LibreOffice boots while the documents are rendered
     render_all(library, todo, root, progress, workers)
     jobs = [Job(s.sop_id, root / "sops" / f"{s.sop_id}.docx", linked_pdf(root, s.sop_id)) for s in todo]
     converter.convert(jobs, progress.stage("PDF", len(jobs)))
     for sop in todo:
-        cache.store(keys[sop.sop_id], root / "sops" / f"{sop.sop_id}.docx", linked_pdf(root, sop.sop_id))
+        linked, standalone = linked_pdf(root, sop.sop_id), root / WORK / "linked" / f"{sop.sop_id}.standalone.pdf"
+        pages = standalone_copy(linked, standalone)
+        made[sop.sop_id] = cache.store(keys[sop.sop_id], root / "sops" / f"{sop.sop_id}.docx", linked, standalone,
+                                       pages)
     entries = []
     for sop in sops:
-        pdf = root / "sops" / f"{sop.sop_id}.pdf"
-        shutil.copyfile(linked_pdf(root, sop.sop_id), pdf)
-        strip_sop_links(pdf)
+        entry = made[sop.sop_id]
+        _place(entry.docx, root / "sops" / f"{sop.sop_id}.docx")
+        _place(entry.pdf, linked_pdf(root, sop.sop_id))
+        _place(entry.standalone, root / "sops" / f"{sop.sop_id}.pdf")
         entries.append(DocumentEntry(sop.sop_id, sop.version, sop.status, sop.department, f"sops/{sop.sop_id}.docx",
-                                     f"sops/{sop.sop_id}.pdf", page_count(pdf), fingerprint(sop), sop.title,
+                                     f"sops/{sop.sop_id}.pdf", entry.pages, fingerprint(sop), sop.title,
                                      tuple(parts(sop).items())))
-    return entries, tuple(s.sop_id for s in todo)
+    return entries, tuple(s.sop_id for s in todo), {s: e.hashes["pdf"] for s, e in made.items()}
+
+
+def _place(source: Path, target: Path) -> None:
+    """Put a cached file at its place in the output: a hard link (files are never changed in place)."""
+    if target.exists() and target.samefile(source):
+        return
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def render_all(library: Library, sops: list[Sop], root: Path, progress, workers: int) -> None:
     """Render the Word documents, in ``workers`` processes when there are enough to share."""
     advance = progress.stage("Word", len(sops))
-    tasks = [(sop, library, root) for sop in sops]
     if workers <= 1 or len(sops) < 8:
-        for task in tasks:
-            _render_one(task)
+        _start_renderer(library, root)
+        for sop in sops:
+            _render_one(sop.sop_id)
             advance()
         return
     # forkserver, not fork: the converter's threads are running, and forking a threaded process is unsafe.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for _ in pool.map(_render_one, tasks, chunksize=max(1, len(tasks) // (workers * 4))):
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_renderer,
+                               initargs=(library, root))
+    try:
+        # Ctrl-C while the render processes are being started would leave them half-started.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            results = pool.map(_render_one, [s.sop_id for s in sops], chunksize=max(1, len(sops) // (workers * 8)))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for _ in results:
             advance()
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
-def _render_one(task) -> None:
-    sop, library, root = task
+_RENDERER: dict = {}
+"""The library and output folder of this render process, sent once rather than with every SOP."""
+
+
+def _start_renderer(library: Library, root: Path) -> None:
+    _RENDERER.update(library=library, root=root)
+    if multiprocessing.parent_process() is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build itself handles Ctrl-C and stops this process
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked while we were started
+
+
+def _render_one(sop_id: str) -> None:
+    library, root = _RENDERER["library"], _RENDERER["root"]
+    sop = library.sop(sop_id)
     extra = {}
     if needs_flowchart(sop):
         labels = labels_for(library.settings.language)
@@ -224,32 +269,76 @@ def linked_pdf(root: Path, sop_id: str) -> Path:
     return root / WORK / "linked" / f"{sop_id}.pdf"
 
 
+def binder_key(library: Library, plan: BinderPlan, pdf_hashes: dict[str, str], signing: Signing | None) -> str:
+    """Hash of everything a binder shows and how it is made, except its date of issue."""
+    dept, settings = library.department(plan.department), library.settings
+    payload = {
+        "department": [dept.code, dept.name, dept.binder_title, dept.owner, dept.help_contact],
+        "settings": [settings.organisation, settings.language, settings.paper_size,
+                     file_sha256(settings.logo) if settings.logo else ""],
+        "sops": [[s.sop_id, s.title, s.version, str(s.effective_date), str(s.next_review), pdf_hashes[s.sop_id]]
+                 for s in plan.sops],
+        "template": template_sha256(front.BINDER_TEMPLATE),
+        "code": environment_fingerprint(),
+        "signing": [file_sha256(signing.key), signing.reason, signing.location, signing.contact,
+                    signing.timestamp_url] if signing else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def make_binders(library: Library, plans: tuple[BinderPlan, ...], pages: dict[str, int], root: Path,
-                 converter: Converter, progress, issued: date, previous: dict | None) -> list[BinderEntry]:
-    """Front matter for every binder (converted together), then each binder assembled."""
-    if not plans:
-        return []
-    changes = {p.department: binder_changes(library, previous, p.department, tuple(s.sop_id for s in p.sops))
-               for p in plans}
-    fronts = front.make_binder_fronts(library, plans, pages, root / WORK / "front", converter, issued, changes)
+                 converter: Converter, progress, issued: date, previous: dict | None, out: Path,
+                 keys: dict[str, str]) -> list[BinderEntry]:
+    """Each department's binder: the previous issue when nothing in it changed, else a new issue
+    (front matter converted together, then each binder assembled)."""
     (root / "binders").mkdir(exist_ok=True)
+    kept = {plan.department: _unchanged_binder(plan, keys[plan.department], previous, out, root) for plan in plans}
+    fresh = tuple(p for p in plans if kept[p.department] is None)
+    changes = {p.department: binder_changes(library, previous, p.department, tuple(s.sop_id for s in p.sops))
+               for p in fresh}
+    fronts = front.make_binder_fronts(library, fresh, pages, root / WORK / "front", converter, issued, changes)
     advance = progress.stage("Binders", len(plans))
     made = []
     for plan in plans:
-        dept = library.department(plan.department)
-        made_front = fronts[plan.department]
-        doc = Document(title=dept.binder_title, author=library.settings.organisation or dept.owner,
-                       subject=f"{dept.name}: Standard Operating Procedures issued {issued.isoformat()}",
-                       top_bookmark=f"{dept.code} {dept.name}", front=made_front.pdf,
-                       front_items=tuple(FrontItem(t, p) for t, p in made_front.items),
-                       parts=tuple(Part(s.sop_id, f"{s.sop_id} {s.title}", linked_pdf(root, s.sop_id)) for s in plan.sops))
-        result = assemble(doc, root / plan.path)
-        expected = start_pages(made_front.pages, [pages[s.sop_id] for s in plan.sops])
-        if [p for _, p in result.starts] != expected:
-            raise RuntimeError(f"the contents of {plan.path} disagree with its pages")
-        made.append(BinderEntry(plan.department, plan.path, result.pages, tuple(s.sop_id for s in plan.sops)))
+        if kept[plan.department] is not None:
+            made.append(kept[plan.department])
+            advance()
+            continue
+        made.append(_assemble_binder(library, plan, fronts[plan.department], pages, root, issued,
+                                     keys[plan.department]))
         advance()
     return made
+
+
+def _unchanged_binder(plan: BinderPlan, key: str, previous: dict | None, out: Path, root: Path) -> BinderEntry | None:
+    """The previous issue of this binder, placed into staging, when its key is the same and its file intact."""
+    old = next((b for b in (previous or {}).get("binders", []) if b.get("department") == plan.department), None)
+    if old is None or old.get("key") != key or old.get("path") != plan.path:
+        return None
+    source = out / plan.path
+    try:
+        if file_sha256(source) != old.get("sha256"):
+            return None
+    except OSError:
+        return None
+    _place(source, root / plan.path)
+    return binder_from(old, reused=True)
+
+
+def _assemble_binder(library: Library, plan: BinderPlan, made_front, pages: dict[str, int], root: Path,
+                     issued: date, key: str) -> BinderEntry:
+    dept = library.department(plan.department)
+    doc = Document(title=dept.binder_title, author=library.settings.organisation or dept.owner,
+                   subject=f"{dept.name}: Standard Operating Procedures issued {issued.isoformat()}",
+                   top_bookmark=f"{dept.code} {dept.name}", front=made_front.pdf,
+                   front_items=tuple(FrontItem(t, p) for t, p in made_front.items),
+                   parts=tuple(Part(s.sop_id, f"{s.sop_id} {s.title}", linked_pdf(root, s.sop_id)) for s in plan.sops))
+    result = assemble(doc, root / plan.path)
+    expected = start_pages(made_front.pages, [pages[s.sop_id] for s in plan.sops])
+    if [p for _, p in result.starts] != expected:
+        raise RuntimeError(f"the contents of {plan.path} disagree with its pages")
+    return BinderEntry(plan.department, plan.path, result.pages, tuple(s.sop_id for s in plan.sops),
+                       issued.isoformat(), key)
 
 
 def _merge_partial(only_pack, previous, documents, binders, packs):

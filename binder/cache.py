@@ -27,7 +27,7 @@ from binder.manifest import sha256 as file_sha256
 from binder.model import Library, Sop
 from binder.render import choose_template
 
-FORMAT = "1"
+FORMAT = "2"
 """Raise when the layout of an entry changes."""
 _CODE = ("render.py", "context.py", "labels.py", "flowchart.py", "convert/worker.py", "cache.py")
 
@@ -63,12 +63,23 @@ def _encode(value):
     return repr(value)
 
 
+@lru_cache(maxsize=64)
+def _template_sha256(path: Path, mtime_ns: int, size: int) -> str:
+    """A template's hash, computed once per version of the file (every SOP of a build shares it)."""
+    return file_sha256(path)
+
+
+def template_sha256(path: Path) -> str:
+    info = path.stat()
+    return _template_sha256(path, info.st_mtime_ns, info.st_size)
+
+
 def document_key(sop: Sop, library: Library, flowchart: bool) -> str:
     """The cache key of one SOP's Word and PDF documents."""
     context = sop_context(sop, library)
     payload = json.dumps(context, default=_encode, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256()
-    for part in (payload, file_sha256(choose_template(sop, library)), str(flowchart), environment_fingerprint()):
+    for part in (payload, template_sha256(choose_template(sop, library)), str(flowchart), environment_fingerprint()):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
@@ -80,6 +91,14 @@ class Entry:
     docx: Path
     pdf: Path
     """The PDF as converted, links to other SOPs still marked."""
+    standalone: Path
+    """The SOP's own PDF: the same pages, links to other SOPs removed."""
+    pages: int
+    hashes: dict = dataclasses.field(default_factory=dict, compare=False)
+    """SHA-256 of each file, as recorded."""
+
+
+_FILES = {"docx": "document.docx", "pdf": "linked.pdf", "standalone": "standalone.pdf"}
 
 
 class DocumentCache:
@@ -96,14 +115,14 @@ class DocumentCache:
         folder = self.previous / key
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            entry = Entry(key, folder / "document.docx", folder / "linked.pdf")
             if meta.get("key") != key or meta.get("format") != FORMAT:
                 return None
-            if file_sha256(entry.docx) != meta["docx"] or file_sha256(entry.pdf) != meta["pdf"]:
+            if any(file_sha256(folder / name) != meta[kind] for kind, name in _FILES.items()):
                 return None
+            return Entry(key, folder / _FILES["docx"], folder / _FILES["pdf"], folder / _FILES["standalone"],
+                         int(meta["pages"]), {kind: meta[kind] for kind in _FILES})
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return entry
 
     def keep(self, entry: Entry) -> None:
         """Carry a good entry into the new build's cache (hard links: no copy)."""
@@ -111,18 +130,21 @@ class DocumentCache:
         if target.exists():
             return
         target.mkdir(parents=True)
-        for name in ("document.docx", "linked.pdf", "meta.json"):
+        for name in (*_FILES.values(), "meta.json"):
             _link_or_copy(entry.docx.parent / name, target / name)
 
-    def store(self, key: str, docx: Path, pdf: Path) -> None:
+    def store(self, key: str, docx: Path, pdf: Path, standalone: Path, pages: int) -> Entry:
         """Record a freshly made document in the new build's cache."""
         target = self.staged / key
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        _link_or_copy(docx, target / "document.docx")
-        _link_or_copy(pdf, target / "linked.pdf")
-        meta = {"key": key, "format": FORMAT, "docx": file_sha256(docx), "pdf": file_sha256(pdf)}
+        meta: dict = {"key": key, "format": FORMAT, "pages": pages}
+        for kind, source in (("docx", docx), ("pdf", pdf), ("standalone", standalone)):
+            _link_or_copy(source, target / _FILES[kind])
+            meta[kind] = file_sha256(source)
         (target / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        return Entry(key, target / _FILES["docx"], target / _FILES["pdf"], target / _FILES["standalone"], pages,
+                     {kind: meta[kind] for kind in _FILES})
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

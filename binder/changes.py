@@ -107,7 +107,7 @@ def _change_text(sop: Sop, old_version: str | None) -> str:
 def _removal_reason(library: Library, sop_id: str, labels) -> str:
     try:
         sop = library.sop(sop_id)
-    except StopIteration:
+    except KeyError:
         return labels["no_longer_in_workbook"]
     return labels["status_now"].format(status=status_label(sop.status, library.settings.language))
 

@@ -41,6 +41,12 @@ class BinderEntry:
     path: str
     pages: int
     sops: tuple[str, ...]
+    issued: str = ""
+    """Date of issue (ISO) printed on the cover: a binder whose content did not change keeps its issue."""
+    key: str = ""
+    """Hash of everything the binder is made of; equal keys mean an identical binder."""
+    reused: bool = False
+    """Carried over unchanged from the previous build (not written in the manifest)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,9 @@ def document_from(entry: dict) -> DocumentEntry:
                          tuple((entry.get("content") or {}).items()))
 
 
-def binder_from(entry: dict) -> BinderEntry:
-    return BinderEntry(entry["department"], entry["path"], entry["pages"], tuple(entry["sops"]))
+def binder_from(entry: dict, reused: bool = False) -> BinderEntry:
+    return BinderEntry(entry["department"], entry["path"], entry["pages"], tuple(entry["sops"]),
+                       entry.get("issued", ""), entry.get("key", ""), reused)
 
 
 def pack_from(entry: dict) -> PackEntry:
@@ -82,7 +89,7 @@ def write_manifest(root: Path, workbook: Path, workbook_sha256: str, documents: 
                        "fingerprint": d.fingerprint, "content": dict(d.content), "sha256": {"docx": h(d.docx), "pdf": h(d.pdf)}}
                       for d in documents],
         "binders": [{"department": b.department, "path": b.path, "pages": b.pages, "sops": list(b.sops),
-                     "sha256": h(b.path)} for b in binders],
+                     "sha256": h(b.path), "issued": b.issued, "key": b.key} for b in binders],
         "packs": [{"pack": p.pack, "path": p.path, "pages": p.pages, "sops": list(p.sops), "sha256": h(p.path),
                    "record": p.record, "record_sha256": h(p.record)} for p in packs],
     }

@@ -6,6 +6,7 @@ field) so that any later stage can still point an author at the exact cell.
 from __future__ import annotations
 
 import calendar
+from functools import cached_property
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -229,7 +230,12 @@ class Library:
     shared_definitions: tuple[Definition, ...] = field(default=())
 
     def sop(self, sop_id: str) -> Sop:
-        return next(s for s in self.sops if s.sop_id == sop_id)
+        """The SOP with this ID (KeyError when there is none)."""
+        return self._sops_by_id[sop_id]
+
+    @cached_property
+    def _sops_by_id(self) -> dict[str, Sop]:
+        return {s.sop_id: s for s in self.sops}
 
     def department(self, code: str) -> Department:
         return next(d for d in self.departments if d.code == code)

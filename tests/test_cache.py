@@ -96,3 +96,24 @@ def test_one_and_two_workers_give_the_same_binders(tmp_path):
         assert pdfs.page_texts(a) == pdfs.page_texts(b)
         assert pdfs.outline(a) == pdfs.outline(b)
         assert pdfs.labels(a) == pdfs.labels(b)
+
+
+def test_a_binder_whose_sops_did_not_change_keeps_its_issue(first):
+    from datetime import date
+
+    book, out = first
+    before = json.loads((out / "manifest.json").read_text())["binders"]
+    fin_bytes = (out / "binders" / "FIN-binder.pdf").read_bytes()
+    data = wb.base()
+    data["SOPs"][1]["Purpose"] = "Check every delivery against its order."  # OPS-001 changes: OPS is re-issued
+    data["SOPs"][1]["Version"] = "1.1"
+    data["Revisions"].append({"SOP ID": "OPS-001", "Version": "1.1", "Date": "2026-01-20", "Author": "Sam Lee",
+                              "Change": "Purpose clarified."})
+    wb.write(book, data)
+    result = build(book, BuildOptions(out=out, today=date(2026, 7, 1)))
+    after = {b["department"]: b for b in json.loads((out / "manifest.json").read_text())["binders"]}
+    assert after["FIN"]["issued"] == before[0]["issued"] == wb.TODAY.isoformat()
+    assert (out / "binders" / "FIN-binder.pdf").read_bytes() == fin_bytes
+    assert after["OPS"]["issued"] == "2026-07-01"
+    assert any("Changes in this issue" in page for page in pdfs.page_texts(out / "binders" / "OPS-binder.pdf"))
+    assert result.converted == ("OPS-001",)

@@ -407,8 +407,11 @@ class Converter:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def close(self) -> None:
-        """Stop every worker and soffice, wait for them, remove the profiles. Idempotent."""
-        self._shut_down(grace=QUIT_SECONDS)
+        """Stop every worker and soffice, wait for them, remove the profiles. Idempotent.
+
+        soffice is killed rather than asked to quit: its profile is thrown away, so nothing
+        is lost, and a polite quit costs a third of a second per build."""
+        self._shut_down(grace=0.0)
 
     def _shut_down(self, grace: float) -> None:
         """Stop workers (killing them when ``grace`` is 0), the serving threads and the profiles."""

@@ -258,7 +258,7 @@ def update_fields_and_indexes(doc: Any) -> None:
     fields.refresh()
     if indexes.getCount() == 0:
         return
-    for _ in range(2):
+    for _ in range(1):
         for i in range(indexes.getCount()):
             indexes.getByIndex(i).update()
         doc.refresh()
