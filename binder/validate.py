@@ -58,21 +58,33 @@ def validate(raw: RawWorkbook, problems: Problems, *, today: date, include_draft
     return Library(raw.path, raw.sha256, settings, departments, built, packs, tuple(shared))
 
 
+def _new_identifier(cell, pattern: re.Pattern, wording: tuple[str, str, str, str, str], seen: dict[str, str],
+                    problems: Problems) -> bool:
+    """An ID cell's characters are allowed and the ID was not used before (case-insensitively); records it.
+
+    ``wording``: the column's name, the characters allowed, an example, what it identifies, and its noun."""
+    label, allowed, example, owner, noun = wording
+    value = v.text(cell)
+    if not pattern.match(value):
+        problems.error(cell.coord, f'{label} "{value}" may hold only {allowed}', f"e.g. {example}")
+        return False
+    if value.casefold() in seen:
+        problems.error(cell.coord, f'{label} "{value}" is used twice (also at {seen[value.casefold()]})',
+                       f"give each {owner} its own {noun}")
+        return False
+    seen[value.casefold()] = cell.coord
+    return True
+
+
 def _departments(rows: tuple[RawRow, ...], problems: Problems) -> tuple[Department, ...]:
     result, seen = [], {}
     for row in rows:
         if not required_filled(row, "Departments", problems):
             continue
-        code_cell = row.get("code")
-        code = v.text(code_cell)
-        if not _CODE.match(code):
-            problems.error(code_cell.coord, f'Code "{code}" may hold only letters, digits and -', "e.g. FIN or OPS-2")
+        code = v.text(row.get("code"))
+        if not _new_identifier(row.get("code"), _CODE, ("Code", "letters, digits and -", "FIN or OPS-2",
+                                                        "department", "code"), seen, problems):
             continue
-        if code.casefold() in seen:
-            problems.error(code_cell.coord, f'Code "{code}" is used twice (also at {seen[code.casefold()]})',
-                           "give each department its own code")
-            continue
-        seen[code.casefold()] = code_cell.coord
         name = v.text(row.get("name"))
         result.append(Department(code, name, v.text(row.get("binder_title")) or f"{name} Standard Operating Procedures",
                                  v.text(row.get("owner")), v.text(row.get("help_contact")), origin(row)))
@@ -83,17 +95,10 @@ def _sops(rows: tuple[RawRow, ...], codes: set[str], folder, problems: Problems)
     result, seen = [], {}
     for row in rows:
         required_filled(row, "SOPs", problems)
-        id_cell = row.get("sop_id")
-        sop_id = v.text(id_cell)
-        if sop_id and not _SOP_ID.match(sop_id):
-            problems.error(id_cell.coord, f'SOP ID "{sop_id}" may hold only letters, digits, -, . and _', "e.g. FIN-001")
+        sop_id = v.text(row.get("sop_id"))
+        if sop_id and not _new_identifier(row.get("sop_id"), _SOP_ID, ("SOP ID", "letters, digits, -, . and _",
+                                                                        "FIN-001", "SOP", "ID"), seen, problems):
             continue
-        if sop_id.casefold() in seen:
-            problems.error(id_cell.coord, f'SOP ID "{sop_id}" is used twice (also at {seen[sop_id.casefold()]})',
-                           "give each SOP its own ID")
-            continue
-        if sop_id:
-            seen[sop_id.casefold()] = id_cell.coord
         sop = _sop(row, sop_id, codes, folder, problems)
         if sop_id:  # kept even when incomplete, so its Steps, Roles ... rows are not reported as orphans
             result.append(sop)

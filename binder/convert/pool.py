@@ -333,7 +333,27 @@ def _close_live_converters() -> None:
         converter.close()
 
 
-class Converter:
+class ConverterBase:
+    """What every converter shares: a context manager that closes it, and a count of conversions."""
+
+    _conversions = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def conversions(self) -> int:
+        """Documents converted so far (retries of a document count once)."""
+        return self._conversions
+
+
+class Converter(ConverterBase):
     """Converts Word documents to PDF with ``workers`` LibreOffice processes. A context manager."""
 
     def __init__(self, workers: int = 1, timeout: float = 120.0, workdir: Path | None = None,
@@ -356,17 +376,6 @@ class Converter:
         self._closed = False
         self._abort = threading.Event()
         self._threads: list[threading.Thread] = []
-
-    def __enter__(self) -> Converter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def conversions(self) -> int:
-        """Documents converted so far (retries of a document count once)."""
-        return self._conversions
 
     @property
     def starts(self) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from binder.convert.pool import Job, Result, check_pdf
+from binder.convert.pool import ConverterBase, Job, Result, check_pdf
 from binder.errors import ConversionError, ToolError
 
 PDF_OPTIONS = ["ExportBookmarks=true", "ExportNotes=false", "UseTaggedPDF=true"]
@@ -66,7 +66,7 @@ class _EndpointDown(Exception):
     pass
 
 
-class RemoteConverter:
+class RemoteConverter(ConverterBase):
     """Same interface as ``pool.Converter``, backed by unoserver endpoints."""
 
     def __init__(self, endpoints: Sequence[Endpoint], timeout: float = 120.0, retries: int = 2) -> None:
@@ -80,16 +80,6 @@ class RemoteConverter:
         self._resting: dict[Endpoint, float] = {}
         self._lock = threading.Lock()
         self._abort = threading.Event()
-
-    def __enter__(self) -> RemoteConverter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def conversions(self) -> int:
-        return self._conversions
 
     @property
     def per_endpoint(self) -> dict[str, int]:
