@@ -192,7 +192,8 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
         print_problems(result.warnings, display_path(path), console)
     if not quiet:
         reused = len(result.documents) - len(result.converted)
-        console.print(f"built {len(result.documents)} SOPs ({reused} unchanged, from the cache), "
+        cached = f" ({reused} unchanged, from the cache)" if reused else ""
+        console.print(f"built {len(result.documents)} SOPs{cached}, "
                       f"{len(result.binders)} binder(s) and {len(result.packs)} training pack(s) into "
                       f"{display_path(out)}/ (listed in {display_path(out)}/manifest.json)")
         for made in result.binders + result.packs:
