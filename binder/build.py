@@ -33,8 +33,8 @@ from binder.load import load_workbook
 from binder.manifest import (BinderEntry, DocumentEntry, PackEntry, binder_from, document_from, pack_from,
                              sha256 as file_sha256, write_manifest)
 from binder.model import Library, Sop
-from binder.output import CACHE, Staging, output_lock, previous_manifest
-from binder.packs import make_packs, plan_packs
+from binder.output import CACHE, Staging, output_lock, place, previous_issue, previous_manifest
+from binder.packs import PackPlan, make_packs, plan_packs
 from binder.problems import Problem
 from binder.render import render_sop
 from binder.signing import Signing, sign_outputs
@@ -116,8 +116,9 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
                 keys = {p.department: binder_key(library, p, pdf_hashes, options.signing) for p in binders}
                 made_binders = make_binders(library, binders, pages, stage.path, converter, progress, issued,
                                             previous, options.out, keys)
+                pack_keys = {p.path: pack_key(library, p, pdf_hashes, options.signing) for p in packs}
                 made_packs = make_packs(library, packs, pages, stage.path, lambda i: linked_pdf(stage.path, i),
-                                        converter, progress, issued)
+                                        converter, progress, issued, previous, options.out, pack_keys)
             # LibreOffice is stopped: nothing writes into the staging folder any more.
             documents, made_binders, made_packs, keep = _merge_partial(options.pack, previous, documents,
                                                                        made_binders, made_packs)
@@ -125,7 +126,7 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
             if options.signing is not None:
                 sign_outputs(options.signing, library.settings, stage.path,
                              [b.path for b in made_binders if b.path not in keep and not b.reused]
-                             + [p.path for p in made_packs if p.path not in keep])
+                             + [p.path for p in made_packs if p.path not in keep and not p.reused])
             stage.carry_over(keep)
             write_manifest(stage.path, library.source, library.sha256, documents, made_binders, made_packs)
             stage.commit()
@@ -193,24 +194,13 @@ def make_documents(library: Library, sops: list[Sop], root: Path, converter: Con
     entries = []
     for sop in sops:
         entry = made[sop.sop_id]
-        _place(entry.docx, root / "sops" / f"{sop.sop_id}.docx")
-        _place(entry.pdf, linked_pdf(root, sop.sop_id))
-        _place(entry.standalone, root / "sops" / f"{sop.sop_id}.pdf")
+        place(entry.docx, root / "sops" / f"{sop.sop_id}.docx")
+        place(entry.pdf, linked_pdf(root, sop.sop_id))
+        place(entry.standalone, root / "sops" / f"{sop.sop_id}.pdf")
         entries.append(DocumentEntry(sop.sop_id, sop.version, sop.status, sop.department, f"sops/{sop.sop_id}.docx",
                                      f"sops/{sop.sop_id}.pdf", entry.pages, fingerprint(sop), sop.title,
                                      tuple(parts(sop).items())))
     return entries, tuple(s.sop_id for s in todo), {s: e.hashes["pdf"] for s, e in made.items()}
-
-
-def _place(source: Path, target: Path) -> None:
-    """Put a cached file at its place in the output: a hard link (files are never changed in place)."""
-    if target.exists() and target.samefile(source):
-        return
-    target.unlink(missing_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 def render_all(library: Library, sops: list[Sop], root: Path, progress, workers: int) -> None:
@@ -271,14 +261,29 @@ def linked_pdf(root: Path, sop_id: str) -> Path:
 
 def binder_key(library: Library, plan: BinderPlan, pdf_hashes: dict[str, str], signing: Signing | None) -> str:
     """Hash of everything a binder shows and how it is made, except its date of issue."""
-    dept, settings = library.department(plan.department), library.settings
+    dept = library.department(plan.department)
+    return issue_key(library, [dept.code, dept.name, dept.binder_title, dept.owner, dept.help_contact],
+                     plan.sops, pdf_hashes, (front.BINDER_TEMPLATE,), signing)
+
+
+def pack_key(library: Library, plan: PackPlan, pdf_hashes: dict[str, str], signing: Signing | None) -> str:
+    """Hash of everything a training pack shows and how it is made, except its date of issue."""
+    sops = [library.sop(e.sop_id) for e in plan.pack.entries]
+    return issue_key(library, [plan.pack.name, plan.path, plan.record], sops, pdf_hashes,
+                     (front.PACK_TEMPLATE, front.ACK_TEMPLATE), signing)
+
+
+def issue_key(library: Library, own: list, sops, pdf_hashes: dict[str, str], templates: tuple[Path, ...],
+              signing: Signing | None) -> str:
+    """Equal keys: the binder or pack would come out the same but for its date, so the previous issue stands."""
+    settings = library.settings
     payload = {
-        "department": [dept.code, dept.name, dept.binder_title, dept.owner, dept.help_contact],
+        "own": own,
         "settings": [settings.organisation, settings.language, settings.paper_size,
                      file_sha256(settings.logo) if settings.logo else ""],
         "sops": [[s.sop_id, s.title, s.version, str(s.effective_date), str(s.next_review), pdf_hashes[s.sop_id]]
-                 for s in plan.sops],
-        "template": template_sha256(front.BINDER_TEMPLATE),
+                 for s in sops],
+        "templates": [template_sha256(t) for t in templates],
         "code": environment_fingerprint(),
         "signing": [file_sha256(signing.key), signing.reason, signing.location, signing.contact,
                     signing.timestamp_url] if signing else None,
@@ -311,17 +316,10 @@ def make_binders(library: Library, plans: tuple[BinderPlan, ...], pages: dict[st
 
 
 def _unchanged_binder(plan: BinderPlan, key: str, previous: dict | None, out: Path, root: Path) -> BinderEntry | None:
-    """The previous issue of this binder, placed into staging, when its key is the same and its file intact."""
+    """The previous issue of this binder, placed into staging, when nothing in it changed."""
     old = next((b for b in (previous or {}).get("binders", []) if b.get("department") == plan.department), None)
-    if old is None or old.get("key") != key or old.get("path") != plan.path:
+    if old is None or old.get("path") != plan.path or not previous_issue(out, old, key, ("path",), root):
         return None
-    source = out / plan.path
-    try:
-        if file_sha256(source) != old.get("sha256"):
-            return None
-    except OSError:
-        return None
-    _place(source, root / plan.path)
     return binder_from(old, reused=True)
 
 

@@ -56,6 +56,9 @@ class PackEntry:
     pages: int
     sops: tuple[str, ...]
     record: str
+    issued: str = ""
+    key: str = ""
+    reused: bool = False
 
 
 def document_from(entry: dict) -> DocumentEntry:
@@ -70,8 +73,9 @@ def binder_from(entry: dict, reused: bool = False) -> BinderEntry:
                        entry.get("issued", ""), entry.get("key", ""), reused)
 
 
-def pack_from(entry: dict) -> PackEntry:
-    return PackEntry(entry["pack"], entry["path"], entry["pages"], tuple(entry["sops"]), entry.get("record", ""))
+def pack_from(entry: dict, reused: bool = False) -> PackEntry:
+    return PackEntry(entry["pack"], entry["path"], entry["pages"], tuple(entry["sops"]), entry.get("record", ""),
+                     entry.get("issued", ""), entry.get("key", ""), reused)
 
 
 def write_manifest(root: Path, workbook: Path, workbook_sha256: str, documents: list[DocumentEntry],
@@ -91,7 +95,8 @@ def write_manifest(root: Path, workbook: Path, workbook_sha256: str, documents: 
         "binders": [{"department": b.department, "path": b.path, "pages": b.pages, "sops": list(b.sops),
                      "sha256": h(b.path), "issued": b.issued, "key": b.key} for b in binders],
         "packs": [{"pack": p.pack, "path": p.path, "pages": p.pages, "sops": list(p.sops), "sha256": h(p.path),
-                   "record": p.record, "record_sha256": h(p.record)} for p in packs],
+                   "record": p.record, "record_sha256": h(p.record), "issued": p.issued, "key": p.key}
+                  for p in packs],
     }
     path = root / MANIFEST
     tmp = path.with_name(MANIFEST + ".part")

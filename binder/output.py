@@ -160,6 +160,34 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
 
 
+def place(source: Path, target: Path) -> None:
+    """Put a finished file (from the cache or the previous output) at its place in staging: a hard
+    link, as binder never changes a file in place."""
+    if target.exists() and target.samefile(source):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    _link_or_copy(source, target)
+
+
+def previous_issue(out: Path, entry: dict | None, key: str, paths: tuple[str, ...], root: Path) -> bool:
+    """Place the previous build's files of ``entry`` into staging when its ``key`` is the same and each
+    file still has its recorded SHA-256 (``<name>_sha256``, or ``sha256`` for the first)."""
+    from binder.manifest import sha256
+
+    if entry is None or entry.get("key") != key:
+        return False
+    hashes = [entry.get("sha256")] + [entry.get(f"{name}_sha256") for name in paths[1:]]
+    try:
+        if any(sha256(out / entry[name]) != expected for name, expected in zip(paths, hashes)):
+            return False
+    except (OSError, KeyError, TypeError):
+        return False
+    for name in paths:
+        place(out / entry[name], root / entry[name])
+    return True
+
+
 def _link_or_copy(src: Path, dst: Path) -> None:
     try:
         os.link(src, dst)

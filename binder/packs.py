@@ -20,7 +20,8 @@ from binder import front
 from binder.assemble import Document, FrontItem, Part, assemble
 from binder.convert.pool import Converter, Job
 from binder.labels import format_date, labels_for
-from binder.manifest import PackEntry
+from binder.manifest import PackEntry, pack_from
+from binder.output import previous_issue
 from binder.model import Library, Pack
 
 
@@ -51,11 +52,20 @@ def plan_packs(library: Library, only: str | None = None) -> tuple[PackPlan, ...
     return tuple(plans)
 
 
-def make_packs(library: Library, plans: tuple[PackPlan, ...], pages: dict[str, int], root: Path, linked,
-               converter: Converter, progress, issued: date) -> list[PackEntry]:
-    """Write each pack's PDF and training record; ``linked(sop_id)`` gives the SOP's PDF as issued."""
+def make_packs(library: Library, all_plans: tuple[PackPlan, ...], pages: dict[str, int], root: Path, linked,
+               converter: Converter, progress, issued: date, previous: dict | None = None, out: Path | None = None,
+               keys: dict[str, str] | None = None) -> list[PackEntry]:
+    """Write each pack's PDF and training record; ``linked(sop_id)`` gives the SOP's PDF as issued.
+
+    A pack whose ``keys`` entry equals the previous build's is not re-issued: its files are kept."""
+    keys = keys or {}
+    old = {p.get("path"): p for p in (previous or {}).get("packs", [])}
+    kept = {plan.path: pack_from(old[plan.path], reused=True) for plan in all_plans
+            if out is not None and plan.path in keys
+            and previous_issue(out, old.get(plan.path), keys[plan.path], ("path", "record"), root)}
+    plans = tuple(p for p in all_plans if p.path not in kept)
     if not plans:
-        return []
+        return [kept[p.path] for p in all_plans]
     work = root / ".work" / "packs"
     labels = labels_for(library.settings.language)
     specs = [front.FrontSpec(plan.path, plan.pack.name, labels["training_pack"], {},
@@ -77,9 +87,11 @@ def make_packs(library: Library, plans: tuple[PackPlan, ...], pages: dict[str, i
                        back=acks[plan.path], back_title=labels["acknowledgement"])
         result = assemble(doc, root / plan.path)
         write_record(library, plan, root / plan.record, issued)
-        made.append(PackEntry(plan.pack.name, plan.path, result.pages, sop_ids, plan.record))
+        made.append(PackEntry(plan.pack.name, plan.path, result.pages, sop_ids, plan.record, issued.isoformat(),
+                              keys.get(plan.path, "")))
         advance()
-    return made
+    fresh = {m.path: m for m in made}
+    return [kept.get(p.path) or fresh[p.path] for p in all_plans]
 
 
 def _acknowledgements(library: Library, plans, specs, work: Path, converter: Converter, issued: date) -> dict[str, Path]:

@@ -117,3 +117,23 @@ def test_a_binder_whose_sops_did_not_change_keeps_its_issue(first):
     assert after["OPS"]["issued"] == "2026-07-01"
     assert any("Changes in this issue" in page for page in pdfs.page_texts(out / "binders" / "OPS-binder.pdf"))
     assert result.converted == ("OPS-001",)
+
+
+def test_a_training_pack_whose_sops_did_not_change_keeps_its_issue(first):
+    from datetime import date
+
+    book, out = first
+    before = {p["pack"]: p for p in json.loads((out / "manifest.json").read_text())["packs"]}
+    pack_bytes = (out / before["New finance staff"]["path"]).read_bytes()
+    result = build(book, BuildOptions(out=out, today=date(2026, 7, 1)))
+    after = {p.pack: p for p in result.packs}
+    assert after["New finance staff"].issued == wb.TODAY.isoformat()
+    assert (out / after["New finance staff"].path).read_bytes() == pack_bytes
+    data = wb.base()
+    data["SOPs"][0]["Owner"] = "Lee Chen"  # FIN-001 changes, and it is in the pack
+    data["SOPs"][0]["Version"] = "2.1"
+    data["Revisions"].append({"SOP ID": "FIN-001", "Version": "2.1", "Date": "2026-02-15", "Author": "Lee Chen",
+                              "Change": "New owner."})
+    wb.write(book, data)
+    again = {p.pack: p for p in build(book, BuildOptions(out=out, today=date(2026, 7, 2))).packs}
+    assert again["New finance staff"].issued == "2026-07-02"
