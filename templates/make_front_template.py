@@ -8,11 +8,10 @@ sop.docx and re-run this script to restyle both). Run:
 """
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor

@@ -16,7 +16,6 @@ import time
 import xmlrpc.client
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from binder.convert.pool import ConverterBase, Job, Result, check_pdf
