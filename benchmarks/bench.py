@@ -120,7 +120,7 @@ def run(args, work: Path) -> None:
     print(f"rebuild after changing one SOP:       {rebuild:7.2f} s")
     print(f"rebuild / cold build:                 {rebuild / cold:7.1%}  (target <= 5 %)")
     big = synthetic.write(work / "validate.xlsx", args.validate_sops)
-    check = [sys.executable, "-c", "import sys, time; from pathlib import Path; from binder.load import check_workbook;"
+    check = [sys.executable, "-c", "import sys, time; from pathlib import Path; from binder.workbook.load import check_workbook;"
              " t = time.perf_counter(); check_workbook(Path(sys.argv[1])); print(time.perf_counter() - t)", str(big)]
     seconds = float(subprocess.run(check, capture_output=True, text=True, cwd=REPO, check=True).stdout)
     print(f"validate {args.validate_sops} SOPs:                 {seconds:7.2f} s  (target < 5 s; in-process, imports excluded)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from binder.workbook_writer import write_workbook
+from binder.workbook.writer import write_workbook
 
 DEPARTMENTS = [("FIN", "Finance"), ("HR", "Human Resources"), ("OPS", "Warehouse Operations"),
                ("SAL", "Sales"), ("PUR", "Purchasing"), ("IT", "Information Technology"),

@@ -17,27 +17,30 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from binder import front
-from binder.assemble import Document, FrontItem, Part, assemble, standalone_copy, start_pages
-from binder.cache import DocumentCache, document_key, environment_fingerprint, template_sha256
-from binder.changes import binder_changes, unversioned_changes
+from binder.issue import front
+from binder.issue.assemble import Document, FrontItem, Part, assemble, standalone_copy, start_pages
+from binder.output.cache import DocumentCache, document_key, environment_fingerprint, template_sha256
+from binder.output.changes import binder_changes, unversioned_changes
 from binder.console import NullProgress
-from binder.context import Image
-from binder.convert.pool import Converter, Job
+from binder.document.context import Image
+from binder.convert.base import Job
+from binder.convert.pool import Converter
 from binder.convert.remote import RemoteConverter, parse_endpoint
 from binder.errors import InputError
-from binder.fingerprint import fingerprint, parts
-from binder.flowchart import flow_graph, needs_flowchart, render_flowchart
-from binder.labels import labels_for
-from binder.load import load_workbook
-from binder.manifest import (BinderEntry, DocumentEntry, PackEntry, binder_from, document_from, pack_from,
-                             sha256 as file_sha256, write_manifest)
+from binder.files import sha256 as file_sha256
+from binder.output.fingerprint import fingerprint, parts
+from binder.document.flowchart import render_flowchart
+from binder.workbook.flow import flow_graph, needs_flowchart
+from binder.document.labels import labels_for
+from binder.workbook.load import load_workbook
+from binder.output.manifest import (BinderEntry, DocumentEntry, PackEntry, binder_from, document_from, pack_from,
+                             write_manifest)
 from binder.model import Library, Sop
-from binder.output import CACHE, Staging, output_lock, place, previous_issue, previous_manifest
-from binder.packs import PackPlan, make_packs, plan_packs
+from binder.output.staging import CACHE, Staging, output_lock, place, previous_issue, previous_manifest
+from binder.issue.packs import PackPlan, make_packs, plan_packs
 from binder.problems import Problem
-from binder.render import render_sop
-from binder.signing import Signing, sign_outputs
+from binder.document.render import render_sop
+from binder.signing.options import Signing, sign_outputs
 
 WORK = ".work"
 FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM = 170, 200

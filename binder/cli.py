@@ -52,8 +52,8 @@ def SIGN_OPTIONS(command):
 
 def _signing(key: Path | None, reason, location, contact, timestamp_url):
     """Signing settings for the library; the passphrase is read here, never from an argument."""
-    from binder.sign import load_signer, read_passphrase
-    from binder.signing import Signing
+    from binder.signing.sign import load_signer, read_passphrase
+    from binder.signing.options import Signing
 
     if key is None:
         raise click.UsageError("--sign needs --key KEY.p12")
@@ -82,7 +82,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 def init(path: Path, force: bool) -> None:
     """Write a blank workbook (default sops.xlsx) with every sheet, dropdowns,
     header notes, an Instructions sheet and one worked example row per sheet."""
-    from binder.init import init_workbook
+    from binder.workbook.blank import init_workbook
 
     written = init_workbook(path, force=force)
     stderr_console().print(f"wrote {display_path(written)}: fill it in, then run `binder validate {display_path(written)}`")
@@ -97,7 +97,7 @@ def validate(workbook: Path | None, strict: bool, include_drafts: bool, fmt: str
     """Report every problem in WORKBOOK, with its sheet and cell. Writes nothing.
 
     Exits 1 when there is any error (with --strict: any warning)."""
-    from binder.load import check_workbook
+    from binder.workbook.load import check_workbook
     from binder.problems import to_json
 
     path = workbook or default_workbook()
@@ -121,8 +121,8 @@ def validate(workbook: Path | None, strict: bool, include_drafts: bool, fmt: str
 @FORMAT
 def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool, fmt: str) -> None:
     """Table of SOPs: status, version, effective date, next review date, overdue mark."""
-    from binder.load import check_workbook
-    from binder.status import status_rows, status_table
+    from binder.workbook.load import check_workbook
+    from binder.workbook.status import status_rows, status_table
 
     path = workbook or default_workbook()
     library, problems = check_workbook(path)
@@ -208,7 +208,7 @@ def packs(workbook: Path | None, include_drafts: bool, fmt: str) -> None:
     """List the training packs with their SOPs and versions."""
     from rich.table import Table
 
-    from binder.load import load_workbook
+    from binder.workbook.load import load_workbook
 
     library = load_workbook(workbook or default_workbook(), include_drafts=include_drafts).library
     rows = [{"pack": p.name, "sops": [{"sop_id": e.sop_id, "title": library.sop(e.sop_id).title,
@@ -239,7 +239,7 @@ def sign(pdf: Path, key: Path | None, reason: str | None, location: str | None, 
     """Add a PAdES digital signature to PDF (a binder or pack), with a visible block on page 1
     showing signer, date and reason. The passphrase comes from $BINDER_KEY_PASSPHRASE or a
     prompt, never from an argument."""
-    from binder.sign import SignOptions, default_output, sign_pdf
+    from binder.signing.sign import SignOptions, default_output, sign_pdf
 
     signing = _signing(key, reason, location, contact, timestamp_url)
     target = out or default_output(pdf)
@@ -256,7 +256,7 @@ def verify(pdf: Path, trust: tuple[Path, ...], fmt: str) -> None:
     """Report who signed PDF, when and why, whether it is intact, whether the signer is
     trusted, and whether anything was added after signing. Exits 0 only when every
     signature is intact and trusted."""
-    from binder.verify import report_json, report_text, verify_pdf
+    from binder.signing.verify import report_json, report_text, verify_pdf
 
     report = verify_pdf(pdf, trust)
     click.echo(report_json(report) if fmt == "json" else report_text(report))
@@ -270,7 +270,7 @@ def check_template_command(template: Path, fmt: str) -> None:
     """Report unknown variables and template syntax errors in an SOP TEMPLATE (.docx),
     each with the paragraph it is in. Exits 1 when there is any error.
     docs/templates.md lists every variable a template can use."""
-    from binder.check_template import check_template
+    from binder.document.check_template import check_template
     from binder.problems import to_json
 
     problems = check_template(template)

@@ -26,7 +26,9 @@ def display_path(path: Path | str) -> str:
     """``path`` relative to the current folder when it is below it, as authors typed it."""
     path = Path(path)
     try:
-        return os.path.relpath(path.resolve(), Path.cwd()) if path.resolve().is_relative_to(Path.cwd()) else str(path)
+        # abspath, not resolve: a workbook reached through a symbolic link keeps the name the user typed.
+        absolute, here = Path(os.path.abspath(path)), Path(os.path.abspath(Path.cwd()))
+        return os.path.relpath(absolute, here) if absolute.is_relative_to(here) else str(path)
     except (OSError, ValueError):
         return str(path)
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
 import pdfs
 import wb
+from binder.document import template_files
 from binder.build import BuildOptions, build
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ def test_a_change_shown_in_other_documents_reconverts_them(first):
 
 def test_a_changed_template_invalidates_every_document(first, tmp_path):
     book, out = first
-    shutil.copy(Path(__file__).resolve().parent.parent / "templates" / "sop.docx", tmp_path / "mine.docx")
+    shutil.copy(template_files.SOP, tmp_path / "mine.docx")
     data = wb.base()
     data["Settings"].append({"Key": "Template", "Value": "mine.docx"})
     wb.write(book, data)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import wb
-from binder.changes import describe, unversioned_changes
-from binder.fingerprint import fingerprint, parts
-from binder.load import load_workbook
+from binder.output.changes import describe, unversioned_changes
+from binder.output.fingerprint import fingerprint, parts
+from binder.workbook.load import load_workbook
 
 
 def library(tmp_path, change=lambda d: None, name="b.xlsx"):

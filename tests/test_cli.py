@@ -102,7 +102,7 @@ def test_packs_lists_sops_with_versions():
     assert len(packs) >= 2 and all(p["sops"] and all(s["version"] for s in p["sops"]) for p in packs)
 
 
-BOOM = ("import sys, binder.load as load, binder.cli as cli\n"
+BOOM = ("import sys, binder.workbook.load as load, binder.cli as cli\n"
         "def boom(*a, **k): raise RuntimeError('something broke')\n"
         "load.check_workbook = boom\n"
         "cli.main(sys.argv[1:])\n")

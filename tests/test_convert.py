@@ -22,7 +22,8 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from binder.convert import Converter, Job, find_uno_python
-from binder.convert.pool import can_import_uno, check_pdf, pipe_files
+from binder.convert.base import check_pdf
+from binder.convert.process import can_import_uno, pipe_files
 from binder.errors import ConversionError, ToolError
 
 TOC_PLACEHOLDER = "Right-click to update the table of contents."

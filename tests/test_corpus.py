@@ -10,7 +10,7 @@ import pytest
 import bad_workbooks
 import wb
 from binder.errors import FileProblem
-from binder.load import check_workbook
+from binder.workbook.load import check_workbook
 
 HERE = Path(__file__).resolve().parent
 

@@ -6,8 +6,9 @@ import shutil
 import pytest
 
 import wb
-from binder.flowchart import flow_graph, needs_flowchart, render_flowchart, short
-from binder.load import load_workbook
+from binder.document.flowchart import render_flowchart
+from binder.workbook.flow import flow_graph, needs_flowchart, short
+from binder.workbook.load import load_workbook
 
 
 @pytest.fixture(scope="module")

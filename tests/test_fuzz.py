@@ -35,9 +35,9 @@ from openpyxl import Workbook
 import bad_workbooks as bw
 import wb
 from binder.errors import FileProblem
-from binder.load import check_workbook
+from binder.workbook.load import check_workbook
 from binder.problems import to_json
-from binder.schema import SHEETS
+from binder.workbook.schema import SHEETS
 
 FUZZ = settings(max_examples=int(os.environ.get("BINDER_FUZZ_EXAMPLES", "60")), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -22,9 +22,9 @@ import pytest
 
 import bad_workbooks as bw
 import wb
-from binder import limits, reader
+from binder.workbook import limits, reader
 from binder.errors import FileProblem
-from binder.load import check_workbook
+from binder.workbook.load import check_workbook
 
 NEVER = re.compile(b"(?!x)x")
 """A pattern that matches nothing: put in place of ``reader._DTD``, openpyxl's defusedxml is the only guard."""

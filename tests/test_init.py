@@ -10,10 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from binder.errors import FileProblem
-from binder.init import init_workbook
-from binder.load import check_workbook
-from binder.schema import SETTING_KEYS, SHEETS, sheet
-from binder.workbook_writer import write_workbook
+from binder.workbook.blank import init_workbook
+from binder.workbook.load import check_workbook
+from binder.workbook.schema import SETTING_KEYS, SHEETS, sheet
+from binder.workbook.writer import write_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "inputs" / "example.xlsx"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from binder.output import Locked, Staging, output_lock
+from binder.output.staging import Locked, Staging, output_lock
 
 
 def snapshot(folder):

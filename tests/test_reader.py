@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 import wb
 from binder.errors import FileProblem
-from binder.load import check_workbook
+from binder.workbook.load import check_workbook
 
 
 def library_of(path):

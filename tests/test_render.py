@@ -10,11 +10,11 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 
-from binder.assemble import LINK_PREFIX
-from binder.context import Image, Link, sop_context
+from binder.document.links import LINK_PREFIX
+from binder.document.context import Image, Link, sop_context
 from binder.errors import InputError
-from binder.labels import LABELS, format_date, labels_for
-from binder.render import BUILTIN_TEMPLATE, choose_template, render_docx, render_sop, sanitise
+from binder.document.labels import LABELS, format_date, labels_for
+from binder.document.render import BUILTIN_TEMPLATE, choose_template, render_docx, render_sop, sanitise
 from helpers_docx import headings, make_library, make_sop, paragraphs, part_xml, step, table_rows, write_png
 
 EN = LABELS["en"]

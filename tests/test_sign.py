@@ -14,8 +14,8 @@ from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 import certs
 from binder.errors import FileProblem, SigningError
-from binder.sign import SignOptions, default_output, read_passphrase, sign_pdf, signature_box
-from binder.verify import report_json, report_text, verify_pdf
+from binder.signing.sign import SignOptions, default_output, read_passphrase, sign_pdf, signature_box
+from binder.signing.verify import report_json, report_text, verify_pdf
 from pdfs import labels, outline
 
 MARKER = "Electronic signature of the issuer:"

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from binder.check_template import check_template
-from binder.render import BUILTIN_TEMPLATE
+from binder.document.check_template import check_template
+from binder.document.render import BUILTIN_TEMPLATE
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _make_templates():
-    spec = importlib.util.spec_from_file_location("make_templates", ROOT / "templates" / "make_templates.py")
+    spec = importlib.util.spec_from_file_location("make_templates", ROOT / "tools" / "templates" / "make_templates.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -43,7 +43,7 @@ def test_committed_template_matches_its_generator(tmp_path):
     made = _make_templates().build(tmp_path / "sop.docx")
     for part in ("word/document.xml", "word/styles.xml", "word/header1.xml", "word/footer1.xml",
                  "word/numbering.xml"):
-        assert _xml(made, part) == _xml(BUILTIN_TEMPLATE, part), f"run templates/make_templates.py ({part})"
+        assert _xml(made, part) == _xml(BUILTIN_TEMPLATE, part), f"run tools/templates/make_templates.py ({part})"
 
 
 def test_named_styles_exist():

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 import wb
-from binder.load import check_workbook
+from binder.workbook.load import check_workbook
 
 
 def put(sheet, index, header, value):

@@ -13,10 +13,11 @@ from docx import Document
 from docx.shared import Mm
 from pypdf import PdfWriter
 
-from binder.assemble import LINK_PREFIX, Document as Assembly, Part, assemble, standalone_copy
-from binder.context import Image, sop_context
+from binder.document.links import LINK_PREFIX
+from binder.issue.assemble import Document as Assembly, Part, assemble, standalone_copy
+from binder.document.context import Image, sop_context
 from binder.model import Reference, Role
-from binder.render import render_sop
+from binder.document.render import render_sop
 from helpers_docx import make_library, make_sop, other_sop, paragraphs, part_xml, step, write_png
 from pdfs import links, page_texts
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from binder.schema import SHEETS
+from binder.workbook.schema import SHEETS
 
 # A small valid workbook: sheet -> rows of {header: value}.
 BASE: dict[str, list[dict]] = {

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from binder.workbook_writer import write_workbook
+from binder.workbook.writer import write_workbook
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO / "inputs" / "example.xlsx"
+DEFAULT_OUT = REPO / "binder" / "examples" / "example.xlsx"
+"""Package data; inputs/example.xlsx links to it."""
 ORGANISATION = "Northwind Supplies Ltd"
 INTRANET = "https://intranet.northwind.example"
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from binder.convert.pool import ConverterBase, Job, Result, check_pdf
+from binder.convert.base import ConverterBase, Job, Result, check_pdf
 from binder.errors import ConversionError, ToolError
 
 PDF_OPTIONS = ["ExportBookmarks=true", "ExportNotes=false", "UseTaggedPDF=true"]

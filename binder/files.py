@@ -1,0 +1,60 @@
+"""Files: their SHA-256, the one atomic write, the one link-or-copy.
+
+Every file binder writes goes through ``atomic_write``: a reader (or a crash)
+sees the old file or the new one, never half of one.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Call ``write(handle)`` on a new file beside ``path``, flush it to disk, then move it over ``path``.
+
+    The new file is created like any other (the user's umask decides its mode, unlike ``mkstemp``'s 0600),
+    under a random name, so two writers never share a temporary file."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    try:
+        with open(tmp, "xb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """``atomic_write`` of ``data``."""
+    return atomic_write(path, lambda handle: handle.write(data))
+
+
+def write_text(path: Path, text: str) -> Path:
+    """``atomic_write`` of ``text`` as UTF-8."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file system allows it (no copy, same bytes), else a copy.
+
+    Either way ``target`` is a new name; binder never changes a file in place, so sharing is safe."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

@@ -1,0 +1,146 @@
+"""The document cache: an unchanged SOP is neither rendered nor converted again.
+
+An entry is keyed by everything that affects the document: the template
+context built from the SOP (its data, the labels and language, the paper size,
+the titles of the SOPs it links to ...), the template file's bytes, every
+picture's bytes, whether it gets a flowchart, and the versions of the code and
+tools that make it (binder's rendering modules, docxtpl, python-docx,
+LibreOffice, Graphviz). Entries live in ``<out>/.cache``; each records the
+SHA-256 of its files, so a corrupt or foreign entry is detected and rebuilt,
+never trusted. The cache is staged and swapped in with the rest of the output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import subprocess
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from binder.document.context import Image, sop_context
+from binder.files import link_or_copy, sha256 as file_sha256, write_text
+from binder.model import Library, Sop
+from binder.document.render import choose_template
+
+FORMAT = "2"
+"""Raise when the layout of an entry changes."""
+_CODE = ("render.py", "context.py", "labels.py", "flowchart.py", "convert/worker.py", "cache.py")
+
+
+@lru_cache(maxsize=None)
+def _tool_version(command: tuple[str, ...]) -> str:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "absent"
+    return (result.stdout + result.stderr).strip()
+
+
+@lru_cache(maxsize=None)
+def environment_fingerprint() -> str:
+    """Versions of the code and tools that shape a document."""
+    here = Path(__file__).resolve().parent
+    parts = [FORMAT, _tool_version(("soffice", "--version")), _tool_version(("dot", "-V"))]
+    parts += [f"{name}={metadata.version(name)}" for name in ("docxtpl", "python-docx", "jinja2")]
+    parts += [file_sha256(here / name) for name in _CODE]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _encode(value):
+    if isinstance(value, Image):
+        return {"image": file_sha256(Path(value.path)), "w": value.max_width_mm, "h": value.max_height_mm}
+    if isinstance(value, Path):
+        return {"file": file_sha256(value)}
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    return repr(value)
+
+
+@lru_cache(maxsize=64)
+def _template_sha256(path: Path, mtime_ns: int, size: int) -> str:
+    """A template's hash, computed once per version of the file (every SOP of a build shares it)."""
+    return file_sha256(path)
+
+
+def template_sha256(path: Path) -> str:
+    info = path.stat()
+    return _template_sha256(path, info.st_mtime_ns, info.st_size)
+
+
+def document_key(sop: Sop, library: Library, flowchart: bool) -> str:
+    """The cache key of one SOP's Word and PDF documents."""
+    context = sop_context(sop, library)
+    payload = json.dumps(context, default=_encode, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256()
+    for part in (payload, template_sha256(choose_template(sop, library)), str(flowchart), environment_fingerprint()):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    key: str
+    docx: Path
+    pdf: Path
+    """The PDF as converted, links to other SOPs still marked."""
+    standalone: Path
+    """The SOP's own PDF: the same pages, links to other SOPs removed."""
+    pages: int
+    hashes: dict = dataclasses.field(default_factory=dict, compare=False)
+    """SHA-256 of each file, as recorded."""
+
+
+_FILES = {"docx": "document.docx", "pdf": "linked.pdf", "standalone": "standalone.pdf"}
+
+
+class DocumentCache:
+    """Entries of the previous build (read) and of this one (written into staging)."""
+
+    def __init__(self, previous: Path | None, staged: Path) -> None:
+        self.previous = previous
+        self.staged = staged
+
+    def lookup(self, key: str) -> Entry | None:
+        """The previous build's entry for ``key``, checked against its recorded hashes; None if absent or bad."""
+        if self.previous is None:
+            return None
+        folder = self.previous / key
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("key") != key or meta.get("format") != FORMAT:
+                return None
+            if any(file_sha256(folder / name) != meta[kind] for kind, name in _FILES.items()):
+                return None
+            return Entry(key, folder / _FILES["docx"], folder / _FILES["pdf"], folder / _FILES["standalone"],
+                         int(meta["pages"]), {kind: meta[kind] for kind in _FILES})
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def keep(self, entry: Entry) -> None:
+        """Carry a good entry into the new build's cache (hard links: no copy)."""
+        target = self.staged / entry.key
+        if target.exists():
+            return
+        target.mkdir(parents=True)
+        for name in (*_FILES.values(), "meta.json"):
+            link_or_copy(entry.docx.parent / name, target / name)
+
+    def store(self, key: str, docx: Path, pdf: Path, standalone: Path, pages: int) -> Entry:
+        """Record a freshly made document in the new build's cache."""
+        target = self.staged / key
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        meta: dict = {"key": key, "format": FORMAT, "pages": pages}
+        for kind, source in (("docx", docx), ("pdf", pdf), ("standalone", standalone)):
+            link_or_copy(source, target / _FILES[kind])
+            meta[kind] = file_sha256(source)
+        write_text(target / "meta.json", json.dumps(meta))
+        return Entry(key, target / _FILES["docx"], target / _FILES["pdf"], target / _FILES["standalone"], pages,
+                     {kind: meta[kind] for kind in _FILES})

@@ -1,0 +1,102 @@
+"""The flow of a procedure as data: nodes, edges, and which steps a path can reach.
+
+Drawing it is ``binder.document.flowchart``; validation uses the reachability here.
+
+Every step flows to the next step in number order; a Decision step flows to its
+"If yes" and "If no" targets instead; an End step, or the last step, flows to End.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from binder.model import Sop, Step
+from binder.text import shorten
+
+START, END = "start", "end"
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str
+    """``start``, ``end``, ``action`` or ``decision``."""
+    label: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class FlowGraph:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+
+    def successors(self, node_id: str) -> list[str]:
+        return [e.target for e in self.edges if e.source == node_id]
+
+
+def needs_flowchart(sop: Sop) -> bool:
+    """Flowchart-format SOPs and any SOP with a Decision step get one."""
+    return bool(sop.steps) and (sop.format == "Flowchart" or sop.has_decisions)
+
+
+def short(text: str, limit: int = 70) -> str:
+    """A short form of an action for a box: its first line, cut at a word near ``limit``."""
+    return shorten(text.split("\n")[0], limit)
+
+
+def _id(step: Step) -> str:
+    return "s" + step.number.replace(".", "_")
+
+
+def flow_graph(sop: Sop, yes: str = "Yes", no: str = "No", start: str = "Start", end: str = "End") -> FlowGraph:
+    """The procedure as nodes and edges."""
+    steps = list(sop.steps)
+    ids = {s.number: _id(s) for s in steps}
+    nodes = [Node(START, "start", start)]
+    nodes += [Node(_id(s), "decision" if s.is_decision else "action", f"{s.number}. {short(s.action)}", s.responsible)
+              for s in steps]
+    nodes.append(Node(END, "end", end))
+    edges = [Edge(START, _id(steps[0]) if steps else END)]
+    for index, step in enumerate(steps):
+        if step.is_decision:
+            edges.append(Edge(_id(step), ids.get(step.if_yes, END), yes))
+            edges.append(Edge(_id(step), ids.get(step.if_no, END), no))
+        elif step.type == "End" or index == len(steps) - 1:
+            edges.append(Edge(_id(step), END))
+        else:
+            edges.append(Edge(_id(step), _id(steps[index + 1])))
+    return FlowGraph(tuple(nodes), tuple(edges))
+
+
+def _reachable(graph: FlowGraph, start: str, reverse: bool = False) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        nexts = [e.source for e in graph.edges if e.target == node] if reverse else graph.successors(node)
+        for other in nexts:
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return seen
+
+
+def flow_problems(sop: Sop) -> list[tuple[Step, str]]:
+    """Steps no path reaches, and steps from which no path reaches End (loops with no way out)."""
+    if not sop.has_decisions:
+        return []
+    graph = flow_graph(sop)
+    from_start = _reachable(graph, START)
+    to_end = _reachable(graph, END, reverse=True)
+    found = []
+    for step in sop.steps:
+        if _id(step) not in from_start:
+            found.append((step, f"step {step.number} of {sop.sop_id} can never be reached"))
+        elif _id(step) not in to_end:
+            found.append((step, f"step {step.number} of {sop.sop_id} is in a loop with no way out to End"))
+    return found

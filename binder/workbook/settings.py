@@ -1,0 +1,46 @@
+"""The Settings sheet: key/value rows with defaults."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from binder.workbook import values as v
+from binder.model import Settings
+from binder.problems import Problems
+from binder.workbook.reader import RawRow
+from binder.workbook.schema import SETTING_KEYS
+
+_FILE_SUFFIXES = {"template": (".docx",)}
+
+
+def read_settings(rows: tuple[RawRow, ...], folder: Path, problems: Problems) -> Settings:
+    """Settings from the sheet's rows; unknown keys warned about, bad values reported at the Value cell."""
+    by_field: dict[str, object] = {}
+    origins: list[tuple[str, str]] = []
+    keys = {k.casefold(): k for k in SETTING_KEYS}
+    seen: dict[str, str] = {}
+    for row in rows:
+        key_cell, value_cell = row.get("key"), row.get("value")
+        raw_key = v.text(key_cell).strip()
+        key = keys.get(raw_key.casefold())
+        if key is None:
+            if raw_key:
+                problems.warning(key_cell.coord, f'setting "{raw_key}" is unknown and ignored',
+                                 "known settings: " + ", ".join(SETTING_KEYS))
+            elif not value_cell.blank:
+                problems.error(key_cell.coord, "Key is required", "name the setting, or clear the row")
+            continue
+        if key in seen:
+            problems.error(key_cell.coord, f'setting "{key}" is given twice (also at {seen[key]})', "keep one of them")
+            continue
+        seen[key] = key_cell.coord
+        origins.append((key, value_cell.coord))
+        field, _, choices = SETTING_KEYS[key]
+        if field == "logo":
+            by_field[field] = v.image_path(value_cell, folder, problems, key)
+        elif field in _FILE_SUFFIXES:
+            by_field[field] = v.confined_path(value_cell, folder, problems, key, _FILE_SUFFIXES[field])
+        elif choices:
+            by_field[field] = v.choice(value_cell, problems, key, choices, Settings.__dataclass_fields__[field].default)
+        else:
+            by_field[field] = v.text(value_cell)
+    return Settings(**by_field, origins=tuple(origins))
