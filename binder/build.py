@@ -19,7 +19,7 @@ from pathlib import Path
 
 from binder.issue import front
 from binder.issue.assemble import Document, FrontItem, Part, assemble, standalone_copy, start_pages
-from binder.output.cache import DocumentCache, document_key, environment_fingerprint, template_sha256
+from binder.output.cache import DocumentCache, document_key, issue_environment_fingerprint, template_sha256
 from binder.output.changes import binder_changes, unversioned_changes
 from binder.console import NullProgress
 from binder.document.context import Image
@@ -287,7 +287,7 @@ def issue_key(library: Library, own: list, sops, pdf_hashes: dict[str, str], tem
         "sops": [[s.sop_id, s.title, s.version, str(s.effective_date), str(s.next_review), pdf_hashes[s.sop_id]]
                  for s in sops],
         "templates": [template_sha256(t) for t in templates],
-        "code": environment_fingerprint(),
+        "code": issue_environment_fingerprint(),
         "signing": [file_sha256(signing.key), signing.reason, signing.location, signing.contact,
                     signing.timestamp_url] if signing else None,
     }

@@ -1,6 +1,6 @@
 """The ``binder`` command. It parses arguments, calls the library, and maps errors to exit codes.
 
-Exit codes (``shared/spec/outputs.md``): 0 success, 1 input errors (nothing
+Exit codes (``docs/outputs.md``): 0 success, 1 input errors (nothing
 written), 2 usage error, 3 a tool binder relies on failed, 130/143 interrupted.
 """
 from __future__ import annotations

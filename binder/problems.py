@@ -1,42 +1,113 @@
-"""Problems found in the input: collected, never raised one by one; printed compiler-style."""
+"""Problems found in the input: collected, never raised one by one; printed compiler-style.
+
+A problem has a typed location (a workbook cell, a whole sheet or column, or a file), a stable
+kebab-case ``code`` like a linter's rule name (docs/workbook.md lists them all), a severity, a
+message and a hint saying what to do. ``--ignore CODE`` and ``--strict`` work on codes.
+"""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import dataclass, replace
+from typing import Iterable, Union
 
 ERROR = "error"
 WARNING = "warning"
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One problem at one place: ``where`` is ``Sheet!C7`` or a file path."""
+class Cell:
+    """A place in the workbook: a cell (``Steps!D14``), or a whole sheet when ``row`` is 0 and ``column`` ""."""
 
-    where: str
+    sheet: str
+    row: int = 0
+    column: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.column}{self.row}" if self.row else (f"{self.sheet}!{self.column}" if self.column
+                                                                        else self.sheet)
+
+
+@dataclass(frozen=True)
+class File:
+    """A whole file: a workbook that cannot be read, a template, a PDF, a key."""
+
+    path: str
+
+    def __str__(self) -> str:
+        return self.path
+
+
+Location = Union[Cell, File, None]
+_CELL = re.compile(r"^(?P<sheet>[^!]+)!(?P<column>[A-Z]{0,3})(?P<row>[0-9]*)$")
+
+
+def location(where: "str | Cell | File | None") -> Location:
+    """``Sheet!C7`` → ``Cell``, any other text → ``File``, "" → None."""
+    if where is None or isinstance(where, (Cell, File)):
+        return where
+    if not where:
+        return None
+    match = _CELL.match(where)
+    if match:
+        return Cell(match["sheet"], int(match["row"] or 0), match["column"])
+    return File(where)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem at one place."""
+
+    location: Location
+    code: str
+    """Stable kebab-case name, e.g. ``missing-column``; ``--ignore`` takes it."""
     severity: str
     message: str
     hint: str = ""
+    sop_id: str = ""
+    """The SOP the problem is about, when there is one: Settings ``Ignore`` can silence a code for one SOP."""
 
     @classmethod
-    def error(cls, where: str, message: str, hint: str = "") -> "Problem":
-        return cls(where, ERROR, message, hint)
+    def error(cls, where: "str | Location", message: str, hint: str = "", *, code: str = "",
+              sop_id: str = "") -> "Problem":
+        return cls(location(where), code, ERROR, message, hint, sop_id)
 
     @classmethod
-    def warning(cls, where: str, message: str, hint: str = "") -> "Problem":
-        return cls(where, WARNING, message, hint)
+    def warning(cls, where: "str | Location", message: str, hint: str = "", *, code: str = "",
+                sop_id: str = "") -> "Problem":
+        return cls(location(where), code, WARNING, message, hint, sop_id)
+
+    @property
+    def where(self) -> str:
+        """The location as text: ``Sheet!C7``, a file path, or ""."""
+        return "" if self.location is None else str(self.location)
 
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
 
     def as_error(self) -> "Problem":
-        return Problem(self.where, ERROR, self.message, self.hint)
+        return replace(self, severity=ERROR)
 
     def format(self, source: str = "") -> str:
-        """``inputs/x.xlsx:Steps!I25: error: message (hint)``."""
-        place = f"{source}:{self.where}" if source and "!" in self.where else (self.where or source)
+        """``inputs/x.xlsx:Steps!I25: error: message. Hint [code]``."""
+        place = f"{source}:{self.where}" if source and isinstance(self.location, Cell) else (self.where or source)
         text = f"{place}: {self.severity}: {self.message}"
-        return f"{text}. {self.hint[:1].upper()}{self.hint[1:]}" if self.hint else text
+        text = f"{text}. {self.hint[:1].upper()}{self.hint[1:]}" if self.hint else text
+        return f"{text} [{self.code}]" if self.code else text
+
+    def as_dict(self, source: str) -> dict:
+        """The JSON form: code, severity, message, hint and the structured location."""
+        loc = self.location
+        return {
+            "code": self.code, "severity": self.severity, "message": self.message, "hint": self.hint,
+            "where": self.where, "file": loc.path if isinstance(loc, File) else source,
+            "sheet": loc.sheet if isinstance(loc, Cell) else "",
+            "row": loc.row if isinstance(loc, Cell) and loc.row else None,
+            "column": loc.column if isinstance(loc, Cell) else "",
+            "cell": f"{loc.column}{loc.row}" if isinstance(loc, Cell) and loc.row else "",
+            "sop_id": self.sop_id,
+        }
 
 
 class Problems:
@@ -45,13 +116,15 @@ class Problems:
     def __init__(self) -> None:
         self._items: list[Problem] = []
 
-    def error(self, where: str, message: str, hint: str = "") -> None:
-        self._items.append(Problem.error(where, message, hint))
+    def error(self, where: "str | Location", message: str, hint: str = "", *, code: str = "",
+              sop_id: str = "") -> None:
+        self._items.append(Problem.error(where, message, hint, code=code, sop_id=sop_id))
 
-    def warning(self, where: str, message: str, hint: str = "") -> None:
-        self._items.append(Problem.warning(where, message, hint))
+    def warning(self, where: "str | Location", message: str, hint: str = "", *, code: str = "",
+                sop_id: str = "") -> None:
+        self._items.append(Problem.warning(where, message, hint, code=code, sop_id=sop_id))
 
-    def extend(self, problems) -> None:
+    def extend(self, problems: Iterable[Problem]) -> None:
         self._items.extend(problems)
 
     @property
@@ -71,12 +144,18 @@ def strict(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
     return tuple(p.as_error() for p in problems)
 
 
+def ignore(problems: tuple[Problem, ...], codes: Iterable[str],
+           per_sop: Iterable[tuple[str, str]] = ()) -> tuple[Problem, ...]:
+    """Drop warnings whose code is in ``codes``, or whose (SOP ID, code) is in ``per_sop``.
+
+    Errors are never dropped: an error means the output would be wrong."""
+    codes, per_sop = set(codes), set(per_sop)
+    return tuple(p for p in problems
+                 if p.is_error or (p.code not in codes and (p.sop_id, p.code) not in per_sop))
+
+
 def to_json(problems: tuple[Problem, ...], source: str) -> str:
     """The same problems as JSON, for other tools."""
-    rows = []
-    for p in problems:
-        sheet, _, cell = p.where.partition("!") if "!" in p.where else ("", "", "")
-        rows.append({**asdict(p), "file": source, "sheet": sheet, "cell": cell})
     errors = sum(1 for p in problems if p.is_error)
     return json.dumps({"file": source, "errors": errors, "warnings": len(problems) - errors,
-                       "problems": rows}, indent=2, ensure_ascii=False)
+                       "problems": [p.as_dict(source) for p in problems]}, indent=2, ensure_ascii=False)

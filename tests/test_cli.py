@@ -58,8 +58,11 @@ def test_validate_json(tmp_path):
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["errors"] == 1
-    assert report["problems"][0] | {"hint": ""} == {"where": "SOPs!B2", "severity": "error", "message": "Title is required",
-                                                  "hint": "", "file": "book.xlsx", "sheet": "SOPs", "cell": "B2"}
+    first = report["problems"][0] | {"hint": ""}
+    assert {k: first[k] for k in ("where", "severity", "message", "hint", "file", "sheet", "cell", "row", "column")} \
+        == {"where": "SOPs!B2", "severity": "error", "message": "Title is required", "hint": "", "file": "book.xlsx",
+            "sheet": "SOPs", "cell": "B2", "row": 2, "column": "B"}
+    assert first["code"] == "required-value"
 
 
 def test_strict_fails_on_warnings(tmp_path):

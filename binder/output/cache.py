@@ -24,11 +24,11 @@ from pathlib import Path
 from binder.document.context import Image, sop_context
 from binder.files import link_or_copy, sha256 as file_sha256, write_text
 from binder.model import Library, Sop
+from binder.output.codehash import DOCUMENT_CODE, ISSUE_CODE, code_fingerprint
 from binder.document.render import choose_template
 
 FORMAT = "2"
 """Raise when the layout of an entry changes."""
-_CODE = ("render.py", "context.py", "labels.py", "flowchart.py", "convert/worker.py", "cache.py")
 
 
 @lru_cache(maxsize=None)
@@ -43,10 +43,19 @@ def _tool_version(command: tuple[str, ...]) -> str:
 @lru_cache(maxsize=None)
 def environment_fingerprint() -> str:
     """Versions of the code and tools that shape a document."""
-    here = Path(__file__).resolve().parent
+    return _environment(DOCUMENT_CODE)
+
+
+@lru_cache(maxsize=None)
+def issue_environment_fingerprint() -> str:
+    """Versions of the code and tools that shape a binder or pack (the document's, and the issue stage's)."""
+    return _environment(ISSUE_CODE)
+
+
+def _environment(code: tuple[str, ...]) -> str:
     parts = [FORMAT, _tool_version(("soffice", "--version")), _tool_version(("dot", "-V"))]
-    parts += [f"{name}={metadata.version(name)}" for name in ("docxtpl", "python-docx", "jinja2")]
-    parts += [file_sha256(here / name) for name in _CODE]
+    parts += [f"{name}={metadata.version(name)}" for name in ("docxtpl", "python-docx", "jinja2", "pypdf")]
+    parts.append(code_fingerprint(code))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

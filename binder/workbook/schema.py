@@ -1,4 +1,4 @@
-"""The workbook contract (``shared/spec/workbook.md``) as data.
+"""The workbook contract (``docs/workbook.md``) as data.
 
 Reader, validator, ``binder init`` and the docs all read this one table, so
 the contract is written down once.

@@ -1,6 +1,6 @@
 """Check the rows against the contract and build the immutable ``Library``.
 
-Every rule of ``shared/spec/workbook.md`` lives here (images and flowchart
+Every rule of ``docs/workbook.md`` lives here (images and flowchart
 reachability rules live with those stages' helpers). Problems are collected,
 never raised, so the author sees all of them in one run.
 """
