@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
+import errno
+import os
 import sys
-import tempfile
 import traceback
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.markup import escape
 
-from binder import __version__
+from binder import __version__, interrupts
 from binder.console import display_path, print_problems, stderr_console, stdout_console
 from binder.errors import BinderError, InputError, Interrupted
 
@@ -88,20 +89,30 @@ def init(path: Path, force: bool) -> None:
     stderr_console().print(f"wrote {display_path(written)}: fill it in, then run `binder validate {display_path(written)}`")
 
 
+IGNORE = click.option("--ignore", "ignore", metavar="CODE,...", multiple=True,
+                      help="Do not report warnings with these codes (docs/workbook.md lists them); repeatable.")
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
+
+
 @cli.command()
 @WORKBOOK
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@IGNORE
 @click.option("--include-drafts", is_flag=True, help="Allow Draft and In-review SOPs in training packs.")
 @FORMAT
-def validate(workbook: Path | None, strict: bool, include_drafts: bool, fmt: str) -> None:
+def validate(workbook: Path | None, strict: bool, ignore: tuple[str, ...], include_drafts: bool, fmt: str) -> None:
     """Report every problem in WORKBOOK, with its sheet and cell. Writes nothing.
 
     Exits 1 when there is any error (with --strict: any warning)."""
+    from binder.problems import select, to_json
     from binder.workbook.load import check_workbook
-    from binder.problems import to_json
 
     path = workbook or default_workbook()
-    _, problems = check_workbook(path, strict=strict, include_drafts=include_drafts)
+    _, found = check_workbook(path, include_drafts=include_drafts)
+    problems = select(found, ignore=_codes(ignore), strict=strict)
     source = display_path(path)
     if fmt == "json":
         click.echo(to_json(problems, source))
@@ -143,9 +154,12 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
 @cli.command()
 @WORKBOOK
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True,
-              help="Output folder. It is replaced whole, and only when the build succeeds.")
+              help="Output folder. binder changes only the files it wrote there, and only when the build succeeds.")
 @click.option("--include-drafts", is_flag=True, help="Put Draft and In-review SOPs in binders and packs (watermarked DRAFT).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@IGNORE
+@click.option("--force", is_flag=True, help="Build into a folder that holds files binder did not write, or past a "
+              "manifest.json that cannot be trusted (change control then starts afresh).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="LibreOffice processes in parallel [default: CPUs].")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=180, show_default=True,
               help="Seconds one document may take to convert before LibreOffice is restarted.")
@@ -161,7 +175,8 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
 @click.option("--sign", "sign_outputs", is_flag=True, help="Sign every binder and pack (PAdES) with --key.")
 @SIGN_OPTIONS
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, jobs: int | None, timeout: float,
+def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, ignore: tuple[str, ...], force: bool,
+          jobs: int | None, timeout: float,
           wait: float, allow_unversioned: bool, pack: str | None, converters: tuple[str, ...], no_cache: bool, sign_outputs: bool, key: Path | None,
           reason: str | None, location: str | None, contact: str | None, timestamp_url: str | None,
           quiet: bool) -> None:
@@ -179,7 +194,8 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
     signing = _signing(key, reason, location, contact, timestamp_url) if sign_outputs else None
     if key is not None and not sign_outputs:
         raise click.UsageError("--key is used with --sign")
-    options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, jobs=jobs or os.cpu_count() or 1,
+    options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, ignore=_codes(ignore), force=force,
+                           jobs=jobs or os.cpu_count() or 1,
                            timeout=timeout, wait=wait, allow_unversioned=allow_unversioned, pack=pack,
                            signing=signing, use_cache=not no_cache, converters=converters)
     progress = make_progress(quiet)
@@ -283,22 +299,44 @@ def check_template_command(template: Path, fmt: str) -> None:
     sys.exit(1 if any(p.is_error for p in problems) else 0)
 
 
-def _log_unexpected(exc: BaseException) -> Path:
-    log = Path(tempfile.gettempdir()) / "binder-error.log"
-    log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+def error_log() -> Path:
+    """Where unexpected errors are logged: a folder of this user's (``$XDG_STATE_HOME/binder``), never a shared path."""
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return state / "binder" / "error.log"
+
+
+def _log_unexpected(exc: BaseException) -> Path | None:
+    log = error_log()
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # O_NOFOLLOW: a symbolic link planted at the log's place is refused, not followed.
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return None
     return log
 
 
-def _raise_interrupted(signum: int, frame) -> None:
-    raise Interrupted(signum)
+_FIXABLE = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+            errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+            errno.EPERM: "operation not permitted", errno.ENAMETOOLONG: "the file name is too long"}
+
+
+def _fixable(exc: OSError) -> str:
+    """A message for an OS error a person can fix (disk full, read-only, no permission), else ""."""
+    reason = _FIXABLE.get(exc.errno or 0)
+    if not reason:
+        return ""
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"cannot write{where}: {reason}"
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the one place that turns exceptions into messages and exit codes."""
     console = stderr_console()
     # Ctrl-C and SIGTERM unwind like any error: workers stopped, staging removed, output untouched.
-    signal.signal(signal.SIGINT, _raise_interrupted)
-    signal.signal(signal.SIGTERM, _raise_interrupted)
+    interrupts.install()
     verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)[1:2]
     try:
         cli.main(args=argv, prog_name="binder", standalone_mode=False)
@@ -325,11 +363,24 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         console.print("interrupted: nothing was changed")
         sys.exit(130)
+    except OSError as exc:
+        message = _fixable(exc)
+        if not message:
+            _unexpected(exc, verbose, console)
+        console.print(f"[bold red]error:[/] {escape(message)}. Free some space or choose a writable --out, then "
+                      "try again; the previous output was left as it was", markup=True)
+        sys.exit(3)
     except Exception as exc:  # a bug: one line here, the traceback in a log
-        log = _log_unexpected(exc)
-        if verbose:
-            console.print("".join(traceback.format_exception(exc)), markup=False)
-        console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (traceback in {log}; "
-                      "run with --verbose to print it)", markup=True)
-        logging.shutdown()
-        sys.exit(4)
+        _unexpected(exc, verbose, console)
+
+
+def _unexpected(exc: BaseException, verbose: bool, console) -> NoReturn:
+    """A bug: one line on screen, the traceback in the user's error log (and on screen with --verbose)."""
+    log = _log_unexpected(exc)
+    if verbose:
+        console.print("".join(traceback.format_exception(exc)), markup=False)
+    where = f"traceback in {log}" if log else "the traceback could not be saved"
+    console.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))} ({where}; "
+                  "run with --verbose to print it)", markup=True)
+    logging.shutdown()
+    sys.exit(4)

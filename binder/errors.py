@@ -4,6 +4,13 @@ from __future__ import annotations
 from binder.problems import Problem
 
 
+def _rebuild(cls: type, args: tuple, state: dict) -> BaseException:
+    error = cls.__new__(cls)
+    BaseException.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class BinderError(Exception):
     """An expected failure with a message for a person. Exit status ``exit_code``."""
 
@@ -13,6 +20,11 @@ class BinderError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def __reduce__(self):
+        # Errors cross process boundaries (the render pool); rebuild them whole, problems included,
+        # whatever the subclass's __init__ takes.
+        return _rebuild, (type(self), self.args, self.__dict__)
 
 
 class InputError(BinderError):
@@ -54,9 +66,17 @@ class SigningError(ToolError):
     """Signing or verification could not be carried out."""
 
 
-class Interrupted(BinderError):
-    """The build was interrupted by a signal; ``exit_code`` is 128 + signal number."""
+class Interrupted(BaseException):
+    """The build was interrupted by a signal; ``exit_code`` is 128 + signal number.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: libraries that catch ``Exception`` (pypdf's lenient
+    parser, template rendering) must never swallow it."""
 
     def __init__(self, signum: int) -> None:
         super().__init__("interrupted: nothing was changed in the output folder")
+        self.message = "interrupted: nothing was changed in the output folder"
+        self.signum = signum
         self.exit_code = 128 + signum
+
+    def __reduce__(self):
+        return Interrupted, (self.signum,)

@@ -144,7 +144,7 @@ def strict(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
     return tuple(p.as_error() for p in problems)
 
 
-def ignore(problems: tuple[Problem, ...], codes: Iterable[str],
+def drop_ignored(problems: tuple[Problem, ...], codes: Iterable[str],
            per_sop: Iterable[tuple[str, str]] = ()) -> tuple[Problem, ...]:
     """Drop warnings whose code is in ``codes``, or whose (SOP ID, code) is in ``per_sop``.
 
@@ -152,6 +152,13 @@ def ignore(problems: tuple[Problem, ...], codes: Iterable[str],
     codes, per_sop = set(codes), set(per_sop)
     return tuple(p for p in problems
                  if p.is_error or (p.code not in codes and (p.sop_id, p.code) not in per_sop))
+
+
+def select(problems: tuple[Problem, ...], *, ignore: Iterable[str] = (), per_sop: Iterable[tuple[str, str]] = (),
+           strict: bool = False) -> tuple[Problem, ...]:
+    """The problems to report: ``--ignore`` codes dropped, then under ``--strict`` every warning an error."""
+    kept = drop_ignored(problems, ignore, per_sop)
+    return tuple(p.as_error() for p in kept) if strict else kept
 
 
 def to_json(problems: tuple[Problem, ...], source: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import wb
 from binder.output.changes import describe, unversioned_changes
 from binder.output.fingerprint import fingerprint, parts
+from binder.output.manifest import DocumentEntry, Manifest
 from binder.workbook.load import load_workbook
 
 
@@ -14,8 +15,9 @@ def library(tmp_path, change=lambda d: None, name="b.xlsx"):
 
 
 def manifest_of(lib):
-    return {"documents": [{"sop_id": s.sop_id, "version": s.version, "fingerprint": fingerprint(s),
-                           "content": parts(s), "title": s.title} for s in lib.sops]}
+    return Manifest("b.xlsx", "", "2026-01-01T00:00:00+00:00", tuple(
+        DocumentEntry(s.sop_id, s.version, s.status, s.department, "", "", 1, fingerprint(s), s.title,
+                      tuple(parts(s).items())) for s in lib.sops))
 
 
 def test_describe_groups_steps():

@@ -112,14 +112,27 @@ BOOM = ("import sys, binder.workbook.load as load, binder.cli as cli\n"
 
 
 def test_an_unexpected_error_is_one_line_and_a_log_file(tmp_path):
-    env = {**__import__("os").environ, "TMPDIR": str(tmp_path)}
+    env = {**__import__("os").environ, "XDG_STATE_HOME": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", BOOM, "validate"], capture_output=True, text=True, cwd=REPO,
                             env=env)
     assert result.returncode == 4
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "internal error: RuntimeError: something broke" in lines[0]
-    log = tmp_path / "binder-error.log"
+    log = tmp_path / "binder" / "error.log"
     assert str(log) in lines[0] and "Traceback" in log.read_text()
     verbose = subprocess.run([sys.executable, "-c", BOOM, "--verbose", "validate"], capture_output=True, text=True,
                              cwd=REPO, env=env)
     assert "Traceback" in verbose.stderr
+
+
+def test_the_error_log_never_follows_a_planted_symbolic_link(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "binder").mkdir()
+    (tmp_path / "binder" / "error.log").symlink_to(victim)
+    env = {**__import__("os").environ, "XDG_STATE_HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", BOOM, "validate"], capture_output=True, text=True, cwd=REPO,
+                            env=env)
+    assert result.returncode == 4 and "internal error: RuntimeError: something broke" in result.stderr
+    assert victim.read_text() == "precious"
+    assert "could not be saved" in result.stderr

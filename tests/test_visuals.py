@@ -14,7 +14,8 @@ from docx.shared import Mm
 from pypdf import PdfWriter
 
 from binder.document.links import LINK_PREFIX
-from binder.issue.assemble import Document as Assembly, Part, assemble, standalone_copy
+from binder.document.links import standalone_copy
+from binder.issue.assemble import Document as Assembly, Part, assemble
 from binder.document.context import Image, sop_context
 from binder.model import Reference, Role
 from binder.document.render import render_sop

@@ -7,14 +7,12 @@ page where that SOP starts, or are removed when the SOP is not in this PDF.
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
-from binder.document.links import LINK_PREFIX
+from binder.document.links import resolve_links
 from binder.files import atomic_write
 
 @dataclass(frozen=True)
@@ -98,10 +96,10 @@ def assemble(doc: Document, out: Path) -> Assembled:
         writer.append(PdfReader(doc.back), import_outline=False)
         writer.add_outline_item(title=doc.back_title, page_number=first, parent=root)
         writer.set_page_label(first, len(writer.pages) - 1, style="/r", start=front_pages + 1)
-    _resolve_links(writer, dict(starts))
+    resolve_links(writer, dict(starts))
     writer.add_metadata({"/Title": doc.title, "/Author": doc.author, "/Subject": doc.subject, "/Creator": "binder"})
     writer.page_mode = "/UseOutlines"
-    _write(writer, out)
+    atomic_write(out, writer.write)
     return Assembled(out, len(writer.pages), tuple(starts))
 
 
@@ -117,51 +115,3 @@ def _copy_outline(writer: PdfWriter, reader: PdfReader, items, offset: int, pare
         if page is None or page < 0:
             continue
         last = writer.add_outline_item(title=str(item.title), page_number=offset + page, parent=parent)
-
-
-def _resolve_links(writer: PdfWriter, starts: dict[str, int]) -> None:
-    """Turn SOP link markers into GoTo jumps; drop those whose SOP is not in this PDF."""
-    for page in writer.pages:
-        annots = page.get("/Annots")
-        if not annots:
-            continue
-        kept = ArrayObject()
-        for ref in annots.get_object():
-            annot = ref.get_object()
-            uri = str(annot.get("/A", {}).get("/URI", "")) if annot.get("/Subtype") == "/Link" else ""
-            if not uri.startswith(LINK_PREFIX):
-                kept.append(ref)
-                continue
-            target = starts.get(uri[len(LINK_PREFIX):])
-            if target is None:
-                continue
-            annot[NameObject("/A")] = DictionaryObject({
-                NameObject("/S"): NameObject("/GoTo"),
-                NameObject("/D"): ArrayObject([writer.pages[target - 1].indirect_reference, NameObject("/Fit")]),
-            })
-            kept.append(ref)
-        page[NameObject("/Annots")] = kept
-
-
-def standalone_copy(linked: Path, standalone: Path) -> int:
-    """Write the SOP's own PDF: ``linked`` with link markers removed (the text stays). Returns its page count."""
-    reader = PdfReader(linked)
-    if not any(_has_marker(page) for page in reader.pages):
-        shutil.copyfile(linked, standalone)
-        return len(reader.pages)
-    writer = PdfWriter(clone_from=reader)
-    _resolve_links(writer, {})
-    _write(writer, standalone)
-    return len(reader.pages)
-
-
-def _has_marker(page) -> bool:
-    for ref in page.get("/Annots") or ():
-        annot = ref.get_object()
-        if str(annot.get("/A", {}).get("/URI", "")).startswith(LINK_PREFIX):
-            return True
-    return False
-
-
-def _write(writer: PdfWriter, out: Path) -> None:
-    atomic_write(out, writer.write)

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from binder.document import template_files
 from binder.document.links import sop_link
+from binder.interrupts import shielded
 from binder.issue.assemble import page_count, start_pages
 from binder.convert.base import Converting as Converter, Job
 from binder.document.labels import format_date, labels_for
@@ -67,9 +68,11 @@ def make_fronts(library: Library, specs: list[FrontSpec], pages: dict[str, int],
         converter.convert(jobs)
         still = []
         for spec, job in zip(pending, jobs):
-            count = page_count(job.pdf)
+            with shielded():
+                count = page_count(job.pdf)
+                headings = _headings(job.pdf)
             if count == guess[spec.key]:
-                made[spec.key] = MadeFront(job.pdf, count, _headings(job.pdf))
+                made[spec.key] = MadeFront(job.pdf, count, headings)
             else:
                 guess[spec.key] = count
                 still.append(spec)
@@ -77,18 +80,6 @@ def make_fronts(library: Library, specs: list[FrontSpec], pages: dict[str, int],
         if not pending:
             return made
     raise RuntimeError(f"front matter page count does not settle for {[s.key for s in pending]}")
-
-
-def make_binder_fronts(library: Library, plans, pages: dict[str, int], workdir: Path, converter: Converter,
-                       issued: date, changes: dict[str, dict] | None = None) -> dict[str, MadeFront]:
-    """Front matter of each department binder, keyed by department code."""
-    specs = []
-    for plan in plans:
-        dept = library.department(plan.department)
-        specs.append(FrontSpec(plan.department, dept.binder_title, f"{dept.code} · {dept.name}",
-                               {"department": dept.name, "owner": dept.owner, "help_contact": dept.help_contact},
-                               tuple(s.sop_id for s in plan.sops), changes=(changes or {}).get(plan.department)))
-    return make_fronts(library, specs, pages, workdir, converter, issued)
 
 
 def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issued: date, out: Path) -> Path:

@@ -6,8 +6,10 @@ the titles of the SOPs it links to ...), the template file's bytes, every
 picture's bytes, whether it gets a flowchart, and the versions of the code and
 tools that make it (binder's rendering modules, docxtpl, python-docx,
 LibreOffice, Graphviz). Entries live in ``<out>/.cache``; each records the
-SHA-256 of its files, so a corrupt or foreign entry is detected and rebuilt,
-never trusted. The cache is staged and swapped in with the rest of the output.
+SHA-256 of its files in a ``meta.json`` sealed with the build key
+(``binder.output.seal``), so a corrupt, planted or edited entry is detected,
+discarded and rebuilt, never trusted. The cache is staged and committed with the
+rest of the output.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from pathlib import Path
 from binder.document.context import Image, sop_context
 from binder.files import link_or_copy, sha256 as file_sha256, write_text
 from binder.model import Library, Sop
+from binder.output import seal
 from binder.output.codehash import DOCUMENT_CODE, ISSUE_CODE, code_fingerprint
 from binder.document.render import choose_template
 
@@ -115,6 +118,8 @@ class DocumentCache:
     def __init__(self, previous: Path | None, staged: Path) -> None:
         self.previous = previous
         self.staged = staged
+        self.discarded = 0
+        """Entries found but not trusted (damaged, planted or edited): rebuilt."""
 
     def lookup(self, key: str) -> Entry | None:
         """The previous build's entry for ``key``, checked against its recorded hashes; None if absent or bad."""
@@ -123,13 +128,18 @@ class DocumentCache:
         folder = self.previous / key
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("key") != key or meta.get("format") != FORMAT:
+            if not seal.is_sealed(meta) or meta.get("key") != key or meta.get("format") != FORMAT:
+                self.discarded += 1
                 return None
             if any(file_sha256(folder / name) != meta[kind] for kind, name in _FILES.items()):
+                self.discarded += 1
                 return None
             return Entry(key, folder / _FILES["docx"], folder / _FILES["pdf"], folder / _FILES["standalone"],
                          int(meta["pages"]), {kind: meta[kind] for kind in _FILES})
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError, KeyError, TypeError):
+            self.discarded += 1
             return None
 
     def keep(self, entry: Entry) -> None:
@@ -150,6 +160,6 @@ class DocumentCache:
         for kind, source in (("docx", docx), ("pdf", pdf), ("standalone", standalone)):
             link_or_copy(source, target / _FILES[kind])
             meta[kind] = file_sha256(source)
-        write_text(target / "meta.json", json.dumps(meta))
+        write_text(target / "meta.json", json.dumps(seal.seal(meta)))
         return Entry(key, target / _FILES["docx"], target / _FILES["pdf"], target / _FILES["standalone"], pages,
                      {kind: meta[kind] for kind in _FILES})

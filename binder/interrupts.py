@@ -1,0 +1,55 @@
+"""Ctrl-C and SIGTERM: they always win, and never inside a library's parser.
+
+The handlers raise ``Interrupted`` (a ``BaseException``) at once, so a build waiting on
+LibreOffice or a render process unwinds immediately; but inside ``shielded()`` (pypdf and
+pyHanko reading or writing a PDF) they only note the signal, and ``Interrupted`` is raised
+as the block ends. The pipeline also calls ``check()`` at every stage boundary.
+"""
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+from typing import Iterator
+
+from binder.errors import Interrupted
+
+_state = {"depth": 0, "pending": 0}
+
+
+def _handler(signum: int, frame) -> None:
+    if _state["depth"]:
+        _state["pending"] = signum
+        return
+    raise Interrupted(signum)
+
+
+def install() -> None:
+    """Route SIGINT and SIGTERM through binder's handler (main thread, once per process)."""
+    _state.update(depth=0, pending=0)
+    signal.signal(signal.SIGINT, _handler)
+    signal.signal(signal.SIGTERM, _handler)
+
+
+def check() -> None:
+    """Raise ``Interrupted`` if a signal arrived while it could not be raised."""
+    signum = _state["pending"]
+    if signum:
+        _state["pending"] = 0
+        raise Interrupted(signum)
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """Run third-party parsing without an exception landing inside it; raise afterwards if interrupted."""
+    _state["depth"] += 1
+    try:
+        yield
+    finally:
+        _state["depth"] -= 1
+    if not _state["depth"]:
+        check()
+
+
+def discard() -> None:
+    """Forget a signal that came too late to matter (the output was already committed)."""
+    _state["pending"] = 0

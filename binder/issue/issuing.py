@@ -1,0 +1,139 @@
+"""Issuing binders and packs, both through one path: plan → keep or re-issue → front matter →
+assemble → record → sign.
+
+An issue whose content did not change is carried over as it is (``binder.issue.reissue``);
+the others get their front matter rendered and converted together, are assembled with pypdf
+and, with ``--sign``, signed as their last write. With ``--sign``, an unchanged issue that was
+not signed is signed now, keeping its date of issue.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from binder.convert.base import Converting, Job
+from binder.interrupts import shielded
+from binder.issue import front
+from binder.issue.assemble import Document, FrontItem, Part, assemble, start_pages
+from binder.issue.changes_page import binder_changes
+from binder.issue.plan import BINDER, IssuePlan
+from binder.issue.record import write_record
+from binder.issue.reissue import Decision, carry_over
+from binder.model import Library
+from binder.output.manifest import IssueEntry, Manifest
+from binder.signing.options import Signing
+
+WORK = ".work"
+
+
+@dataclass(frozen=True)
+class IssueContext:
+    """What issuing needs from the build."""
+
+    library: Library
+    root: Path
+    """The staging folder everything is written into."""
+    out: Path
+    """The output folder, holding the previous issues."""
+    converter: Converting
+    progress: Any
+    issued: date
+    previous: Manifest | None
+    pages: Mapping[str, int]
+    """Pages of each SOP's PDF."""
+    linked: Callable[[str], Path]
+    """An SOP's PDF as converted, links to other SOPs still marked: what issues are made of."""
+    signing: Signing | None = None
+
+
+def issue(ctx: IssueContext, decisions: tuple[Decision, ...]) -> list[IssueEntry]:
+    """Every planned binder or pack: carried over, or made anew; in plan order."""
+    if not decisions:
+        return []
+    kept = {d.plan.path: carry_over(ctx.out, ctx.root, d.previous) for d in decisions if d.keep and d.previous}
+    fresh = [d for d in decisions if d.plan.path not in kept]
+    fronts = _fronts(ctx, [d.plan for d in fresh])
+    backs = _backs(ctx, [d.plan for d in fresh if d.plan.back_template is not None])
+    advance = ctx.progress.stage("Binders" if decisions[0].plan.kind == BINDER else "Packs", len(decisions))
+    made = []
+    for decision in decisions:
+        entry = kept.get(decision.plan.path)
+        if entry is None:
+            entry = _make(ctx, decision, fronts[decision.plan.path], backs.get(decision.plan.path))
+        elif ctx.signing is not None and not entry.signed:
+            entry = _sign(ctx, entry, source=ctx.out / entry.path)
+        made.append(entry)
+        advance()
+    return made
+
+
+def _fronts(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, front.MadeFront]:
+    specs = [front.FrontSpec(p.path, p.cover_title, p.subtitle, dict(p.facts), p.sop_ids, template=p.front_template,
+                             changes=binder_changes(ctx.library, ctx.previous, p.name, p.sop_ids)
+                             if p.kind == BINDER else None)
+             for p in plans]
+    return front.make_fronts(ctx.library, specs, ctx.pages, ctx.root / WORK / "front", ctx.converter, ctx.issued)
+
+
+def _backs(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, Path]:
+    """Back matter (a pack's acknowledgement sheet), converted together."""
+    work = ctx.root / WORK / "back"
+    work.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for plan in plans:
+        assert plan.back_template is not None
+        docx = work / f"{Path(plan.path).stem}.docx"
+        spec = front.FrontSpec(plan.path, plan.cover_title, plan.subtitle, {}, plan.sop_ids, template=plan.back_template)
+        front.render_front(ctx.library, spec, {}, ctx.issued, docx)
+        jobs.append(Job(f"{plan.back_title} of {plan.name}", docx, docx.with_suffix(".pdf")))
+    if jobs:
+        ctx.converter.convert(jobs)
+    return {plan.path: job.pdf for plan, job in zip(plans, jobs)}
+
+
+def _make(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, back: Path | None) -> IssueEntry:
+    plan, library = decision.plan, ctx.library
+    doc = Document(title=plan.title, author=library.settings.organisation or dict(plan.facts).get("owner", ""),
+                   subject=_subject(plan, ctx.issued), top_bookmark=plan.top_bookmark, front=made_front.pdf,
+                   front_items=tuple(FrontItem(t, p) for t, p in made_front.items),
+                   parts=tuple(Part(i, f"{i} {library.sop(i).title}", ctx.linked(i)) for i in plan.sop_ids),
+                   back=back, back_title=plan.back_title)
+    target = ctx.root / plan.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with shielded():
+        result = assemble(doc, target)
+    expected = start_pages(made_front.pages, [ctx.pages[i] for i in plan.sop_ids])
+    if [p for _, p in result.starts] != expected:
+        raise RuntimeError(f"the contents of {plan.path} disagree with its pages")
+    if plan.record and plan.pack is not None:
+        write_record(library, plan.pack, ctx.root / plan.record, ctx.issued)
+    entry = IssueEntry(plan.kind, plan.name, plan.path, result.pages, plan.sop_ids, ctx.issued.isoformat(),
+                       decision.key, plan.record)
+    return _sign(ctx, entry, source=target) if ctx.signing is not None else entry
+
+
+def _subject(plan: IssuePlan, issued: date) -> str:
+    if plan.kind == BINDER:
+        department = dict(plan.facts).get("department", plan.name)
+        return f"{department}: Standard Operating Procedures issued {issued.isoformat()}"
+    return f"{plan.subtitle} {plan.name}, issued {issued.isoformat()}"
+
+
+def _sign(ctx: IssueContext, entry: IssueEntry, source: Path) -> IssueEntry:
+    """Sign ``source`` into the staging folder as the issue's file: its last write."""
+    from binder.signing.sign import SignOptions, sign_pdf
+
+    assert ctx.signing is not None
+    target = ctx.root / entry.path
+    unsigned = target.with_name(target.name + ".unsigned")
+    if source == target:
+        source.rename(unsigned)
+        source = unsigned
+    options = ctx.signing.options(SignOptions(), ctx.library.settings)
+    with shielded():
+        target.unlink(missing_ok=True)
+        sign_pdf(source, ctx.signing.key, ctx.signing.passphrase, target, options)
+    unsigned.unlink(missing_ok=True)
+    return replace(entry, signed=True)

@@ -1,0 +1,92 @@
+"""The one home of "keep the previous issue": a binder or pack whose content did not change is
+not re-issued; its file (signature included), date of issue and signed copies are carried over.
+
+What counts as a change is everything the issue is made of, but its date and its signature:
+the SOP PDFs in it (their bytes), what the cover and contents show, the front-matter
+templates, the organisation's settings and logo, and the code and tools that assemble it
+(``binder.output.codehash.ISSUE_CODE``). ``--sign`` is not part of it: an unchanged issue
+keeps its signature whether or not this build signs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from binder.files import link_or_copy, sha256
+from binder.model import Library
+from binder.output.cache import issue_environment_fingerprint, template_sha256
+from binder.output.manifest import IssueEntry, Manifest
+from binder.problems import Problem
+from binder.issue.plan import IssuePlan
+
+
+def issue_key(library: Library, plan: IssuePlan, pdf_hashes: dict[str, str]) -> str:
+    """Equal keys: the binder or pack would come out the same but for its date, so the previous issue stands."""
+    settings = library.settings
+    templates = [plan.front_template] + ([plan.back_template] if plan.back_template else [])
+    payload = {
+        "plan": [plan.kind, plan.name, plan.path, plan.record, plan.title, plan.subtitle, plan.top_bookmark,
+                 list(plan.facts), plan.back_title],
+        "settings": [settings.organisation, settings.language, settings.paper_size,
+                     sha256(settings.logo) if settings.logo else ""],
+        "sops": [[s.sop_id, s.title, s.version, str(s.effective_date), str(s.next_review), pdf_hashes[s.sop_id]]
+                 for s in (library.sop(i) for i in plan.sop_ids)],
+        "templates": [template_sha256(t) for t in templates],
+        "code": issue_environment_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Decision:
+    plan: IssuePlan
+    key: str
+    previous: IssueEntry | None
+    """The previous build's issue of the same file, if any."""
+    keep: bool
+    """True: the previous issue stands, carried over as it is."""
+
+
+def decide(plans: tuple[IssuePlan, ...], keys: dict[str, str], previous: Manifest | None,
+           out: Path) -> tuple[Decision, ...]:
+    """For each plan: keep the previous issue (same key, every file as recorded), or issue anew."""
+    decisions = []
+    for plan in plans:
+        old = previous.issue(plan.kind, plan.path) if previous else None
+        keep = old is not None and old.key == keys[plan.path] and old.record == plan.record and _intact(out, old)
+        decisions.append(Decision(plan, keys[plan.path], old, keep))
+    return tuple(decisions)
+
+
+def _intact(out: Path, entry: IssueEntry) -> bool:
+    """Every file of the previous issue still has the SHA-256 the (authenticated) manifest recorded."""
+    try:
+        return all(entry.recorded(p) and sha256(out / p) == entry.recorded(p) for p in entry.paths)
+    except OSError:
+        return False
+
+
+def carry_over(out: Path, root: Path, entry: IssueEntry) -> IssueEntry:
+    """Place the previous issue's files into staging (hard links: binder never changes a file in place)."""
+    for rel in entry.paths:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        link_or_copy(out / rel, target)
+    return IssueEntry(entry.kind, entry.name, entry.path, entry.pages, entry.sops, entry.issued, entry.key,
+                      entry.record, entry.signed, entry.copies, entry.sha256, reused=True)
+
+
+def unsigned_reissues(decisions: tuple[Decision, ...], signing: bool) -> tuple[Problem, ...]:
+    """Warnings for changed issues whose previous issue was signed, when this build does not sign."""
+    if signing:
+        return ()
+    return tuple(Problem.warning(d.plan.path, f"{_what(d.plan)} re-issued unsigned; its previous issue was signed",
+                                 "pass --sign --key KEY.p12 to sign the new issue", code="reissued-unsigned")
+                 for d in decisions if not d.keep and d.previous is not None and d.previous.signed)
+
+
+def _what(plan: IssuePlan) -> str:
+    return f"{plan.name} binder" if plan.kind == "binder" else f'training pack "{plan.name}"'

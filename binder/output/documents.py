@@ -1,0 +1,86 @@
+"""Each SOP's Word and PDF documents in the staging folder: unchanged ones from the cache, the
+others rendered, converted, and stored in the cache for the next build."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from binder.convert.base import Converting, Job
+from binder.document.pool import render_all
+from binder.files import link_or_copy
+from binder.interrupts import check, shielded
+from binder.document.links import standalone_copy
+from binder.model import Library, Sop
+from binder.output.cache import DocumentCache, document_key
+from binder.output.fingerprint import fingerprint, parts
+from binder.output.manifest import DocumentEntry
+from binder.workbook.flow import needs_flowchart
+
+WORK = ".work"
+
+
+@dataclass(frozen=True)
+class Documents:
+    entries: tuple[DocumentEntry, ...]
+    converted: tuple[str, ...]
+    """SOPs rendered and converted by this build; the others came from the cache."""
+    pdf_hashes: Mapping[str, str]
+    """SHA-256 of each SOP's linked PDF: what a binder is made of."""
+
+    @property
+    def pages(self) -> dict[str, int]:
+        return {d.sop_id: d.pages for d in self.entries}
+
+
+def linked_pdf(root: Path, sop_id: str) -> Path:
+    """The SOP's PDF as converted, links to other SOPs still marked: what binders are made from."""
+    return root / WORK / "linked" / f"{sop_id}.pdf"
+
+
+def make_documents(library: Library, sops: list[Sop], root: Path, converter: Converting, progress,
+                   cache: DocumentCache, workers: int = 1, timeout: float = 180.0) -> Documents:
+    """``sops/<ID>.docx`` and ``sops/<ID>.pdf`` for each SOP in ``root``."""
+    (root / "sops").mkdir(parents=True, exist_ok=True)
+    (root / WORK / "linked").mkdir(parents=True, exist_ok=True)
+    keys = {sop.sop_id: document_key(sop, library, needs_flowchart(sop)) for sop in sops}
+    made, todo = {}, []
+    for sop in sops:
+        entry = cache.lookup(keys[sop.sop_id])
+        if entry is None:
+            todo.append(sop)
+            continue
+        cache.keep(entry)
+        made[sop.sop_id] = entry
+    if todo:
+        converter.warm_up()  # LibreOffice boots while the documents are rendered
+    render_all(library, todo, root, root / WORK, progress, workers, timeout)
+    check()
+    jobs = [Job(s.sop_id, root / "sops" / f"{s.sop_id}.docx", linked_pdf(root, s.sop_id)) for s in todo]
+    converter.convert(jobs, progress.stage("PDF", len(jobs)))
+    check()
+    for sop in todo:
+        linked, standalone = linked_pdf(root, sop.sop_id), root / WORK / "linked" / f"{sop.sop_id}.standalone.pdf"
+        with shielded():
+            pages = standalone_copy(linked, standalone)
+        made[sop.sop_id] = cache.store(keys[sop.sop_id], root / "sops" / f"{sop.sop_id}.docx", linked, standalone,
+                                       pages)
+    entries = []
+    for sop in sops:
+        entry = made[sop.sop_id]
+        _place(entry.docx, root / "sops" / f"{sop.sop_id}.docx")
+        _place(entry.pdf, linked_pdf(root, sop.sop_id))
+        _place(entry.standalone, root / "sops" / f"{sop.sop_id}.pdf")
+        entries.append(DocumentEntry(sop.sop_id, sop.version, sop.status, sop.department, f"sops/{sop.sop_id}.docx",
+                                     f"sops/{sop.sop_id}.pdf", entry.pages, fingerprint(sop), sop.title,
+                                     tuple(parts(sop).items())))
+    return Documents(tuple(entries), tuple(s.sop_id for s in todo), {s: e.hashes["pdf"] for s, e in made.items()})
+
+
+def _place(source: Path, target: Path) -> None:
+    """Put a finished file (from the cache) at its place in staging: a hard link, never a change in place."""
+    if target.exists() and target.samefile(source):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    link_or_copy(source, target)

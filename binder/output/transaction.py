@@ -1,0 +1,255 @@
+"""The output folder belongs to the user: binder changes only the files it wrote, under a lock.
+
+A build writes everything into a staging folder inside the output folder
+(``.binder-staging-PID``), then commits by moving each new file over its old one (each move
+is one atomic rename) and moving away the files of the previous build that this one no
+longer has. Before the first move it writes a journal (``.binder-journal.json``) naming every
+move; the old files go to a backup folder until the new manifest is in place. An interrupted
+commit (power cut, kill -9) is rolled back, or finished when the manifest was already in, by
+the next build into the folder. Files, folders, symbolic links, mount points and permissions
+that binder did not write are never touched.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from binder.errors import BinderError
+from binder.files import write_text
+from binder.output.manifest import MANIFEST
+
+CACHE = ".cache"
+LOCK = ".binder-lock"
+JOURNAL = ".binder-journal.json"
+STAGING_PREFIX = ".binder-staging-"
+BACKUP_PREFIX = ".binder-backup-"
+PROFILES_PREFIX = ".binder-lo-"
+
+
+class Locked(BinderError):
+    exit_code = 3
+
+
+class OutputError(BinderError):
+    """The output folder cannot be used as asked (it is the current folder, someone else's, read-only)."""
+
+    exit_code = 1
+
+
+def check_out_folder(out: Path, force: bool = False) -> None:
+    """Refuse an output folder binder must not write into: the current folder, a file, a folder of the user's."""
+    try:
+        if out.resolve() == Path.cwd().resolve():
+            raise OutputError(f"--out {out} is the current folder: binder would mix its files with yours",
+                              hint="give a folder of its own, e.g. --out output")
+    except OSError:
+        pass
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a folder", hint="give a folder for the output")
+    if not out.is_dir() or force or (out / MANIFEST).exists():
+        return
+    theirs = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    if theirs:
+        shown = ", ".join(theirs[:3]) + (" ..." if len(theirs) > 3 else "")
+        raise OutputError(f"--out {out} already holds files that binder did not write ({shown}) and no {MANIFEST}",
+                          hint="give an empty or new folder, or pass --force to build into it anyway "
+                               "(binder then adds its files and changes nothing of yours)")
+
+
+def _writable(out: Path) -> None:
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write into {probe}: permission denied or read-only",
+                          hint="choose another --out, or make the folder writable")
+
+
+@contextmanager
+def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
+    """Hold the output folder's lock (``OUT/.binder-lock``); wait up to ``wait`` seconds for another build."""
+    _writable(out)
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {out}: {exc.strerror}", hint="choose another --out") from None
+    path = out / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise OutputError(f"cannot create the lock file {path}: {exc.strerror}",
+                          hint="make the output folder writable, or choose another --out") from None
+    handle = os.fdopen(fd, "r+")
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another build"
+                    raise Locked(f"another build is writing {out} ({holder}); lock file {path}",
+                                 hint="wait for it to finish, or pass --wait SECONDS") from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield path
+    finally:
+        handle.close()
+        if created and {p.name for p in out.iterdir()} <= {LOCK}:
+            shutil.rmtree(out, ignore_errors=True)  # a first build that failed leaves no folder behind
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(out: Path) -> None:
+    """Staging and LibreOffice profile folders of builds whose process is gone (killed builds)."""
+    for item in out.iterdir() if out.is_dir() else ():
+        for prefix in (STAGING_PREFIX, PROFILES_PREFIX):
+            if item.name.startswith(prefix) and item.is_dir() and not item.is_symlink():
+                pid = item.name[len(prefix):]
+                if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                    shutil.rmtree(item, ignore_errors=True)
+
+
+def profiles_folder(out: Path) -> Path:
+    """Where this build's LibreOffice profiles live (removed by the converter; by the next build if killed)."""
+    return out / f"{PROFILES_PREFIX}{os.getpid()}"
+
+
+class Transaction:
+    """A staging folder inside ``out``; ``commit()`` moves its files into place, leaving without commit discards it."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.path = out / f"{STAGING_PREFIX}{os.getpid()}"
+        self.backup = out / f"{BACKUP_PREFIX}{os.getpid()}"
+
+    def __enter__(self) -> "Transaction":
+        self.out.mkdir(parents=True, exist_ok=True)
+        recover(self.out)
+        remove_leftovers(self.out)
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def commit(self, previous: set[str]) -> None:
+        """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
+
+        Signals are held back meanwhile; a failure rolls back to the previous output."""
+        staged = sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*")
+                        if p.is_file() and not p.is_symlink())
+        moves = [r for r in staged if r != MANIFEST] + ([MANIFEST] if MANIFEST in staged else [])
+        removes = sorted(r for r in previous if r not in set(staged) and _is_file(self.out / r))
+        folders = sorted({str(parent) for r in moves for parent in Path(r).parents if str(parent) != "."},
+                         key=lambda f: (f.count("/"), f))
+        journal = {"staging": self.path.name, "backup": self.backup.name, "moves": moves, "removes": removes,
+                   "created": [f for f in folders if not (self.out / f).exists()], "state": "started"}
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            write_text(self.out / JOURNAL, json.dumps(journal))
+            try:
+                _apply(self.out, journal)
+            except BaseException:
+                _roll_back(self.out, journal)
+                raise
+            journal["state"] = "committed"
+            write_text(self.out / JOURNAL, json.dumps(journal))
+            _finish(self.out, journal)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _is_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
+
+
+def _apply(out: Path, journal: dict) -> None:
+    staging, backup = out / journal["staging"], out / journal["backup"]
+    for folder in journal["created"]:
+        (out / folder).mkdir(exist_ok=True)
+    for rel in journal["removes"]:
+        _move(out / rel, backup / rel)
+    for rel in journal["moves"]:
+        if _is_file(out / rel):
+            _move(out / rel, backup / rel)
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(staging / rel, target)
+
+
+def _move(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(source, target)
+
+
+def _roll_back(out: Path, journal: dict) -> None:
+    """Put the previous output back: restore what was moved away, remove what was moved in."""
+    staging, backup = out / journal["staging"], out / journal["backup"]
+    for rel in reversed(journal["moves"]):
+        if (backup / rel).exists():
+            os.replace(backup / rel, out / rel)
+        elif not (staging / rel).exists() and _is_file(out / rel):
+            (out / rel).unlink()
+    for rel in journal["removes"]:
+        if (backup / rel).exists():
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(backup / rel, out / rel)
+    for folder in reversed(journal["created"]):
+        try:
+            (out / folder).rmdir()
+        except OSError:
+            pass
+    _finish(out, journal)
+
+
+def _finish(out: Path, journal: dict) -> None:
+    for name in (journal["backup"], journal["staging"]):
+        shutil.rmtree(out / name, ignore_errors=True)
+    (out / JOURNAL).unlink(missing_ok=True)
+    _remove_empty_cache_folders(out)
+
+
+def _remove_empty_cache_folders(out: Path) -> None:
+    cache = out / CACHE
+    if cache.is_dir() and not cache.is_symlink():
+        for entry in cache.iterdir():
+            if entry.is_dir() and not any(entry.iterdir()):
+                entry.rmdir()
+
+
+def recover(out: Path) -> None:
+    """Finish or roll back a commit that a killed build left half done (call with the lock held)."""
+    try:
+        journal = json.loads((out / JOURNAL).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{out / JOURNAL} is damaged ({exc}); binder cannot tell how far the last build got",
+                          hint="check the output folder, then delete the journal file") from None
+    if journal.get("state") == "committed":
+        _finish(out, journal)
+    else:
+        _roll_back(out, journal)
+
