@@ -100,8 +100,7 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
             write_manifest(stage.path, new_manifest(workbook, library.sha256, entries, _of(made, "binder"),
                                                     _of(made, "pack")))
             interrupts.check()
-            stage.commit(_previous_files(options, previous))
-            interrupts.discard()  # committed: a signal now comes too late to undo anything
+            stage.commit(_previous_files(options, previous), on_commit=interrupts.committed)
     return BuildResult(options.out, tuple(entries), _of(made, "binder"), _of(made, "pack"), warnings,
                        documents.converted)
 

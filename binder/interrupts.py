@@ -13,10 +13,12 @@ from typing import Iterator
 
 from binder.errors import Interrupted
 
-_state = {"depth": 0, "pending": 0}
+_state = {"depth": 0, "pending": 0, "committed": False}
 
 
 def _handler(signum: int, frame) -> None:
+    if _state["committed"]:
+        return  # the output is already the new build: there is nothing left to stop
     if _state["depth"]:
         _state["pending"] = signum
         return
@@ -25,7 +27,7 @@ def _handler(signum: int, frame) -> None:
 
 def install() -> None:
     """Route SIGINT and SIGTERM through binder's handler (main thread, once per process)."""
-    _state.update(depth=0, pending=0)
+    _state.update(depth=0, pending=0, committed=False)
     signal.signal(signal.SIGINT, _handler)
     signal.signal(signal.SIGTERM, _handler)
 
@@ -50,6 +52,12 @@ def shielded() -> Iterator[None]:
         check()
 
 
-def discard() -> None:
-    """Forget a signal that came too late to matter (the output was already committed)."""
-    _state["pending"] = 0
+def committed() -> None:
+    """The output folder now holds the new build: from here on a signal is too late to undo anything,
+    so it is ignored (and the command ends with its own status, not "interrupted")."""
+    _state.update(pending=0, committed=True)
+
+
+def hold_for_exit() -> None:
+    """Block SIGINT and SIGTERM while the interpreter shuts down, so the exit status is the command's own."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})

@@ -1,7 +1,11 @@
-"""Word → PDF conversion with LibreOffice over UNO, tables of contents and fields updated.
+"""Stage 3, Word → PDF with LibreOffice over UNO, tables of contents and fields updated.
 
-``pool`` runs in binder's Python and drives ``worker`` processes, each running
-under a Python that has LibreOffice's ``uno`` bridge and owning one soffice.
+``base`` holds the job, the result and the converter interface; ``process`` finds LibreOffice
+and runs one ``worker.py`` process with its own soffice; ``pool`` drives several of them from
+one queue; ``remote`` converts on unoserver hosts instead. ``worker.py`` runs under the Python
+that has LibreOffice's ``uno`` module and imports nothing of binder's.
+
+May import: ``binder.errors``, ``binder.files`` and its own modules only.
 """
 from binder.convert.base import Job, Result
 from binder.convert.pool import Converter

@@ -19,6 +19,9 @@ from binder.model import Library, Sop
 from binder.workbook.flow import flow_graph, needs_flowchart
 
 FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM = 170, 200
+MIN_FLOWCHART_SECONDS = 5.0
+"""Graphviz gets ``--timeout`` per flowchart, but never less than this: a tiny timeout meant for
+conversions must not fail flowcharts that any machine draws in a second."""
 
 
 def render_all(library: Library, sops: list[Sop], root: Path, work: Path, progress, workers: int,
@@ -85,6 +88,6 @@ def render_one(sop_id: str) -> None:
         labels = labels_for(library.settings.language)
         graph = flow_graph(sop, yes=labels["yes"], no=labels["no"], start=labels["flow_start"], end=labels["flow_end"])
         png = flowchart.render_flowchart(graph, _RENDERER["work"] / "flow" / f"{sop.sop_id}.png",
-                                         timeout=_RENDERER["timeout"], sop=sop)
+                                         timeout=max(_RENDERER["timeout"], MIN_FLOWCHART_SECONDS), sop=sop)
         extra["flowchart"] = Image(png, FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM)
     render_sop(sop, library, root / "sops" / f"{sop.sop_id}.docx", extra=extra)

@@ -19,7 +19,7 @@ import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from binder.errors import BinderError
 from binder.files import write_text
@@ -94,15 +94,10 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another build"
-                    raise Locked(f"another build is writing {out} ({holder}); lock file {path}",
+                    raise Locked(f"another build is writing {out}; lock file {path}",
                                  hint="wait for it to finish, or pass --wait SECONDS") from None
                 time.sleep(0.1)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        # The lock file stays empty: an interrupted build must leave every byte of the folder as it was.
         yield path
     finally:
         handle.close()
@@ -154,7 +149,7 @@ class Transaction:
     def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def commit(self, previous: set[str]) -> None:
+    def commit(self, previous: set[str], on_commit: Callable[[], None] = lambda: None) -> None:
         """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
 
         Signals are held back meanwhile; a failure rolls back to the previous output."""
@@ -176,6 +171,7 @@ class Transaction:
                 raise
             journal["state"] = "committed"
             write_text(self.out / JOURNAL, json.dumps(journal))
+            on_commit()  # before signals are let through again
             _finish(self.out, journal)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
