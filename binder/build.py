@@ -107,11 +107,44 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
 
 def read(workbook: Path, options: BuildOptions) -> tuple[Library, tuple[Problem, ...]]:
     """The valid library and its warnings; every problem at once when there is any error."""
-    library, problems = check_workbook(workbook, today=options.today, include_drafts=options.include_drafts)
-    problems = select(problems, ignore=options.ignore, strict=options.strict)
+    library, problems = preflight(workbook, options, change_control=False)
     if library is None or any(p.is_error for p in problems):
         raise InputError(problems, source=str(workbook))
     return library, problems
+
+
+def preflight(workbook: Path, options: BuildOptions, change_control: bool = True
+              ) -> tuple[Library | None, tuple[Problem, ...]]:
+    """The build's first half, writing nothing: every problem of the workbook, of every template it
+    uses, and (with ``change_control``) of change control against the output folder's manifest."""
+    library, problems = check_workbook(workbook, today=options.today, include_drafts=options.include_drafts)
+    if library is not None:
+        problems += template_problems(library)
+    if change_control and library is not None and not any(p.is_error for p in problems):
+        problems += _change_control_problems(library, options)
+    return library, select(problems, ignore=options.ignore, strict=options.strict)
+
+
+def template_problems(library: Library) -> tuple[Problem, ...]:
+    """Every problem of every template the workbook's SOPs use (not the built-in one: its tests check it)."""
+    from binder.document.check_template import check_template
+    from binder.document.render import BUILTIN_TEMPLATE, choose_template
+
+    used = dict.fromkeys(choose_template(sop, library) for sop in library.sops)
+    return tuple(p for template in used if template != BUILTIN_TEMPLATE and template.is_file()
+                 for p in check_template(template))
+
+
+def _change_control_problems(library: Library, options: BuildOptions) -> tuple[Problem, ...]:
+    from binder.output.manifest import MANIFEST, ManifestError
+
+    try:
+        previous = read_manifest(options.out)
+    except ManifestError as exc:
+        if options.force:
+            return ()
+        return (Problem.error(str(options.out / MANIFEST), exc.message, exc.hint, code="manifest-untrusted"),)
+    return () if options.allow_unversioned else unversioned_changes(library, previous)
 
 
 def plan(library: Library, options: BuildOptions, workbook: Path) -> tuple[tuple[IssuePlan, ...], ...]:

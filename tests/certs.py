@@ -47,7 +47,7 @@ def _name(cn: str) -> x509.Name:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def make_ca(folder: Path, name: str = "Binder Test Root CA", filename: str = "ca.pem") -> Authority:

@@ -46,7 +46,7 @@ def test_validate_reports_problems_compiler_style_and_exits_1(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert 'book.xlsx:SOPs!E2: error: Status "Done" is not one of: Draft, In review, Approved, Retired. ' \
-           "Pick a value from the dropdown" in lines
+           "Pick a value from the dropdown [bad-choice]" in lines
     assert any(line.startswith("book.xlsx:Steps!D2: warning: Responsible \"Intern\"") for line in lines)
     assert "Traceback" not in result.stderr
 

@@ -8,15 +8,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import certs
 import pytest
+from pdfs import labels, outline
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-import certs
+from binder.cli import read_passphrase
 from binder.errors import FileProblem, SigningError
-from binder.signing.sign import SignOptions, default_output, read_passphrase, sign_pdf, signature_box
+from binder.signing.sign import SignOptions, default_output, sign_pdf
+from binder.signing.stamp import signature_box
 from binder.signing.verify import report_json, report_text, verify_pdf
-from pdfs import labels, outline
 
 MARKER = "Electronic signature of the issuer:"
 PAGE = (595, 842)
@@ -224,7 +226,8 @@ def test_a_second_signature_goes_where_it_is_told(tmp_path, signed, pki):
 
 def test_verifying_a_file_changed_after_signing_is_not_ok(tmp_path, signed, pki):
     """An incremental update that rotates a page, as an editor's save would append."""
-    from pyhanko.pdf_utils.generic import NameObject as PdfName, NumberObject
+    from pyhanko.pdf_utils.generic import NameObject as PdfName
+    from pyhanko.pdf_utils.generic import NumberObject
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     changed = tmp_path / "changed.pdf"
@@ -240,6 +243,7 @@ def test_verifying_a_file_changed_after_signing_is_not_ok(tmp_path, signed, pki)
     assert sig.intact and not report.ok
     assert sig.modified_after == "changed after signing"
     assert "NOT VALID" in sig.summary
+    assert "page 3 changed after signing" in sig.changes
 
 
 # -- the visible stamp --------------------------------------------------------------------
@@ -566,7 +570,9 @@ def local_tsa(pki):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from asn1crypto import keys as asn1_keys, tsp, x509 as asn1_x509
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import tsp
+    from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
     from pyhanko.sign.timestamps import DummyTimeStamper
 

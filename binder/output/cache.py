@@ -19,22 +19,23 @@ import json
 import shutil
 import subprocess
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 
 from binder.document.context import Image, sop_context
-from binder.files import link_or_copy, sha256 as file_sha256, write_text
+from binder.document.render import choose_template
+from binder.files import link_or_copy, write_text
+from binder.files import sha256 as file_sha256
 from binder.model import Library, Sop
 from binder.output import seal
 from binder.output.codehash import DOCUMENT_CODE, ISSUE_CODE, code_fingerprint
-from binder.document.render import choose_template
 
 FORMAT = "2"
 """Raise when the layout of an entry changes."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tool_version(command: tuple[str, ...]) -> str:
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=30)
@@ -43,13 +44,13 @@ def _tool_version(command: tuple[str, ...]) -> str:
     return (result.stdout + result.stderr).strip()
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment_fingerprint() -> str:
     """Versions of the code and tools that shape a document."""
     return _environment(DOCUMENT_CODE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def issue_environment_fingerprint() -> str:
     """Versions of the code and tools that shape a binder or pack (the document's, and the issue stage's)."""
     return _environment(ISSUE_CODE)

@@ -6,8 +6,8 @@ its Version cell (Draft SOPs are exempt, ``--allow-unversioned`` overrides).
 """
 from __future__ import annotations
 
-from binder.output.fingerprint import fingerprint, parts
 from binder.model import Library, Sop
+from binder.output.fingerprint import fingerprint, parts
 from binder.output.manifest import DocumentEntry, Manifest
 from binder.problems import Problem
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 DOCUMENT_CODE = ("binder.document", "binder.convert", "binder.text", "binder.model", "binder.output.cache",
@@ -30,7 +30,7 @@ def _sources(module: str) -> list[Path]:
     return [Path(spec.origin)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def code_fingerprint(modules: tuple[str, ...]) -> str:
     """One hash over the source files (and built-in templates) of ``modules`` (packages or modules)."""
     digest = hashlib.sha256()

@@ -2,15 +2,15 @@
 others rendered, converted, and stored in the cache for the next build."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from binder.convert.base import Converting, Job
+from binder.document.links import standalone_copy
 from binder.document.pool import render_all
 from binder.files import link_or_copy
 from binder.interrupts import check, shielded
-from binder.document.links import standalone_copy
 from binder.model import Library, Sop
 from binder.output.cache import DocumentCache, document_key
 from binder.output.fingerprint import fingerprint, parts

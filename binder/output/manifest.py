@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,7 @@ class Manifest:
             found.update(entry.paths)
         return found
 
-    def with_copy(self, path: str, copy: str, digest: str) -> "Manifest":
+    def with_copy(self, path: str, copy: str, digest: str) -> Manifest:
         """This manifest with ``copy`` (a signed copy of the binder or pack at ``path``) recorded."""
         def add(entries: tuple[IssueEntry, ...]) -> tuple[IssueEntry, ...]:
             return tuple(replace(e, copies=tuple(dict.fromkeys(e.copies + (copy,))),
@@ -217,7 +217,14 @@ def write_manifest(root: Path, manifest: Manifest) -> Path:
     return path
 
 
+def write_sealed(root: Path, manifest: Manifest) -> Path:
+    """Write ``manifest`` as it is (its recorded hashes kept), sealed: for records added after a build."""
+    path = root / MANIFEST
+    write_text(path, json.dumps(seal.seal(to_json(manifest)), indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
 def new_manifest(workbook: Path, workbook_sha256: str, documents, binders, packs,
                  built_at: datetime | None = None) -> Manifest:
-    return Manifest(workbook.name, workbook_sha256, (built_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+    return Manifest(workbook.name, workbook_sha256, (built_at or datetime.now(UTC)).isoformat(timespec="seconds"),
                     tuple(documents), tuple(binders), tuple(packs))

@@ -17,9 +17,9 @@ import os
 import shutil
 import signal
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from binder.errors import BinderError
 from binder.files import write_text
@@ -138,7 +138,7 @@ class Transaction:
         self.path = out / f"{STAGING_PREFIX}{os.getpid()}"
         self.backup = out / f"{BACKUP_PREFIX}{os.getpid()}"
 
-    def __enter__(self) -> "Transaction":
+    def __enter__(self) -> Transaction:
         self.out.mkdir(parents=True, exist_ok=True)
         recover(self.out)
         remove_leftovers(self.out)

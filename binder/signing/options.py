@@ -1,4 +1,10 @@
-"""What ``build --sign`` needs to sign binders and packs; kept apart from the CLI and pyHanko."""
+"""What ``build --sign`` and ``sign`` need to know about signing: the ``Signing`` settings.
+Owns only the ``Signing`` dataclass, which the CLI fills in (the key file, the passphrase bytes
+it read, the reason, location, contact and timestamp server) and the build carries to the
+signing step. Kept apart from pyHanko so importing it is cheap: it may import only the standard
+library and ``binder.model`` (and ``binder.errors``, ``binder.files`` or other
+``binder.signing`` modules if ever needed); never click, never rich, never pyHanko.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -26,16 +32,3 @@ class Signing:
             "timestamp_url": self.timestamp_url,
         }
         return replace(defaults, **chosen)
-
-
-def sign_outputs(signing: Signing, settings: Settings, root: Path, paths: list[str]) -> None:
-    """Sign each PDF (relative to ``root``) in place inside the staging folder: its last write."""
-    from binder.signing.sign import SignOptions, sign_pdf
-
-    options = signing.options(SignOptions(), settings)
-    for rel in paths:
-        pdf = root / rel
-        unsigned = pdf.with_name(pdf.name + ".unsigned")
-        pdf.rename(unsigned)
-        sign_pdf(unsigned, signing.key, signing.passphrase, pdf, options)
-        unsigned.unlink()

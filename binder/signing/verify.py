@@ -1,28 +1,41 @@
 """Check the digital signatures in a PDF: who signed, when, and whether anything changed since.
-
-Trust comes only from the CA certificates given (``--trust``); nothing is fetched from the
-network and revocation (CRL/OCSP) is not checked.
+Owns ``verify_pdf`` and its reports (text for people, JSON for scripts, the same verdict and
+findings in both): reading the file, the trust anchors, and each signature's integrity, validity
+and trust, with what changed after it from ``binder.signing.changes``. Trust comes only from the
+CA certificates given (``--trust``); nothing is fetched from the network and revocation
+(CRL/OCSP) is not checked. It may import pyHanko and asn1crypto, and from binder only
+``binder.errors``, ``binder.files``, ``binder.model`` and other ``binder.signing`` modules;
+never click, never rich.
 """
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from asn1crypto import pem, x509
-from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
 from pyhanko.sign.validation import EmbeddedPdfSignature, PdfSignatureStatus, validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from binder.errors import FileProblem
-from binder.signing.sign import quiet_logs
+from binder.signing.changes import (
+    APPENDED,
+    SIGNATURE,
+    Changes,
+    bytes_after_last_revision,
+    changes_after,
+    signed_prefixes,
+)
+from binder.signing.logs import quiet_logs
 
 NO_SIGNATURES = "no signatures"
+CHANGE_PREFIX = "changed: "
+"""How ``report_text`` starts each finding's line (after the indent)."""
 REVOCATION_NOTE = "revocation not checked (no CRL or OCSP look-ups)"
 SIGNED_CONTENT_CHANGED = "signed content changed"
 CHANGED = "changed after signing"
@@ -46,6 +59,8 @@ class SignatureReport:
     modified_after: str
     """In words: "nothing added after signing", "only signatures added after signing", ..."""
     summary: str
+    changes: tuple[str, ...] = ()
+    """Each change after signing beyond further signatures, validation data and timestamps, one line each."""
 
     @property
     def only_signatures_after(self) -> bool:
@@ -64,6 +79,11 @@ class VerifyReport:
     path: str
     signatures: tuple[SignatureReport, ...]
     ok: bool
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        """Every signature's findings, each once, in order."""
+        return tuple(dict.fromkeys(change for sig in self.signatures for change in sig.changes))
 
     @property
     def message(self) -> str:
@@ -97,7 +117,7 @@ def _certificates(path: Path) -> list[x509.Certificate]:
         else:
             found = [x509.Certificate.load(data, strict=True)]
         for cert in found:
-            cert.native  # parse now: asn1crypto is lazy and would fail later, mid-validation
+            _ = cert.native  # parse now: asn1crypto is lazy and would fail later, mid-validation
     except Exception:  # asn1crypto raises many kinds for garbage input
         raise FileProblem(str(path), "not a PEM or DER certificate file") from None
     if not found:
@@ -114,19 +134,47 @@ def _validation_context(trust: Sequence[Path]) -> ValidationContext:
 # -- reading the file ---------------------------------------------------------------------
 
 
-def _open(pdf: Path, handle) -> PdfFileReader:
+def _open(pdf: Path, handle) -> tuple[PdfFileReader, bool]:
+    """The reader, and whether bytes that are no revision follow the last one.
+
+    A file that cannot be read whole but can up to an earlier ``%%EOF`` had something appended:
+    its signatures are checked in what comes before, and the rest is reported.
+    """
     head = handle.read(1024)
     handle.seek(0)
     if b"%PDF-" not in head:
         raise FileProblem(str(pdf), "not a PDF file")
     try:
-        reader = PdfFileReader(handle, strict=False)
-        encrypted = reader.encrypted
+        reader = _reader(handle)
     except Exception as exc:  # pyHanko's reader raises assorted errors on damaged files
-        raise FileProblem(str(pdf), f"damaged or unreadable PDF ({_first_line(exc)})") from None
-    if encrypted:
+        handle.seek(0)
+        shorter = _reader_before_appended(handle.read())
+        if shorter is None:
+            raise FileProblem(str(pdf), f"damaged or unreadable PDF ({_first_line(exc)})") from None
+        reader, appended = shorter, True
+    else:
+        appended = bytes_after_last_revision(reader)
+    if reader.encrypted:
         raise FileProblem(str(pdf), "the PDF is encrypted; cannot verify its signatures")
+    return reader, appended
+
+
+def _reader(handle) -> PdfFileReader:
+    reader = PdfFileReader(handle, strict=False)
+    _ = reader.encrypted  # reads the trailer: fails now on a damaged file
     return reader
+
+
+def _reader_before_appended(data: bytes) -> PdfFileReader | None:
+    """The latest readable cut of the file at an ``%%EOF``, if it is signed (else the file is just damaged)."""
+    for prefix in signed_prefixes(data):
+        try:
+            reader = _reader(io.BytesIO(prefix))
+            signed = bool(reader.embedded_regular_signatures)
+        except Exception:  # as above: this cut is no readable PDF either
+            continue
+        return reader if signed else None
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -148,8 +196,8 @@ def _when(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _text(value) -> str | None:
@@ -163,35 +211,25 @@ def _signer_name(cert: x509.Certificate | None) -> str:
     return subject.get("common_name") or cert.subject.human_friendly
 
 
-def _signature_fields_only(reader: PdfFileReader, names: set[str]) -> bool:
-    """Whether every named form field is a signature field."""
-    from pyhanko.sign.fields import enumerate_sig_fields
-
+def _changes(sig: EmbeddedPdfSignature, status: PdfSignatureStatus, reader: PdfFileReader, appended: bool) -> Changes:
+    if not status.intact:
+        return Changes((), frozenset())  # the signature itself says the signed content changed
+    whole = status.coverage in (SignatureCoverageLevel.ENTIRE_REVISION, SignatureCoverageLevel.ENTIRE_FILE)
     try:
-        signature_fields = {name for name, _, _ in enumerate_sig_fields(reader)}
-    except (PdfError, KeyError, TypeError, ValueError):
-        return False
-    return names <= signature_fields
+        return changes_after(reader, sig, whole, appended)
+    except Exception as exc:  # a damaged later update: the signature holds, the file does not pass
+        found = f"the updates after signing could not be analysed ({_first_line(exc)})"
+        return Changes((found, APPENDED) if appended else (found,), frozenset())
 
 
-def _modified_after(status: PdfSignatureStatus, reader: PdfFileReader) -> str:
+def _modified_after(status: PdfSignatureStatus, changes: Changes) -> str:
     if not status.intact:
         return SIGNED_CONTENT_CHANGED
-    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
-        return NOTHING_ADDED
-    if status.coverage != SignatureCoverageLevel.ENTIRE_REVISION or status.docmdp_ok is False:
+    if changes.findings:
         return CHANGED
-    level = status.modification_level
-    if level is None:
-        return "changes after signing not analysed"
-    if level in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES):
-        return ONLY_VALIDATION_DATA if level == ModificationLevel.LTA_UPDATES else NOTHING_ADDED
-    if level == ModificationLevel.FORM_FILLING:
-        changed = status.diff_result.changed_form_fields if isinstance(status.diff_result, DiffResult) else set()
-        return ONLY_SIGNATURES if _signature_fields_only(reader, set(changed)) else "form fields filled in after signing"
-    if level == ModificationLevel.ANNOTATIONS:
-        return "only signatures/annotations added after signing"
-    return CHANGED
+    if SIGNATURE in changes.added:
+        return ONLY_SIGNATURES
+    return ONLY_VALIDATION_DATA if changes.added else NOTHING_ADDED
 
 
 def _timestamp_problem(status: PdfSignatureStatus) -> str:
@@ -237,15 +275,18 @@ def _summary(report: SignatureReport, status: PdfSignatureStatus, anchors: int) 
     if not report.trusted:
         return f"NOT TRUSTED: signature intact, but {_trust_problem(status, anchors)}"
     if not report.only_signatures_after:
-        return f"NOT VALID: the document was {report.modified_after}"
+        found = f" ({'; '.join(report.changes)})" if report.changes else ""
+        return f"NOT VALID: the document was {report.modified_after}{found}"
     return f"valid: signed by {report.signer}, intact and trusted; {report.modified_after}"
 
 
-def _check_one(sig: EmbeddedPdfSignature, reader: PdfFileReader, context: ValidationContext, anchors: int) -> SignatureReport:
+def _check_one(sig: EmbeddedPdfSignature, reader: PdfFileReader, context: ValidationContext, anchors: int,
+               appended: bool) -> SignatureReport:
     try:
         field, reason = str(sig.field_name), _text(sig.sig_object.get("/Reason"))
-        status = validate_pdf_signature(sig, context)
-        report = _report(field, reason, status, reader)
+        # pyHanko's own difference analysis is replaced by binder.signing.changes' stricter one
+        status = validate_pdf_signature(sig, context, skip_diff=True)
+        report = _report(field, reason, status, _changes(sig, status, reader, appended))
     except Exception as exc:  # pyHanko raises many kinds for mangled signatures; report, don't crash
         return _broken(sig, exc)
     return _with_summary(report, _summary(report, status, anchors))
@@ -264,7 +305,7 @@ def _broken(sig: EmbeddedPdfSignature, exc: Exception) -> SignatureReport:
     return _with_summary(report, f"NOT VALID: the signature could not be checked ({_first_line(exc)})")
 
 
-def _report(field: str, reason: str | None, status: PdfSignatureStatus, reader: PdfFileReader) -> SignatureReport:
+def _report(field: str, reason: str | None, status: PdfSignatureStatus, changes: Changes) -> SignatureReport:
     stamp = status.timestamp_validity
     timestamp_ok = stamp is None or (stamp.intact and stamp.valid)
     return SignatureReport(
@@ -276,9 +317,10 @@ def _report(field: str, reason: str | None, status: PdfSignatureStatus, reader: 
         # pyHanko's "valid" is about the signature bytes alone; over changed content it means little
         valid=bool(status.valid and status.intact and timestamp_ok),
         trusted=bool(status.trusted and (stamp is None or stamp.trusted)),
-        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        modified_after=_modified_after(status, reader),
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE and APPENDED not in changes.findings,
+        modified_after=_modified_after(status, changes),
         summary="",
+        changes=changes.findings,
     )
 
 
@@ -309,8 +351,8 @@ def verify_pdf(pdf: Path, trust: Sequence[Path] = ()) -> VerifyReport:
     if not pdf.is_file():
         raise FileProblem(str(pdf), "file not found")
     with pdf.open("rb") as handle, quiet_logs("pyhanko", "pyhanko_certvalidator"):
-        reader = _open(pdf, handle)
-        reports = tuple(_check_one(sig, reader, context, anchors) for sig in _signatures(pdf, reader))
+        reader, appended = _open(pdf, handle)
+        reports = tuple(_check_one(sig, reader, context, anchors, appended) for sig in _signatures(pdf, reader))
     ok = bool(reports) and all(report.ok for report in reports)
     return VerifyReport(str(pdf), reports, ok)
 
@@ -330,6 +372,7 @@ def report_text(report: VerifyReport) -> str:
             f"    intact: {_yes(sig.intact)}  valid: {_yes(sig.valid)}  trusted: {_yes(sig.trusted)}"
             f"  covers whole file: {'yes' if sig.covers_whole_file else 'no'}",
             f"    after signing: {sig.modified_after}",
+            *(f"    {CHANGE_PREFIX}{change}" for change in sig.changes),
             f"    {sig.summary}",
         ]
     if report.signatures:
@@ -341,5 +384,6 @@ def report_json(report: VerifyReport) -> str:
     """The report as JSON (for scripts): the dataclass fields plus the message."""
     data = asdict(report)
     data["message"] = report.message
+    data["changes"] = list(report.changes)
     data["revocation_checked"] = False
     return json.dumps(data, indent=2, ensure_ascii=False)

@@ -1,0 +1,113 @@
+"""Commands about the workbook: ``init``, ``validate``, ``status``, ``packs``."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from binder.cli.app import FORMAT, IGNORE, WORKBOOK, _codes, cli, default_workbook
+from binder.console import display_path, print_problems, stderr_console, stdout_console
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path("sops.xlsx"), required=False)
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: Path, force: bool) -> None:
+    """Write a blank workbook (default sops.xlsx) with every sheet, dropdowns,
+    header notes, an Instructions sheet and one worked example row per sheet."""
+    from binder.workbook.blank import init_workbook
+
+    written = init_workbook(path, force=force)
+    stderr_console().print(f"wrote {display_path(written)}: fill it in, then run `binder validate {display_path(written)}`")
+
+
+@cli.command()
+@WORKBOOK
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@IGNORE
+@click.option("--include-drafts", is_flag=True, help="Allow Draft and In-review SOPs in training packs.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True,
+              help="Output folder whose manifest change control compares against (as build would).")
+@click.option("--allow-unversioned", is_flag=True, help="Skip change control, as build --allow-unversioned does.")
+@FORMAT
+def validate(workbook: Path | None, strict: bool, ignore: tuple[str, ...], include_drafts: bool, out: Path,
+             allow_unversioned: bool, fmt: str) -> None:
+    """Report every problem build would refuse WORKBOOK for, with its sheet and cell: the workbook,
+    every template it uses, and change control against OUT's manifest. Writes nothing.
+
+    Exits 1 when there is any error (with --strict: any warning)."""
+    from binder.build import BuildOptions, preflight
+    from binder.problems import to_json
+
+    path = workbook or default_workbook()
+    options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, ignore=_codes(ignore),
+                           allow_unversioned=allow_unversioned)
+    _, problems = preflight(path, options)
+    source = display_path(path)
+    if fmt == "json":
+        click.echo(to_json(problems, source))
+    else:
+        print_problems(problems, source)
+        if not any(p.is_error for p in problems):
+            stderr_console().print(f"{source}: no errors")
+    if any(p.is_error for p in problems):
+        sys.exit(1)
+
+
+@cli.command()
+@WORKBOOK
+@click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS",
+              help="List only SOPs whose review is due within DAYS days (or overdue).")
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any Approved SOP is overdue for review.")
+@FORMAT
+def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool, fmt: str) -> None:
+    """Table of SOPs: status, version, effective date, next review date, overdue mark."""
+    from binder.workbook.load import check_workbook
+    from binder.workbook.status import status_rows, status_table
+
+    path = workbook or default_workbook()
+    library, problems = check_workbook(path)
+    errors = tuple(p for p in problems if p.is_error)
+    rows = status_rows(library, date.today(), due_within)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        stdout_console().print(status_table(rows, display_path(path)))
+    if errors:
+        print_problems(errors, display_path(path))
+        sys.exit(1)
+    if fail_on_overdue and any(r["overdue"] for r in rows):
+        stderr_console().print(f"{sum(r['overdue'] for r in rows)} Approved SOP(s) overdue for review")
+        sys.exit(1)
+
+
+@cli.command()
+@WORKBOOK
+@click.option("--include-drafts", is_flag=True, help="Allow Draft and In-review SOPs in packs.")
+@FORMAT
+def packs(workbook: Path | None, include_drafts: bool, fmt: str) -> None:
+    """List the training packs with their SOPs and versions."""
+    from rich.table import Table
+
+    from binder.workbook.load import load_workbook
+
+    library = load_workbook(workbook or default_workbook(), include_drafts=include_drafts).library
+    rows = [{"pack": p.name, "sops": [{"sop_id": e.sop_id, "title": library.sop(e.sop_id).title,
+                                       "version": library.sop(e.sop_id).version,
+                                       "status": library.sop(e.sop_id).status} for e in p.entries]}
+            for p in library.packs]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        table = Table(title=f"{row['pack']} ({len(row['sops'])} SOPs)", title_justify="left")
+        for header in ("SOP ID", "Title", "Version", "Status"):
+            table.add_column(header)
+        for sop in row["sops"]:
+            table.add_row(sop["sop_id"], sop["title"], sop["version"], sop["status"])
+        stdout_console().print(table)
+    if not rows:
+        stderr_console().print("no training packs: add rows to the Training sheet")
