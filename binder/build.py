@@ -26,7 +26,14 @@ from binder.output.cache import DocumentCache
 from binder.output.changes import unversioned_changes
 from binder.output.documents import Documents, linked_pdf, make_documents
 from binder.output.manifest import DocumentEntry, IssueEntry, Manifest, new_manifest, read_manifest, write_manifest
-from binder.output.transaction import CACHE, Transaction, check_out_folder, output_lock, profiles_folder
+from binder.output.transaction import (
+    CACHE,
+    Transaction,
+    check_out_folder,
+    full_disk_explained,
+    output_lock,
+    profiles_folder,
+)
 from binder.problems import Problem, select
 from binder.signing.options import Signing
 from binder.workbook.load import check_workbook
@@ -82,27 +89,40 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
     with output_lock(options.out, options.wait):
         previous = previous_build(options)
         change_control(library, previous, options, workbook)
-        with Transaction(options.out) as stage:
-            with make_converter(options) as converter:
-                cache = DocumentCache(_cache(options), stage.path / CACHE)
-                documents = make_documents(library, _selected(library, packs, options), stage.path, converter,
-                                           progress, cache, options.jobs, options.timeout)
-                decisions = decide(binders + packs, _keys(library, binders + packs, documents), previous, options.out)
-                warnings += unsigned_reissues(decisions, options.signing is not None) + _discarded(cache)
-                judge(warnings, options, workbook)
-                context = IssueContext(library, stage.path, options.out, converter, progress,
-                                       options.today or date.today(), previous, documents.pages,
-                                       lambda sop_id: linked_pdf(stage.path, sop_id), options.signing)
-                made = issue(context, decisions)
+        with full_disk_explained(options.out), Transaction(options.out) as stage:
+            made = produce(library, binders, packs, previous, options, workbook, stage.path, progress)
             # LibreOffice is stopped: nothing writes into the staging folder any more.
-            entries, made = keep_the_rest(options, previous, stage.path, documents, made)
+            documents, issues = keep_the_rest(options, previous, stage.path, made.documents, made.issues)
             shutil.rmtree(stage.path / WORK, ignore_errors=True)
-            write_manifest(stage.path, new_manifest(workbook, library.sha256, entries, _of(made, "binder"),
-                                                    _of(made, "pack")))
+            write_manifest(stage.path, new_manifest(workbook, library.sha256, documents, _of(issues, "binder"),
+                                                    _of(issues, "pack")))
             interrupts.check()
             stage.commit(_previous_files(options, previous), on_commit=interrupts.committed)
-    return BuildResult(options.out, tuple(entries), _of(made, "binder"), _of(made, "pack"), warnings,
-                       documents.converted)
+    return BuildResult(options.out, tuple(documents), _of(issues, "binder"), _of(issues, "pack"),
+                       warnings + made.warnings, made.documents.converted)
+
+
+@dataclass(frozen=True)
+class Made:
+    documents: Documents
+    issues: list[IssueEntry]
+    warnings: tuple[Problem, ...]
+
+
+def produce(library: Library, binders: tuple[IssuePlan, ...], packs: tuple[IssuePlan, ...],
+            previous: Manifest | None, options: BuildOptions, workbook: Path, root: Path, progress) -> Made:
+    """The SOP documents, then the binders and packs, into ``root``, with LibreOffice running until it returns."""
+    plans = binders + packs
+    with make_converter(options) as converter:
+        cache = DocumentCache(_cache(options), root / CACHE)
+        documents = make_documents(library, _selected(library, packs, options), root, converter, progress, cache,
+                                   options.jobs, options.timeout)
+        decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
+        warnings = unsigned_reissues(decisions, options.signing is not None) + _discarded(cache)
+        judge(warnings, options, workbook)
+        context = IssueContext(library, root, options.out, converter, progress, options.today or date.today(),
+                               previous, documents.pages, lambda sop_id: linked_pdf(root, sop_id), options.signing)
+        return Made(documents, issue(context, decisions), warnings)
 
 
 def read(workbook: Path, options: BuildOptions) -> tuple[Library, tuple[Problem, ...]]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from binder.problems import Problem
 
@@ -44,6 +46,36 @@ def print_problems(problems: tuple[Problem, ...], source: str, console: Console 
     warnings = len(problems) - errors
     if problems:
         console.print(f"{errors} error(s), {warnings} warning(s)")
+
+
+def plain(value: object) -> Text:
+    """Workbook text for the terminal: printed as typed, never read as rich markup (``[/]``, ``[link=...]``)."""
+    return Text("" if value is None else str(value))
+
+
+def pack_table(pack: dict) -> Table:
+    """One training pack: its SOPs with versions and status."""
+    table = Table(title=plain(f"{pack['pack']} ({len(pack['sops'])} SOPs)"), title_justify="left")
+    for header in ("SOP ID", "Title", "Version", "Status"):
+        table.add_column(header)
+    for sop in pack["sops"]:
+        table.add_row(*(plain(sop[key]) for key in ("sop_id", "title", "version", "status")))
+    return table
+
+
+def status_table(rows: list[dict], source: str) -> Table:
+    """The SOPs with status, dates and an OVERDUE or due-soon mark."""
+    table = Table(title=plain(f"SOPs in {source}"), title_justify="left")
+    for header in ("SOP ID", "Title", "Dept", "Status", "Version", "Effective", "Next review", ""):
+        table.add_column(header, no_wrap=header in ("SOP ID", "Effective", "Next review"))
+    for row in rows:
+        mark = Text("OVERDUE", style="bold red") if row["overdue"] else Text("")
+        if not row["overdue"] and row["days_left"] is not None and row["status"] == "Approved" \
+                and row["days_left"] <= 30:
+            mark = Text(f"due in {row['days_left']} d", style="yellow")
+        table.add_row(*(plain(row[key]) for key in ("sop_id", "title", "department", "status", "version",
+                                                    "effective_date", "next_review")), mark)
+    return table
 
 
 def interactive() -> bool:

@@ -8,8 +8,8 @@ as the block ends. The pipeline also calls ``check()`` at every stage boundary.
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from binder.errors import Interrupted
 

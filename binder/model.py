@@ -6,9 +6,9 @@ field) so that any later stage can still point an author at the exact cell.
 from __future__ import annotations
 
 import calendar
-from functools import cached_property
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 STATUSES = ("Draft", "In review", "Approved", "Retired")

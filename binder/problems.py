@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable, Union
 
 ERROR = "error"
 WARNING = "warning"
@@ -38,11 +38,11 @@ class File:
         return self.path
 
 
-Location = Union[Cell, File, None]
+Location = Cell | File | None
 _CELL = re.compile(r"^(?P<sheet>[^!]+)!(?P<column>[A-Z]{0,3})(?P<row>[0-9]*)$")
 
 
-def location(where: "str | Cell | File | None") -> Location:
+def location(where: str | Cell | File | None) -> Location:
     """``Sheet!C7`` → ``Cell``, any other text → ``File``, "" → None."""
     if where is None or isinstance(where, (Cell, File)):
         return where
@@ -68,13 +68,13 @@ class Problem:
     """The SOP the problem is about, when there is one: Settings ``Ignore`` can silence a code for one SOP."""
 
     @classmethod
-    def error(cls, where: "str | Location", message: str, hint: str = "", *, code: str = "",
-              sop_id: str = "") -> "Problem":
+    def error(cls, where: str | Location, message: str, hint: str = "", *, code: str = "",
+              sop_id: str = "") -> Problem:
         return cls(location(where), code, ERROR, message, hint, sop_id)
 
     @classmethod
-    def warning(cls, where: "str | Location", message: str, hint: str = "", *, code: str = "",
-                sop_id: str = "") -> "Problem":
+    def warning(cls, where: str | Location, message: str, hint: str = "", *, code: str = "",
+                sop_id: str = "") -> Problem:
         return cls(location(where), code, WARNING, message, hint, sop_id)
 
     @property
@@ -86,7 +86,7 @@ class Problem:
     def is_error(self) -> bool:
         return self.severity == ERROR
 
-    def as_error(self) -> "Problem":
+    def as_error(self) -> Problem:
         return replace(self, severity=ERROR)
 
     def format(self, source: str = "") -> str:
@@ -116,11 +116,11 @@ class Problems:
     def __init__(self) -> None:
         self._items: list[Problem] = []
 
-    def error(self, where: "str | Location", message: str, hint: str = "", *, code: str = "",
+    def error(self, where: str | Location, message: str, hint: str = "", *, code: str = "",
               sop_id: str = "") -> None:
         self._items.append(Problem.error(where, message, hint, code=code, sop_id=sop_id))
 
-    def warning(self, where: "str | Location", message: str, hint: str = "", *, code: str = "",
+    def warning(self, where: str | Location, message: str, hint: str = "", *, code: str = "",
                 sop_id: str = "") -> None:
         self._items.append(Problem.warning(where, message, hint, code=code, sop_id=sop_id))
 

@@ -1,9 +1,10 @@
 """A corpus of bad workbooks, made by code from ``wb.base()``: one mutation each.
 
-Every entry is ``(name, make, where, severity, message)``: ``make(path)`` writes
-the workbook at ``path`` (and any file it refers to next to it) and returns the
-path; checking it must give, as its first problem, exactly ``where``,
-``severity`` and ``message``. ``where`` is ``FILE`` for a problem with the
+Every entry is ``(name, make, where, severity, message, count)``: ``make(path)``
+writes the workbook at ``path`` (and any file it refers to next to it) and
+returns the path; checking it must give, as its first problem, exactly
+``where``, ``severity`` and ``message``, and ``count`` problems in all (one
+mistake, one problem: nothing follows on from it). ``where`` is ``FILE`` for a problem with the
 whole file (its path), ``""`` for a missing sheet, else ``Sheet!A1``.
 ``tests/test_corpus.py`` checks every entry.
 
@@ -19,9 +20,10 @@ from __future__ import annotations
 import struct
 import sys
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -44,6 +46,8 @@ class Bad(NamedTuple):
     where: str
     severity: str
     message: str
+    count: int = 1
+    """How many problems the workbook gives in all."""
 
     def expected_where(self, path: Path) -> str:
         return str(path) if self.where == FILE else self.where
@@ -390,7 +394,9 @@ CORPUS: list[Bad] = [
         "the sheet has more than 50,000 rows; at most 50,000 are read"),
     Bad("column-missing", with_book(delete_column("FAQ", 3)), "FAQ!C1", "error", 'column "Answer" is missing'),
     Bad("column-twice", with_book(rename_header("Roles", 3, "role")), "Roles!C1", "error",
-        'column "Role" appears twice (also at Roles!B1)'),
+        'column "Role" appears twice (also at Roles!B1)', 2),  # and "Responsibility" is missing
+    Bad("column-misspelt", with_book(rename_header("Steps", 2, "Step no.")), "Steps!B1", "error",
+        'column "Step" is missing; found "Step no.": rename it to "Step"'),
     Bad("cells-merged", with_book(merge("E2:F2", "Steps")), "Steps!E2", "error", "cells E2:F2 are merged"),
     Bad("cell-too-long", then(mutate(put("SOPs", 0, "Purpose", "LONG")),
                               patch_part(SOPS, inline("LONG"), inline("x" * 40_000))), "SOPs!K2", "error",
@@ -435,11 +441,19 @@ CORPUS: list[Bad] = [
         'Code "FI N" may hold only letters, digits and -'),
     Bad("dept-code-twice", mutate(put("Departments", 1, "Code", "fin")), "Departments!A3", "error",
         'Code "fin" is used twice (also at Departments!A2)'),
+    Bad("dept-code-too-long", mutate(put("Departments", 1, "Code", "O" * 65)), "Departments!A3", "error",
+        f'Code "{"O" * 40}…" cannot be used in a file name: it is 65 characters long; at most 64 are allowed'),
     Bad("dept-name-required", mutate(put("Departments", 1, "Name", None)), "Departments!B3", "error",
         "Name is required"),
     # -------- SOPs
     Bad("sop-id-chars", mutate(put("SOPs", 2, "SOP ID", "OPS 002")), "SOPs!A4", "error",
         'SOP ID "OPS 002" may hold only letters, digits, -, . and _'),
+    Bad("sop-id-reserved", mutate(put("SOPs", 2, "SOP ID", "CON")), "SOPs!A4", "error",
+        'SOP ID "CON" cannot be used in a file name: CON is a reserved device name on Windows'),
+    Bad("sop-id-dot-dot", mutate(put("SOPs", 2, "SOP ID", "..")), "SOPs!A4", "error",
+        'SOP ID ".." cannot be used in a file name: ".." means a folder'),
+    Bad("sop-version-text", mutate(put("SOPs", 0, "Version", "two")), "SOPs!D2", "error",
+        'Version "two" is not a version number'),
     Bad("sop-department-unknown", mutate(put("SOPs", 0, "Department", "HR")), "SOPs!C2", "error",
         'Department "HR" is not a Code in the Departments sheet'),
     Bad("sop-status-choice", mutate(put("SOPs", 0, "Status", "Done")), "SOPs!E2", "error",
@@ -499,15 +513,38 @@ CORPUS: list[Bad] = [
           f'Link "{link}" is not an http(s):// or mailto: address or an SOP ID')
       for scheme, link in (("javascript", "javascript:alert(1)"), ("file", ETC_PASSWD),
                            ("ftp", "ftp://files.acme.test/policy.pdf"), ("data", "data:text/html,<b>hi</b>"))],
+    Bad("reference-link-unknown-sop", mutate(put("References", 1, "Link", "OPS-009")), "References!C3", "error",
+        'Link "OPS-009" is not an SOP ID of the SOPs sheet'),
+    Bad("reference-mailto-bcc", mutate(put("References", 0, "Link", "mailto:a@b.c%3Fbcc=x")), "References!C2", "error",
+        'Link "mailto:a@b.c%3Fbcc=x" carries more than an e-mail address (?bcc=x)'),
     # -------- Revisions, Approvals, Training
     Bad("revision-order", mutate(put("Revisions", 1, "Date", date(2024, 1, 1))), "Revisions!C3", "error",
         "revision 2.0 of FIN-001 is dated 2024-01-01, before revision 1.0 (2025-01-10)"),
     Bad("revision-not-newest", mutate(put("SOPs", 0, "Version", "2.1")), "SOPs!D2", "error",
         "Version is 2.1 but the newest revision of FIN-001 is 2.0 (Revisions!B3)"),
+    Bad("revision-after-effective", mutate(put("Revisions", 1, "Date", date(2026, 3, 5))), "Revisions!C3", "error",
+        "revision 2.0 of FIN-001 is dated 2026-03-05, after the SOP's Effective date (2026-03-01)"),
+    Bad("revision-missing", mutate(drop("Revisions", 2)), "SOPs!D3", "error",
+        "OPS-001 is Approved at version 1.0 but has no revision in the Revisions sheet"),
+    Bad("revision-version-text", mutate(put("Revisions", 1, "Version", "v2")), "Revisions!B3", "error",
+        'Version "v2" is not a version number'),
+    Bad("effective-too-early", mutate(put("SOPs", 0, "Effective date", date(2026, 1, 31))), "SOPs!H2", "error",
+        "Effective date 2026-01-31 of FIN-001 is before its revision 2.0 (2026-02-01, Revisions!C3) "
+        "and its approval (2026-02-20)"),
+    Bad("approval-before-revision", mutate(put("Approvals", 1, "Date", date(2026, 1, 20))), "Approvals!E3", "error",
+        "Approved by date 2026-01-20 is before revision 2.0 of FIN-001 (2026-02-01, Revisions!C3): "
+        "version 2.0 was never approved"),
+    Bad("approval-date-text", mutate(put("Approvals", 1, "Date", "soon")), "Approvals!E3", "error",
+        'Date "soon" is not a date'),
     Bad("approval-role-choice", mutate(put("Approvals", 0, "Role", "Signed by")), "Approvals!B2", "error",
         'Role "Signed by" is not one of: Prepared by, Reviewed by, Approved by'),
     Bad("approval-after-effective", mutate(put("Approvals", 1, "Date", date(2026, 3, 5))), "Approvals!E3", "error",
         "Approved by date 2026-03-05 is after the effective date of FIN-001 (2026-03-01)"),
+    Bad("training-pack-separator", mutate(put("Training", 1, "Pack", "Finance/HR")), "Training!A3", "error",
+        'Pack "Finance/HR" cannot be used in a file name: it holds a path separator (/ or \\)'),
+    Bad("training-pack-same-file", mutate(put("Training", 1, "Pack", "New Finance Staff!")), "Training!A3", "error",
+        'Pack "New Finance Staff!" gets the same file name (new-finance-staff.pdf) as pack "New finance staff" '
+        "(Training!A2)"),
     Bad("training-draft", mutate(put("Training", 1, "SOP ID", "OPS-002")), "Training!B3", "error",
         "OPS-002 is Draft: a training pack may hold only Approved SOPs"),
 ]

@@ -15,7 +15,7 @@ Three levels, each bounded (60 examples, no deadline; about 20 s together):
 
 ``BINDER_FUZZ_EXAMPLES=2000`` runs more examples (a longer hunt).
 
-In every case each problem has a severity, a message, and a place that is
+In every case each problem has a code, a severity, a message, and a place that is
 ``Sheet!A1``, the workbook's path, or "" for a missing sheet; every message
 and every text read can be written out as UTF-8.
 """
@@ -29,14 +29,15 @@ import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-from openpyxl import Workbook
-
 import bad_workbooks as bw
 import wb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
 from binder.errors import FileProblem
-from binder.workbook.load import check_workbook
 from binder.problems import to_json
+from binder.workbook.load import check_workbook
 from binder.workbook.schema import SHEETS
 
 FUZZ = settings(max_examples=int(os.environ.get("BINDER_FUZZ_EXAMPLES", "60")), deadline=None, database=None,
@@ -44,6 +45,7 @@ FUZZ = settings(max_examples=int(os.environ.get("BINDER_FUZZ_EXAMPLES", "60")), 
 
 CELL = re.compile(r"^.+![A-Z]{1,3}[1-9][0-9]*$")
 MISSING_SHEET = re.compile(r'^sheet "[^"]+" is missing$')
+CODE = re.compile(r"[a-z]+(-[a-z]+)*")
 
 # openpyxl refuses to write these (XML 1.0 cannot hold them); Excel stores them as _xHHHH_ escapes instead
 _UNWRITABLE = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF]))
@@ -142,6 +144,7 @@ def check_problems(path: Path, problems) -> None:
         assert p.severity in ("error", "warning"), p
         assert isinstance(p.message, str) and p.message.strip(), p
         assert isinstance(p.hint, str), p
+        assert CODE.fullmatch(p.code), p  # every problem has its stable code
         assert CELL.match(p.where) or p.where == str(path) or (p.where == "" and MISSING_SHEET.match(p.message)), p
         p.format(str(path)).encode("utf-8")
     to_json(tuple(problems), str(path)).encode("utf-8")

@@ -17,17 +17,17 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import bad_workbooks as bw
 import openpyxl.xml
 import pytest
-
-import bad_workbooks as bw
 import wb
-from binder.workbook import limits, reader
+
 from binder.errors import FileProblem
+from binder.workbook import container, limits, sheets
 from binder.workbook.load import check_workbook
 
 NEVER = re.compile(b"(?!x)x")
-"""A pattern that matches nothing: put in place of ``reader._DTD``, openpyxl's defusedxml is the only guard."""
+"""A pattern that matches nothing: put in place of ``container._DTD``, openpyxl's defusedxml is the only guard."""
 
 
 def passwd_secrets() -> list[str]:
@@ -91,7 +91,7 @@ TITLE = "Payroll processing"
 
 def test_openpyxl_parses_with_defusedxml():
     assert openpyxl.xml.DEFUSEDXML is True
-    assert reader.iterparse.__module__.startswith("defusedxml")
+    assert sheets.iterparse.__module__.startswith("defusedxml")
 
 
 XML_ATTACKS = {
@@ -121,7 +121,7 @@ def test_entity_declarations_are_refused_before_parsing(tmp_path, attack):
 @pytest.mark.parametrize("attack", XML_ATTACKS, ids=list(XML_ATTACKS))
 def test_defusedxml_alone_refuses_them_too(tmp_path, monkeypatch, attack):
     """With binder's own check switched off, openpyxl's defusedxml parser refuses: same message, no expansion."""
-    monkeypatch.setattr(reader, "_DTD", NEVER)
+    monkeypatch.setattr(container, "_DTD", NEVER)
     change, _ = XML_ATTACKS[attack]
     path = make(tmp_path / "book.xlsx", change)
     tracemalloc.start()
@@ -142,7 +142,7 @@ def test_an_entity_in_the_workbook_part_never_leaks(tmp_path, monkeypatch):
         return {**parts, "xl/workbook.xml": bw.doctype(bw.XXE, "workbook") + body}
     path = make(tmp_path / "book.xlsx", lambda p: bw.rezip(p, attack))
     assert refused(path).problems[0].message == "unsafe XML (entity declarations) refused (part xl/workbook.xml)"
-    monkeypatch.setattr(reader, "_DTD", NEVER)
+    monkeypatch.setattr(container, "_DTD", NEVER)
     try:
         library, problems = check_workbook(path, today=wb.TODAY)
         seen = everything_read(library) + "\n".join(p.format() for p in problems)
@@ -246,12 +246,12 @@ def test_a_workbook_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch)
 
 def spy_on_openpyxl(monkeypatch) -> list[dict]:
     calls: list[dict] = []
-    real = reader.load_workbook
+    real = container.load_workbook
 
     def spy(*args, **kwargs):
         calls.append(kwargs)
         return real(*args, **kwargs)
-    monkeypatch.setattr(reader, "load_workbook", spy)
+    monkeypatch.setattr(container, "load_workbook", spy)
     return calls
 
 
@@ -344,7 +344,8 @@ def test_a_dde_formula_without_a_cached_value_is_reported_at_its_cell(tmp_path):
     data = wb.base()
     data["Steps"][0]["Action"] = "=" + DDE
     path = wb.write(tmp_path / "book.xlsx", data)
-    assert errors_of(path) == [("Steps!C2", "this formula has no saved result"), ("Steps!C2", "Action is required")]
+    # one error: the blank it leaves is not reported again as a missing Action
+    assert errors_of(path) == [("Steps!C2", "this formula has no saved result")]
 
 
 def test_a_formula_in_a_column_binder_ignores_is_ignored(tmp_path):
@@ -492,6 +493,16 @@ def test_links_other_than_web_mail_or_sop_are_errors(tmp_path, link):
     data["References"][0]["Link"] = link
     assert errors_of(wb.write(tmp_path / "book.xlsx", data)) == [
         ("References!C2", f'Link "{link}" is not an http(s):// or mailto: address or an SOP ID')]
+
+
+@pytest.mark.parametrize("link", ["mailto:help@acme.test?bcc=spy@evil.test", "mailto:help@acme.test%3Fbcc%3Dspy@evil.test",
+                                  "mailto:help@acme.test%0D%0ABcc:spy@evil.test", "mailto:help@acme.test,spy@evil.test",
+                                  "mailto:help@acme.test%2Cspy@evil.test", "mailto:help@acme.test&body=x"])
+def test_mailto_links_carry_one_address_and_nothing_else(tmp_path, link):
+    data = wb.base()
+    data["References"][0]["Link"] = link
+    _, problems = check_workbook(wb.write(tmp_path / "book.xlsx", data), today=wb.TODAY)
+    assert [(p.where, p.severity, p.code) for p in problems] == [("References!C2", "error", "bad-link")]
 
 
 @pytest.mark.parametrize("link", ["https://intranet.acme.test/policy?id=1#top", "HTTP://acme.test",

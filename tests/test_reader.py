@@ -1,15 +1,17 @@
 """Reading the file: what is not a workbook, dates, formulas, merged cells, header matching."""
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
+import wb
 from openpyxl import load_workbook
 
-import wb
 from binder.errors import FileProblem
 from binder.workbook.load import check_workbook
 
@@ -88,6 +90,45 @@ def test_merged_cells_in_a_data_area_are_reported(tmp_path):
     assert ("Steps!E2", "error", "cells E2:F2 are merged") in problems
 
 
+def test_a_merged_range_over_required_cells_is_one_error(tmp_path):
+    path = wb.write(tmp_path / "b.xlsx")
+    book = load_workbook(path)
+    book["Steps"].merge_cells("B2:C2")  # Step and Action of FIN-001's step 1: the Action is lost
+    book.save(path)
+    assert library_of(path)[1] == [("Steps!B2", "error", "cells B2:C2 are merged")]
+
+
+def rename_headers(path, sheet, names):
+    book = load_workbook(path)
+    for column, name in names.items():
+        book[sheet].cell(row=1, column=column, value=name)
+    book.save(path)
+    return path
+
+
+def test_a_misspelt_optional_header_is_a_warning_naming_the_column_it_may_be(tmp_path):
+    path = rename_headers(wb.write(tmp_path / "b.xlsx"), "Steps", {4: "Responsibel"})
+    _, problems = check_workbook(path, today=wb.TODAY)
+    assert [(p.where, p.severity, p.code, p.message, p.hint) for p in problems] == [
+        ("Steps!D1", "warning", "unknown-column", 'column "Responsibel" is not part of the Steps sheet and is ignored',
+         'rename it to "Responsible" if that is what it holds')]
+
+
+def test_misspelt_required_headers_each_name_their_own_column(tmp_path):
+    path = rename_headers(wb.write(tmp_path / "b.xlsx"), "Steps", {1: "ID", 2: "Step number", 3: "Actions"})
+    assert library_of(path)[1] == [
+        ("Steps!A1", "error", 'column "SOP ID" is missing; found "ID": rename it to "SOP ID"'),
+        ("Steps!B1", "error", 'column "Step" is missing; found "Step number": rename it to "Step"'),
+        ("Steps!C1", "error", 'column "Action" is missing; found "Actions": rename it to "Action"')]
+
+
+def test_a_header_unlike_any_column_is_not_taken_for_a_misspelling(tmp_path):
+    path = rename_headers(wb.write(tmp_path / "b.xlsx"), "FAQ", {3: "Notes"})
+    assert library_of(path)[1] == [
+        ("FAQ!C1", "warning", 'column "Notes" is not part of the FAQ sheet and is ignored'),
+        ("FAQ!D1", "error", 'column "Answer" is missing')]
+
+
 def test_formula_without_a_saved_result_is_reported_at_its_cell(tmp_path):
     data = wb.base()
     data["SOPs"][0]["Title"] = '="Payroll "&"processing"'  # openpyxl stores no result
@@ -140,3 +181,31 @@ def test_a_workbook_saved_by_libreoffice_calc_reads_the_same(tmp_path):
     assert fin.scope == "All staff.\nNot contractors."
     assert [(s.sop_id, s.version, s.effective_date, len(s.steps), len(s.approvals)) for s in calc_library.sops] == \
         [(s.sop_id, s.version, s.effective_date, len(s.steps), len(s.approvals)) for s in reference.sops]
+
+
+# ---------------------------------------------------------------- what the workbook stage may import
+
+ALLOWED = {"binder.model", "binder.problems", "binder.errors", "binder.text", "binder.files"}
+NEVER = {"click", "rich"}
+
+
+def imports_of(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names += [f"{node.module}.{alias.name}" if node.module == "binder" else node.module for alias in node.names]
+    return names
+
+
+def test_the_workbook_stage_imports_only_what_it_may():
+    folder = Path(__file__).resolve().parent.parent / "binder" / "workbook"
+    wrong = {}
+    for path in sorted(folder.glob("*.py")):
+        for name in imports_of(path):
+            top = name.split(".")[0]
+            binder_ok = top != "binder" or name in ALLOWED or name.startswith("binder.workbook")
+            if not binder_ok or top in NEVER:
+                wrong.setdefault(path.name, []).append(name)
+    assert wrong == {}

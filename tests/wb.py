@@ -61,6 +61,8 @@ BASE: dict[str, list[dict]] = {
         {"SOP ID": "FIN-001", "Version": "1.0", "Date": date(2025, 1, 10), "Author": "Dana Ruiz", "Change": "First issue."},
         {"SOP ID": "FIN-001", "Version": "2.0", "Date": date(2026, 2, 1), "Author": "Dana Ruiz", "Change": "New system."},
         {"SOP ID": "OPS-001", "Version": "1.0", "Date": date(2026, 1, 15), "Author": "Sam Lee", "Change": "First issue."},
+        # the draft's own revision: a test that approves OPS-002 needs it (an Approved SOP's Version has a revision)
+        {"SOP ID": "OPS-002", "Version": "0.1", "Date": date(2026, 4, 1), "Author": "Sam Lee", "Change": "First draft."},
     ],
     "Approvals": [
         {"SOP ID": "FIN-001", "Role": "Prepared by", "Name": "Dana Ruiz", "Date": date(2026, 2, 1)},

@@ -54,9 +54,11 @@ class Procedure:
     steps: list[dict[str, object]]
     roles: list[tuple[str, str]]
     revisions: list[tuple[str, date, str, str]]
-    """(version, date, author, change), oldest first."""
+    """(version, date, author, change), oldest first; the newest is the SOP's Version, dated on or before its
+    Effective date when the SOP is Approved."""
     approvals: list[tuple[str, str, date | None]]
-    """(role, name, date); the job title comes from ``JOB_TITLES``."""
+    """(role, name, date); the job title comes from ``JOB_TITLES``. An Approved SOP's Approved by row is dated
+    from its newest revision's date to its Effective date."""
     definitions: list[tuple[str, str]] = field(default_factory=list)
     kpis: list[tuple[str, str, str]] = field(default_factory=list)
     faq: list[tuple[str, str]] = field(default_factory=list)

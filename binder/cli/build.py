@@ -7,7 +7,7 @@ import click
 
 from binder.cli.app import IGNORE, WORKBOOK, _codes, cli, default_workbook
 from binder.cli.signing import SIGN_OPTIONS, _signing
-from binder.console import display_path, print_problems, stderr_console
+from binder.console import display_path, plain, print_problems, stderr_console
 
 
 @cli.command()
@@ -69,8 +69,10 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
     if not quiet:
         reused = len(result.documents) - len(result.converted)
         cached = f" ({reused} unchanged, from the cache)" if reused else ""
-        console.print(f"built {len(result.documents)} SOPs{cached}, "
+        console.print(plain(f"built {len(result.documents)} SOPs{cached}, "
                       f"{len(result.binders)} binder(s) and {len(result.packs)} training pack(s) into "
-                      f"{display_path(out)}/ (listed in {display_path(out)}/manifest.json)")
+                      f"{display_path(out)}/ (listed in {display_path(out)}/manifest.json)"))
         for made in result.binders + result.packs:
-            console.print(f"  {made.path}: {made.pages} pages, {len(made.sops)} SOPs")
+            state = f"unchanged: issue of {made.issued} kept" if made.reused else f"issued {made.issued}"
+            signed = ", signed" if made.signed else ""
+            console.print(plain(f"  {made.path}: {made.pages} pages, {len(made.sops)} SOPs ({state}{signed})"))

@@ -105,7 +105,7 @@ def _unexpected(exc: BaseException, verbose: bool, console) -> NoReturn:
     if verbose:
         console.print("".join(traceback.format_exception(exc)), markup=False)
     where = f"traceback in {log}" if log else "the traceback could not be saved"
-    console.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))} ({where}; "
+    console.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))} ({escape(where)}; "
                   "run with --verbose to print it)", markup=True)
     logging.shutdown()
     sys.exit(4)

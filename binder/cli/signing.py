@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from binder.cli.app import FORMAT, cli
-from binder.console import display_path, stderr_console
+from binder.console import display_path, plain, stderr_console
 
 
 def SIGN_OPTIONS(command):
@@ -86,7 +86,7 @@ def sign(pdf: Path, key: Path | None, reason: str | None, location: str | None, 
     with recording(issued, target) if issued is not None and inside else nullcontext():
         sign_pdf(pdf, signing.key, signing.passphrase, target, signing.options(SignOptions()))
     recorded = " (recorded in the output folder's manifest with its binder)" if inside else ""
-    stderr_console().print(f"signed {display_path(target)}{recorded}")
+    stderr_console().print(plain(f"signed {display_path(target)}{recorded}"))
 
 
 @cli.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from binder.cli.app import FORMAT, cli
-from binder.console import display_path, print_problems, stderr_console
+from binder.console import display_path, plain, print_problems, stderr_console
 
 
 @cli.command("check-template")
@@ -26,5 +26,5 @@ def check_template_command(template: Path, fmt: str) -> None:
     else:
         print_problems(problems, display_path(template))
         if not problems:
-            stderr_console().print(f"{display_path(template)}: no problems")
+            stderr_console().print(plain(f"{display_path(template)}: no problems"))
     sys.exit(1 if any(p.is_error for p in problems) else 0)

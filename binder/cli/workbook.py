@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from binder.cli.app import FORMAT, IGNORE, WORKBOOK, _codes, cli, default_workbook
-from binder.console import display_path, print_problems, stderr_console, stdout_console
+from binder.console import display_path, pack_table, plain, print_problems, status_table, stderr_console, stdout_console
 
 
 @cli.command()
@@ -21,7 +21,8 @@ def init(path: Path, force: bool) -> None:
     from binder.workbook.blank import init_workbook
 
     written = init_workbook(path, force=force)
-    stderr_console().print(f"wrote {display_path(written)}: fill it in, then run `binder validate {display_path(written)}`")
+    stderr_console().print(plain(f"wrote {display_path(written)}: fill it in, then run "
+                                f"`binder validate {display_path(written)}`"))
 
 
 @cli.command()
@@ -52,7 +53,7 @@ def validate(workbook: Path | None, strict: bool, ignore: tuple[str, ...], inclu
     else:
         print_problems(problems, source)
         if not any(p.is_error for p in problems):
-            stderr_console().print(f"{source}: no errors")
+            stderr_console().print(plain(f"{source}: no errors"))
     if any(p.is_error for p in problems):
         sys.exit(1)
 
@@ -66,7 +67,7 @@ def validate(workbook: Path | None, strict: bool, ignore: tuple[str, ...], inclu
 def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool, fmt: str) -> None:
     """Table of SOPs: status, version, effective date, next review date, overdue mark."""
     from binder.workbook.load import check_workbook
-    from binder.workbook.status import status_rows, status_table
+    from binder.workbook.status import status_rows
 
     path = workbook or default_workbook()
     library, problems = check_workbook(path)
@@ -90,8 +91,6 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
 @FORMAT
 def packs(workbook: Path | None, include_drafts: bool, fmt: str) -> None:
     """List the training packs with their SOPs and versions."""
-    from rich.table import Table
-
     from binder.workbook.load import load_workbook
 
     library = load_workbook(workbook or default_workbook(), include_drafts=include_drafts).library
@@ -103,11 +102,6 @@ def packs(workbook: Path | None, include_drafts: bool, fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for row in rows:
-        table = Table(title=f"{row['pack']} ({len(row['sops'])} SOPs)", title_justify="left")
-        for header in ("SOP ID", "Title", "Version", "Status"):
-            table.add_column(header)
-        for sop in row["sops"]:
-            table.add_row(sop["sop_id"], sop["title"], sop["version"], sop["status"])
-        stdout_console().print(table)
+        stdout_console().print(pack_table(row))
     if not rows:
         stderr_console().print("no training packs: add rows to the Training sheet")

@@ -20,10 +20,18 @@ import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from binder.errors import ConversionError
 from binder.convert.base import ConverterBase, Job, Result
-from binder.convert.process import (PART_SUFFIX, QUIT_SECONDS, STARTUP_SECONDS, Aborted, AttemptFailed, Worker,
-                                    find_soffice, find_uno_python)
+from binder.convert.process import (
+    PART_SUFFIX,
+    QUIT_SECONDS,
+    STARTUP_SECONDS,
+    Aborted,
+    AttemptFailed,
+    Worker,
+    find_soffice,
+    find_uno_python,
+)
+from binder.errors import ConversionError
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,12 @@ import threading
 import time
 import uuid
 from collections import deque
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
-from binder.errors import ToolError
-
 from binder.convert.base import Job, check_pdf
+from binder.errors import ToolError
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ SETUP_HINT = "install LibreOffice and its Python bridge (Debian: libreoffice-wri
 
 # --- finding the tools --------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def can_import_uno(python: str) -> bool:
     """Whether ``python`` runs and can ``import uno``."""
     try:

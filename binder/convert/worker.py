@@ -31,8 +31,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 import uno
 from com.sun.star.beans import PropertyValue
@@ -127,9 +128,9 @@ def connect(soffice: subprocess.Popen, pipe_name: str, limit: float) -> Any:
             return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
         except NoConnectException:
             if soffice.poll() is not None:
-                raise RuntimeError(f"soffice exited with status {soffice.returncode} before accepting connections")
+                raise RuntimeError(f"soffice exited with status {soffice.returncode} before accepting connections") from None
             if time.monotonic() > deadline:
-                raise RuntimeError(f"soffice did not accept a connection within {limit:.0f} s")
+                raise RuntimeError(f"soffice did not accept a connection within {limit:.0f} s") from None
             time.sleep(0.1)
 
 

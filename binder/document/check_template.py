@@ -15,12 +15,35 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from binder.document.context import sop_context
+from binder.document.render import (
+    PARAGRAPH_TEXT_LIMIT,
+    bind,
+    describe,
+    make_environment,
+    open_template,
+    paragraph_text,
+    part_kind,
+    part_source,
+    split_standalone_tags,
+    template_problem,
+)
 from binder.errors import FileProblem
-from binder.model import (Approval, Definition, Department, Faq, Kpi, Library, Origin, Reference, Revision, Role,
-                          Settings, Sop, Step)
+from binder.model import (
+    Approval,
+    Definition,
+    Department,
+    Faq,
+    Kpi,
+    Library,
+    Origin,
+    Reference,
+    Revision,
+    Role,
+    Settings,
+    Sop,
+    Step,
+)
 from binder.problems import Problem
-from binder.document.render import (PARAGRAPH_TEXT_LIMIT, bind, describe, make_environment, open_template,
-                                    paragraph_text, part_kind, part_source, split_standalone_tags, template_problem)
 from binder.text import shorten
 
 HINT = "see docs/templates.md for the variables a template can use"

@@ -12,11 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from binder.document.labels import (
+    approval_role_label,
+    format_date,
+    format_label,
+    labels_for,
+    meaning_label,
+    status_label,
+)
 from binder.document.links import sop_link
-from binder.workbook.flow import short
-from binder.document.labels import (approval_role_label, format_date, format_label, labels_for, meaning_label,
-                           status_label)
 from binder.model import Definition, Library, Sop, Step
+from binder.workbook.flow import short
 
 STEP_IMAGE_MAX_MM = {"Checklist": (70.0, 100.0), "Steps": (110.0, 100.0), "Flowchart": (110.0, 100.0)}
 """Width and height a step's picture may take: the text width of the Action column of the built-in template."""

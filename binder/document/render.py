@@ -26,12 +26,11 @@ from lxml import etree
 
 from binder.document import template_files
 from binder.document.context import Image, Link, sop_context
-from binder.errors import FileProblem, InputError
 from binder.document.labels import language_tag
+from binder.errors import FileProblem, InputError
 from binder.model import Library, Sop
 from binder.problems import Problem
 from binder.text import clean, shorten
-
 
 BUILTIN_TEMPLATE = template_files.SOP
 PAPER_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}

@@ -15,6 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from binder.document.links import resolve_links
 from binder.files import atomic_write
 
+
 @dataclass(frozen=True)
 class Part:
     """One SOP inside a binder or pack."""

@@ -11,18 +11,19 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from docxtpl import DocxTemplate, InlineImage, RichText
 from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage, RichText
 from pypdf import PdfReader
 
+from binder.convert.base import Converting as Converter
+from binder.convert.base import Job
 from binder.document import template_files
+from binder.document.labels import format_date, labels_for
 from binder.document.links import sop_link
+from binder.document.render import make_environment, sanitise, set_paper_size
 from binder.interrupts import shielded
 from binder.issue.assemble import page_count, start_pages
-from binder.convert.base import Converting as Converter, Job
-from binder.document.labels import format_date, labels_for
 from binder.model import Library
-from binder.document.render import make_environment, sanitise, set_paper_size
 
 BINDER_TEMPLATE = template_files.BINDER_FRONT
 PACK_TEMPLATE = template_files.PACK_FRONT

@@ -8,10 +8,11 @@ not signed is signed now, keeping its date of issue.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from binder.convert.base import Converting, Job
 from binder.interrupts import shielded

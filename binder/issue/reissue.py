@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from binder.files import link_or_copy, sha256
+from binder.issue.plan import IssuePlan
 from binder.model import Library
 from binder.output.cache import issue_environment_fingerprint, template_sha256
 from binder.output.manifest import IssueEntry, Manifest
 from binder.problems import Problem
-from binder.issue.plan import IssuePlan
 
 
 def issue_key(library: Library, plan: IssuePlan, pdf_hashes: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ that binder did not write are never touched.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from binder.errors import BinderError
+from binder.errors import BinderError, ToolError
 from binder.files import write_text
 from binder.output.manifest import MANIFEST
 
@@ -35,6 +36,33 @@ PROFILES_PREFIX = ".binder-lo-"
 
 class Locked(BinderError):
     exit_code = 3
+
+
+class DiskFull(BinderError):
+    """The output folder's file system ran out of space (exit 3, like a failing tool)."""
+
+    exit_code = 3
+
+
+MIN_FREE_BYTES = 4 << 20
+"""Below this much free space, a failure while writing is put down to a full disk."""
+
+
+@contextmanager
+def full_disk_explained(out: Path) -> Iterator[None]:
+    """Turn a failure while writing into ``DiskFull`` when the output folder's disk is (nearly) full: a
+    converter or library then fails in its own words ("wrote no PDF"), which would hide the real cause."""
+    try:
+        yield
+    except (OSError, ToolError) as error:
+        try:
+            free = shutil.disk_usage(out).free
+        except OSError:
+            raise error from None
+        if free < MIN_FREE_BYTES or getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(f"cannot write into {out}: the disk is full ({free // 1024} KiB free)",
+                           hint="free some space, then build again; the previous output was left as it was") from error
+        raise
 
 
 class OutputError(BinderError):
@@ -74,7 +102,6 @@ def _writable(out: Path) -> None:
 def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
     """Hold the output folder's lock (``OUT/.binder-lock``); wait up to ``wait`` seconds for another build."""
     _writable(out)
-    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -100,9 +127,9 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
         # The lock file stays empty: an interrupted build must leave every byte of the folder as it was.
         yield path
     finally:
+        # The lock file stays, even after a first build that failed: removing it could let a build that
+        # is waiting on it run beside one that makes a new one.
         handle.close()
-        if created and {p.name for p in out.iterdir()} <= {LOCK}:
-            shutil.rmtree(out, ignore_errors=True)  # a first build that failed leaves no folder behind
 
 
 def _alive(pid: int) -> bool:

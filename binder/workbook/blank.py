@@ -1,10 +1,14 @@
-"""``binder init``: a blank workbook with one worked example row per sheet."""
+"""``binder init``: a blank workbook with one worked example row per sheet.
+
+Owns the worked example rows and where the file goes; the layout is
+``binder.workbook.writer``'s. Imports ``binder.errors``, ``binder.problems`` and its own package only.
+"""
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
-from binder.errors import FileProblem
+from binder.workbook.limits import refused
 from binder.workbook.writer import write_workbook
 
 DEFAULT_NAME = "sops.xlsx"
@@ -18,24 +22,25 @@ def init_workbook(path: Path, force: bool = False) -> Path:
     """
     target = _target(Path(path))
     if target.exists() and not force:
-        raise FileProblem(str(target), "already exists", "use --force to overwrite it")
+        raise refused(target, "already exists", "use --force to overwrite it", code="file-exists")
     try:
         return write_workbook(target, example_rows(date.today()))
     except OSError as exc:
-        raise FileProblem(str(target), f"could not be written ({exc.strerror or exc})",
-                          "check the folder exists and you may write to it") from None
+        raise refused(target, f"could not be written ({exc.strerror or exc})",
+                      "check the folder exists and you may write to it", code="unwritable-file") from None
 
 
 def _target(path: Path) -> Path:
     if path.is_dir():
         path = path / DEFAULT_NAME
     if path.is_dir():
-        raise FileProblem(str(path), "is a folder", "give the path of the .xlsx file to write")
+        raise refused(path, "is a folder", "give the path of the .xlsx file to write", code="not-a-file")
     if path.suffix.lower() != ".xlsx":
-        raise FileProblem(str(path), "is not an .xlsx file name", f"give a name ending in .xlsx, e.g. {DEFAULT_NAME}")
+        raise refused(path, "is not an .xlsx file name", f"give a name ending in .xlsx, e.g. {DEFAULT_NAME}",
+                      code="wrong-file-type")
     if not path.parent.is_dir():
-        raise FileProblem(str(path), f"cannot be written: the folder {path.parent} does not exist",
-                          "create the folder first")
+        raise refused(path, f"cannot be written: the folder {path.parent} does not exist", "create the folder first",
+                      code="unwritable-file")
     return path
 
 

@@ -1,6 +1,7 @@
 """The flow of a procedure as data: nodes, edges, and which steps a path can reach.
 
 Drawing it is ``binder.document.flowchart``; validation uses the reachability here.
+This module imports ``binder.model`` and ``binder.text`` only.
 
 Every step flows to the next step in number order; a Decision step flows to its
 "If yes" and "If no" targets instead; an End step, or the last step, flows to End.
@@ -86,8 +87,8 @@ def _reachable(graph: FlowGraph, start: str, reverse: bool = False) -> set[str]:
     return seen
 
 
-def flow_problems(sop: Sop) -> list[tuple[Step, str]]:
-    """Steps no path reaches, and steps from which no path reaches End (loops with no way out)."""
+def flow_problems(sop: Sop) -> list[tuple[Step, bool, str]]:
+    """(step, reached, message) for steps no path reaches (reached False), and steps from which no path reaches End."""
     if not sop.has_decisions:
         return []
     graph = flow_graph(sop)
@@ -96,7 +97,7 @@ def flow_problems(sop: Sop) -> list[tuple[Step, str]]:
     found = []
     for step in sop.steps:
         if _id(step) not in from_start:
-            found.append((step, f"step {step.number} of {sop.sop_id} can never be reached"))
+            found.append((step, False, f"step {step.number} of {sop.sop_id} can never be reached"))
         elif _id(step) not in to_end:
-            found.append((step, f"step {step.number} of {sop.sop_id} is in a loop with no way out to End"))
+            found.append((step, True, f"step {step.number} of {sop.sop_id} is in a loop with no way out to End"))
     return found

@@ -1,10 +1,16 @@
-"""Documented limits on what binder reads. Past them: a clear error, never a crash."""
+"""Documented limits on what binder reads. Past them: a clear error, never a crash.
+
+Also home of ``refused``, the one way this package turns a problem with a whole
+file into a ``FileProblem`` carrying a problem code. Imports only
+``binder.errors`` and ``binder.problems``.
+"""
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
 from binder.errors import FileProblem
+from binder.problems import File, Problem
 
 MAX_WORKBOOK_BYTES = 50_000_000
 MAX_ROWS = 50_000
@@ -22,6 +28,13 @@ RATIO_CHECKED_FROM = 1_000_000
 MAX_IMAGE_BYTES = 20_000_000
 MAX_IMAGE_PIXELS = 40_000_000
 MAX_TEMPLATE_BYTES = 50_000_000
+
+
+def refused(path: Path | str, message: str, hint: str = "", *, code: str) -> FileProblem:
+    """A ``FileProblem`` about the whole file ``path`` whose problem carries ``code``."""
+    problem = FileProblem(str(path), message, hint)
+    problem.problems = (Problem.error(File(str(path)), message, hint, code=code),)
+    return problem
 
 
 def size_text(size: int) -> str:
@@ -42,28 +55,25 @@ def check_zip(path: Path, archive: zipfile.ZipFile) -> None:
     """
     infos = archive.infolist()
     if len(infos) > MAX_PARTS:
-        raise FileProblem(str(path), f"holds {len(infos):,} parts (limit {MAX_PARTS:,}): refused as a possible zip bomb",
-                          "save the workbook again from Excel or Calc")
+        raise _bomb(path, f"holds {len(infos):,} parts (limit {MAX_PARTS:,})")
     total = compressed = 0
     for info in infos:
         total += info.file_size
         compressed += info.compress_size
         if info.file_size > MAX_UNCOMPRESSED_PART:
-            raise FileProblem(str(path), f"part {info.filename} would unpack to {size_text(info.file_size)} "
-                              f"(limit {size_text(MAX_UNCOMPRESSED_PART)}): refused as a possible zip bomb",
-                              "save the workbook again from Excel or Calc")
+            raise _bomb(path, f"part {info.filename} would unpack to {size_text(info.file_size)} "
+                        f"(limit {size_text(MAX_UNCOMPRESSED_PART)})")
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_CHECKED_FROM and ratio > MAX_COMPRESSION_RATIO:
-            raise FileProblem(str(path), f"part {info.filename} is compressed {ratio:,.0f} times "
-                              f"(limit {MAX_COMPRESSION_RATIO}): refused as a possible zip bomb",
-                              "save the workbook again from Excel or Calc")
+            raise _bomb(path, f"part {info.filename} is compressed {ratio:,.0f} times (limit {MAX_COMPRESSION_RATIO})")
     if total > MAX_UNCOMPRESSED_TOTAL:
-        raise FileProblem(str(path), f"would unpack to {size_text(total)} "
-                          f"(limit {size_text(MAX_UNCOMPRESSED_TOTAL)}): refused as a possible zip bomb",
-                          "split the workbook or remove embedded pictures")
+        raise _bomb(path, f"would unpack to {size_text(total)} (limit {size_text(MAX_UNCOMPRESSED_TOTAL)})",
+                    "split the workbook or remove embedded pictures")
     ratio = total / max(compressed, 1)
     if total > RATIO_CHECKED_FROM and ratio > MAX_COMPRESSION_RATIO:
         # many small parts, each under the per-part threshold, that add up to a bomb
-        raise FileProblem(str(path), f"is compressed {ratio:,.0f} times overall "
-                          f"(limit {MAX_COMPRESSION_RATIO}): refused as a possible zip bomb",
-                          "save the workbook again from Excel or Calc")
+        raise _bomb(path, f"is compressed {ratio:,.0f} times overall (limit {MAX_COMPRESSION_RATIO})")
+
+
+def _bomb(path: Path, what: str, hint: str = "save the workbook again from Excel or Calc") -> FileProblem:
+    return refused(path, f"{what}: refused as a possible zip bomb", hint, code="zip-bomb")

@@ -1,4 +1,9 @@
-"""Read and validate a workbook in one call: the first stage of every command."""
+"""Read and validate a workbook in one call: the first stage of every command.
+
+Owns the entry points ``check_workbook`` (every problem, and the library when
+the file could be read) and ``load_workbook`` (the library, or ``InputError``).
+Imports ``binder.model``, ``binder.problems``, ``binder.errors`` and its own package only.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +12,8 @@ from pathlib import Path
 
 from binder.errors import InputError
 from binder.model import Library
-from binder.problems import Problem, Problems, strict as make_strict
+from binder.problems import Problem, Problems
+from binder.problems import strict as make_strict
 from binder.workbook.reader import read_workbook
 from binder.workbook.validate import validate
 

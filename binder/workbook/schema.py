@@ -1,7 +1,7 @@
 """The workbook contract (``docs/workbook.md``) as data.
 
 Reader, validator, ``binder init`` and the docs all read this one table, so
-the contract is written down once.
+the contract is written down once. Imports ``binder.model`` only.
 """
 from __future__ import annotations
 
@@ -59,17 +59,17 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Value", "value", False, "The setting's value.", 50),
     ), optional=True, note="Optional settings for the whole workbook."),
     Sheet("Departments", (
-        _c("Code", "code", True, "Unique short code: letters, digits and -, e.g. FIN.", 10),
+        _c("Code", "code", True, "Unique short code: letters, digits and - (at most 64), e.g. FIN.", 10),
         _c("Name", "name", True, "Department name, e.g. Finance.", 22),
         _c("Binder title", "binder_title", False, "Cover title of the binder. Default: <Name> Standard Operating Procedures.", 40),
         _c("Owner", "owner", False, "Person accountable for the binder.", 22),
         _c("Help contact", "help_contact", False, "Shown on the binder cover.", 30),
     )),
     Sheet("SOPs", (
-        _c("SOP ID", "sop_id", True, "Unique ID: letters, digits, - . _ e.g. FIN-001.", 12),
+        _c("SOP ID", "sop_id", True, "Unique ID: letters, digits, - . _ (at most 64), e.g. FIN-001.", 12),
         _c("Title", "title", True, "Short title of the procedure.", 32),
         _c("Department", "department", True, "A Code from the Departments sheet.", 12),
-        _c("Version", "version", True, "Text such as 1.0 or 2.3. Type it as text ('1.10) so Excel keeps it.", 9),
+        _c("Version", "version", True, "Numbers and dots such as 1.0 or 2.3. Type it as text ('1.10) so Excel keeps it.", 9),
         _c("Status", "status", True, "Draft, In review, Approved or Retired.", 12, STATUSES),
         _c("Owner", "owner", True, "The SOP owner.", 20),
         _c("Audience", "audience", False, "Who it is for, e.g. Warehouse staff.", 20),
@@ -119,12 +119,13 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("References", (
         _c("SOP ID", "sop_id", True, "An SOP ID from the SOPs sheet.", 12),
         _c("Reference", "reference", True, "Title of the referenced document.", 40),
-        _c("Link", "link", False, "An http(s):// or mailto: address, or an SOP ID.", 40),
+        _c("Link", "link", False, "An http(s):// address, a mailto: address (the address only), or an SOP ID.", 40),
     )),
     Sheet("Revisions", (
         _c("SOP ID", "sop_id", True, "An SOP ID from the SOPs sheet.", 12),
         _c("Version", "version", True, "Unique within the SOP; the newest must equal the SOP's Version.", 9),
-        _c("Date", "date", True, "A date; versions in date order.", 12),
+        _c("Date", "date", True, "A date; versions in date order. The current version's: on or before the Effective date.",
+           12),
         _c("Author", "author", True, "Who made the change.", 20),
         _c("Change", "change", True, "What changed and why.", 60),
     )),
@@ -133,11 +134,13 @@ SHEETS: tuple[Sheet, ...] = (
         _c("Role", "role", True, "Prepared by, Reviewed by or Approved by.", 14, APPROVAL_ROLES),
         _c("Name", "name", True, "Printed name of the signatory.", 22),
         _c("Job title", "job_title", False, "Job title of the signatory.", 24),
-        _c("Date", "date", False, "A date; required for Approved by on an Approved SOP, not after its Effective date.", 12),
+        _c("Date", "date", False, "A date; required for Approved by on an Approved SOP: from its current revision's date "
+           "to its Effective date.", 12),
         _c("Meaning", "meaning", False, "Meaning of the signature. Default: Author, Reviewer or Approver by Role.", 24),
     )),
     Sheet("Training", (
-        _c("Pack", "pack", True, "Name of the training pack, e.g. New warehouse staff.", 28),
+        _c("Pack", "pack", True, "Name of the training pack, e.g. New warehouse staff. It names the pack's file: no / or \\.",
+           28),
         _c("SOP ID", "sop_id", True, "An SOP ID; rows keep their order within a pack.", 12),
     ), optional=True, note="Optional: training packs for onboarding."),
 )

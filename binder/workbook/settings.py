@@ -1,11 +1,15 @@
-"""The Settings sheet: key/value rows with defaults."""
+"""The Settings sheet: key/value rows with defaults.
+
+Owns reading the Settings sheet into ``binder.model.Settings``; imports
+``binder.model``, ``binder.problems`` and its own package only.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from binder.workbook import values as v
 from binder.model import Settings
 from binder.problems import Problems
+from binder.workbook import values as v
 from binder.workbook.reader import RawRow
 from binder.workbook.schema import SETTING_KEYS
 
@@ -25,12 +29,14 @@ def read_settings(rows: tuple[RawRow, ...], folder: Path, problems: Problems) ->
         if key is None:
             if raw_key:
                 problems.warning(key_cell.coord, f'setting "{raw_key}" is unknown and ignored',
-                                 "known settings: " + ", ".join(SETTING_KEYS))
+                                 "known settings: " + ", ".join(SETTING_KEYS), code="unknown-setting")
             elif not value_cell.blank:
-                problems.error(key_cell.coord, "Key is required", "name the setting, or clear the row")
+                problems.error(key_cell.coord, "Key is required", "name the setting, or clear the row",
+                               code="required-value")
             continue
         if key in seen:
-            problems.error(key_cell.coord, f'setting "{key}" is given twice (also at {seen[key]})', "keep one of them")
+            problems.error(key_cell.coord, f'setting "{key}" is given twice (also at {seen[key]})', "keep one of them",
+                           code="duplicate-setting")
             continue
         seen[key] = key_cell.coord
         origins.append((key, value_cell.coord))

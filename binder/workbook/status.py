@@ -1,9 +1,11 @@
-"""``binder status``: review dates at a glance, for people and schedulers."""
+"""``binder status``: review dates at a glance, for people and schedulers.
+
+Owns the status rows (``status_rows``), as plain data; the command line draws
+them (``binder.console.status_table``). Imports ``binder.model`` only.
+"""
 from __future__ import annotations
 
 from datetime import date
-
-from rich.table import Table
 
 from binder.model import Library
 
@@ -22,16 +24,3 @@ def status_rows(library: Library | None, today: date, due_within: int | None = N
                      "next_review": due.isoformat() if due else None, "days_left": days_left,
                      "overdue": sop.is_overdue(today)})
     return rows
-
-
-def status_table(rows: list[dict], source: str) -> Table:
-    table = Table(title=f"SOPs in {source}", title_justify="left")
-    for header in ("SOP ID", "Title", "Dept", "Status", "Version", "Effective", "Next review", ""):
-        table.add_column(header, no_wrap=header in ("SOP ID", "Effective", "Next review"))
-    for row in rows:
-        mark = "[bold red]OVERDUE[/]" if row["overdue"] else ""
-        if not row["overdue"] and row["days_left"] is not None and row["status"] == "Approved" and row["days_left"] <= 30:
-            mark = f"[yellow]due in {row['days_left']} d[/]"
-        table.add_row(row["sop_id"], row["title"], row["department"], row["status"], row["version"],
-                      row["effective_date"] or "", row["next_review"] or "", mark)
-    return table

@@ -1,126 +1,190 @@
 """Check the rows against the contract and build the immutable ``Library``.
 
-Every rule of ``docs/workbook.md`` lives here (images and flowchart
-reachability rules live with those stages' helpers). Problems are collected,
-never raised, so the author sees all of them in one run.
+This module owns the per-row rules of ``docs/workbook.md`` (required cells,
+IDs and names, departments, links, training packs) and assembles each SOP
+with its rows; the rules across one SOP's rows live in
+``binder.workbook.rules``. Problems are collected, never raised, so the author
+sees all of them in one run, each once: a row left out for an error, or a sheet
+not read, is remembered in ``Gaps`` so that nothing is then reported as
+missing because of it. It imports ``binder.model``, ``binder.problems`` and
+its own package only.
 """
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
+from urllib.parse import unquote
 
-from binder.workbook import values as v
-from binder.model import (APPROVAL_ROLES, DEFAULT_MEANINGS, FORMATS, STATUSES, STEP_TYPES, Approval,
-                          Definition, Department, Faq, Kpi, Library, Origin, Pack, PackEntry, Reference,
-                          Revision, Role, Sop, Step)
+from binder.model import (
+    APPROVAL_ROLES,
+    DEFAULT_MEANINGS,
+    FORMATS,
+    STATUSES,
+    STEP_TYPES,
+    Approval,
+    Definition,
+    Department,
+    Faq,
+    Kpi,
+    Library,
+    Reference,
+    Revision,
+    Role,
+    Settings,
+    Sop,
+    Step,
+)
 from binder.problems import Problems
+from binder.workbook import values as v
+from binder.workbook.names import shown, unsafe_name
 from binder.workbook.reader import RawRow, RawWorkbook
-from binder.workbook.rules import check_sop
-from binder.workbook.schema import sheet
+from binder.workbook.rules import AMBIGUOUS, BAD_VERSION, check_sop
 from binder.workbook.settings import read_settings
+from binder.workbook.training import read_packs
+from binder.workbook.values import origin, required_filled
 
-_CODE = re.compile(r"^[A-Za-z0-9-]+$")
-_SOP_ID = re.compile(r"^[A-Za-z0-9._-]+$")
-_STEP = re.compile(r"^[0-9]{1,6}(\.[0-9]{1,6})*$")
-_WEB = re.compile(r"^(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+)$", re.IGNORECASE)
+_CODE = re.compile(r"[A-Za-z0-9-]+")
+SOP_ID = re.compile(r"[A-Za-z0-9._-]+")
+"""What an SOP ID may hold; a References Link of this form names an SOP."""
+_STEP = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})*")
+_WEB = re.compile(r"https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+", re.IGNORECASE)
+_ONE_ADDRESS = re.compile(r'[^\s@?%,;<>"\x00-\x1f\x7f]+@[\w.-]+')
+"""A ``mailto:`` link's address, decoded: one address, no header fields, no second recipient."""
+_SHARED = "__shared__"
+_CHILD_SHEETS = ("Steps", "Roles", "Definitions", "KPIs", "FAQ", "References", "Revisions", "Approvals")
 
 
-def origin(row: RawRow) -> Origin:
-    return Origin(row.sheet, row.row, row.columns)
+@dataclass
+class Gaps:
+    """What could not be read, so that rules which would call something missing stay quiet about it."""
+
+    unread: frozenset[str]
+    """Sheets missing, lacking a required column or too long: their rows are checked but not used."""
+    anywhere: set[str] = field(default_factory=set)
+    """Sheets with a row left out that could belong to any SOP (or, for SOPs and Departments, any ID)."""
+    about: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """SOP ID → sheets with one of its rows left out, and flags (``rules.BAD_VERSION``, ``rules.AMBIGUOUS``)."""
+
+    def __post_init__(self) -> None:
+        self.anywhere |= set(self.unread)
+
+    def of(self, sop_id: str) -> frozenset[str]:
+        return frozenset(self.anywhere | self.about.get(sop_id, set()))
 
 
-def required_filled(row: RawRow, sheet_name: str, problems: Problems) -> bool:
-    """Report every blank required cell of a non-blank row; True when none is blank."""
-    ok = True
-    present = {name for name, _ in row.cells}
-    for column in sheet(sheet_name).columns:
-        if column.required and column.field in present and row.get(column.field).blank:
-            problems.error(row.get(column.field).coord, f"{column.header} is required",
-                           f"fill in {column.header}, or clear the whole row")
-            ok = False
-    return ok
+class AboutSop:
+    """``Problems`` that tags every problem with one SOP's ID (for per-SOP ``ignore``)."""
+
+    def __init__(self, problems: Problems, sop_id: str) -> None:
+        self._problems, self._sop_id = problems, sop_id
+
+    def error(self, where, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> None:
+        self._problems.error(where, message, hint, code=code, sop_id=sop_id or self._sop_id)
+
+    def warning(self, where, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> None:
+        self._problems.warning(where, message, hint, code=code, sop_id=sop_id or self._sop_id)
 
 
 def validate(raw: RawWorkbook, problems: Problems, *, today: date, include_drafts: bool = False) -> Library:
     """Every rule of the contract; the valid part of the workbook as a ``Library``."""
     folder = raw.path.parent
-    settings = read_settings(raw.rows("Settings"), folder, problems)
-    departments = _departments(raw.rows("Departments"), problems)
-    sops = _sops(raw.rows("SOPs"), {d.code for d in departments}, folder, problems)
+    gaps = Gaps(raw.incomplete)
+    settings = Settings() if "Settings" in gaps.unread else read_settings(raw.rows("Settings"), folder, problems)
+    departments, codes = _departments(raw.rows("Departments"), problems, gaps)
+    sops = _sops(raw.rows("SOPs"), codes, folder, problems, gaps)
     known = {s.sop_id: s for s in sops}
-    children = _children(raw, known, folder, problems)
-    shared = children.pop("__shared__", {}).get("definitions", ())
-    built = tuple(_complete(s, children.get(s.sop_id, {}), shared, problems, today) for s in sops)
-    packs = _packs(raw.rows("Training"), {s.sop_id: s for s in built}, problems, include_drafts)
-    _related(built, problems)
+    children = _children(raw, known, folder, problems, gaps)
+    shared = children.pop(_SHARED, {}).get("definitions", ())
+    built = tuple(_complete(s, children.get(s.sop_id, {}), shared, AboutSop(problems, s.sop_id), today,
+                            gaps.of(s.sop_id)) for s in sops)
+    packs = () if "Training" in gaps.unread else read_packs(raw.rows("Training"), {s.sop_id: s for s in built}, problems,
+                                                          include_drafts, report_unknown="SOPs" not in gaps.anywhere)
+    _related(built, problems, gaps)
     return Library(raw.path, raw.sha256, settings, departments, built, packs, tuple(shared))
 
 
 def _new_identifier(cell, pattern: re.Pattern, wording: tuple[str, str, str, str, str], seen: dict[str, str],
-                    problems: Problems) -> bool:
-    """An ID cell's characters are allowed and the ID was not used before (case-insensitively); records it.
+                    problems) -> bool:
+    """An ID cell can be a file name, holds only allowed characters and was not used before (case-insensitively).
 
     ``wording``: the column's name, the characters allowed, an example, what it identifies, and its noun."""
     label, allowed, example, owner, noun = wording
     value = v.text(cell)
-    if not pattern.match(value):
-        problems.error(cell.coord, f'{label} "{value}" may hold only {allowed}', f"e.g. {example}")
+    reason = unsafe_name(value)
+    if reason:
+        problems.error(cell.coord, f'{label} "{shown(value)}" cannot be used in a file name: {reason}',
+                       f"choose another {noun}, e.g. {example}", code="unsafe-name")
+        return False
+    if not pattern.fullmatch(value):
+        problems.error(cell.coord, f'{label} "{shown(value)}" may hold only {allowed}', f"e.g. {example}", code="bad-id")
         return False
     if value.casefold() in seen:
         problems.error(cell.coord, f'{label} "{value}" is used twice (also at {seen[value.casefold()]})',
-                       f"give each {owner} its own {noun}")
+                       f"give each {owner} its own {noun}", code="duplicate-id")
         return False
     seen[value.casefold()] = cell.coord
     return True
 
 
-def _departments(rows: tuple[RawRow, ...], problems: Problems) -> tuple[Department, ...]:
-    result, seen = [], {}
+def _departments(rows: tuple[RawRow, ...], problems: Problems, gaps: Gaps) -> tuple[tuple[Department, ...], set[str]]:
+    """The departments, and every code the sheet defines (also of rows left out for another cell's error)."""
+    result, seen, codes = [], {}, set()
     for row in rows:
-        if not required_filled(row, "Departments", problems):
-            continue
+        complete = required_filled(row, "Departments", problems)
         code = v.text(row.get("code"))
-        if not _new_identifier(row.get("code"), _CODE, ("Code", "letters, digits and -", "FIN or OPS-2",
-                                                        "department", "code"), seen, problems):
+        if not code or not _new_identifier(row.get("code"), _CODE, ("Code", "letters, digits and -", "FIN or OPS-2",
+                                                                    "department", "code"), seen, problems):
+            gaps.anywhere.add("Departments")  # the code meant is unknown: SOPs naming a department are not reported
+            continue
+        codes.add(code)
+        if not complete:
             continue
         name = v.text(row.get("name"))
         result.append(Department(code, name, v.text(row.get("binder_title")) or f"{name} Standard Operating Procedures",
                                  v.text(row.get("owner")), v.text(row.get("help_contact")), origin(row)))
-    return tuple(result)
+    return tuple(result), codes
 
 
-def _sops(rows: tuple[RawRow, ...], codes: set[str], folder, problems: Problems) -> tuple[Sop, ...]:
+def _sops(rows: tuple[RawRow, ...], codes: set[str], folder, problems: Problems, gaps: Gaps) -> tuple[Sop, ...]:
     result, seen = [], {}
     for row in rows:
-        required_filled(row, "SOPs", problems)
         sop_id = v.text(row.get("sop_id"))
-        if sop_id and not _new_identifier(row.get("sop_id"), _SOP_ID, ("SOP ID", "letters, digits, -, . and _",
-                                                                        "FIN-001", "SOP", "ID"), seen, problems):
+        if not sop_id or not _new_identifier(row.get("sop_id"), SOP_ID, ("SOP ID", "letters, digits, -, . and _",
+                                                                         "FIN-001", "SOP", "ID"), seen, problems):
+            required_filled(row, "SOPs", problems)
+            gaps.anywhere.add("SOPs")  # rows of other sheets naming this SOP cannot be told from typos
+            if sop_id.casefold() in seen:  # a second row for an SOP: which rows are whose is unknown
+                gaps.about[next(s.sop_id for s in result if s.sop_id.casefold() == sop_id.casefold())].add(AMBIGUOUS)
             continue
-        sop = _sop(row, sop_id, codes, folder, problems)
-        if sop_id:  # kept even when incomplete, so its Steps, Roles ... rows are not reported as orphans
-            result.append(sop)
+        about = AboutSop(problems, sop_id)
+        required_filled(row, "SOPs", about)
+        # kept even when incomplete, so its Steps, Roles ... rows are not reported as orphans
+        result.append(_sop(row, sop_id, codes, folder, about, gaps))
     return tuple(result)
 
 
-def _sop(row: RawRow, sop_id: str, codes: set[str], folder, problems: Problems) -> Sop:
+def _sop(row: RawRow, sop_id: str, codes: set[str], folder, problems: AboutSop, gaps: Gaps) -> Sop:
     department = v.text(row.get("department"))
     if department and department not in codes:
         match = next((c for c in codes if c.casefold() == department.casefold()), None)
-        if match is None:
+        if match is None and "Departments" not in gaps.anywhere:
             problems.error(row.get("department").coord, f'Department "{department}" is not a Code in the Departments sheet',
-                           "pick one of: " + (", ".join(sorted(codes)) or "(add departments first)"))
+                           "pick one of: " + (", ".join(sorted(codes)) or "(add departments first)"),
+                           code="unknown-department")
         department = match or department
     status = v.choice(row.get("status"), problems, "Status", STATUSES, "")
     effective = v.a_date(row.get("effective_date"), problems, "Effective date")
-    if status == "Approved" and effective is None and row.get("effective_date").blank:
+    if status == "Approved" and effective is None and row.get("effective_date").blank \
+            and not row.get("effective_date").covered:
         problems.error(row.get("effective_date").coord, f"{sop_id} is Approved but has no Effective date",
-                       "enter the date the SOP takes effect")
+                       "enter the date the SOP takes effect", code="required-value")
+    version = v.version(row.get("version"), problems) if not row.get("version").blank else ""
+    if version is None:
+        gaps.about[sop_id].add(BAD_VERSION)
     return Sop(
-        sop_id=sop_id, title=v.text(row.get("title")), department=department,
-        version=v.version(row.get("version"), problems) if not row.get("version").blank else "",
+        sop_id=sop_id, title=v.text(row.get("title")), department=department, version=version or "",
         status=status, owner=v.text(row.get("owner")), audience=v.text(row.get("audience")),
         effective_date=effective,
         review_months=v.whole_number(row.get("review_months"), problems, "Review every (months)", 1, 60, 12),
@@ -131,57 +195,70 @@ def _sop(row: RawRow, sop_id: str, codes: set[str], folder, problems: Problems) 
         origin=origin(row))
 
 
-def _owner(row: RawRow, known: dict[str, Sop], problems: Problems, *, blank_ok: bool = False) -> str | None:
+def _find_sop(sop_id: str, known) -> str | None:
+    """The ID as the SOPs sheet spells it (matched case-insensitively), or None."""
+    if sop_id in known:
+        return sop_id
+    return next((k for k in known if k.casefold() == sop_id.casefold()), None)
+
+
+def _owner(row: RawRow, known: dict[str, Sop], problems: Problems, gaps: Gaps, *, blank_ok: bool = False) -> str | None:
     """The SOP a child row belongs to; None (and an error) when it names no SOP."""
     cell = row.get("sop_id")
     sop_id = v.text(cell)
     if not sop_id:
-        return "__shared__" if blank_ok else None
-    if sop_id not in known:
-        match = next((k for k in known if k.casefold() == sop_id.casefold()), None)
-        if match is None:
-            problems.error(cell.coord, f'SOP ID "{sop_id}" is not in the SOPs sheet',
-                           "check the spelling, or add the SOP to the SOPs sheet")
-            return None
-        sop_id = match
-    return sop_id
+        return _SHARED if blank_ok else None
+    match = _find_sop(sop_id, known)
+    if match is None and "SOPs" not in gaps.anywhere:
+        problems.error(cell.coord, f'SOP ID "{sop_id}" is not in the SOPs sheet',
+                       "check the spelling, or add the SOP to the SOPs sheet", code="unknown-sop")
+    return match
 
 
-def _children(raw: RawWorkbook, known: dict[str, Sop], folder, problems: Problems) -> dict[str, dict[str, list]]:
-    """Rows of every per-SOP sheet, grouped by SOP ID then by kind."""
+def _children(raw: RawWorkbook, known: dict[str, Sop], folder, problems: Problems, gaps: Gaps) -> dict[str, dict[str, list]]:
+    """Rows of every per-SOP sheet, grouped by SOP ID then by kind; rows with an error are left out (and remembered)."""
     grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     readers = {
-        "Steps": ("steps", lambda r: _step(r, folder, problems)),
-        "Roles": ("roles", lambda r: Role(v.text(r.get("role")), v.text(r.get("responsibility")), origin(r))),
-        "Definitions": ("definitions", lambda r: Definition(v.text(r.get("term")), v.text(r.get("definition")), origin(r))),
-        "KPIs": ("kpis", lambda r: Kpi(v.text(r.get("measure")), v.text(r.get("target")), v.text(r.get("frequency")), origin(r))),
-        "FAQ": ("faq", lambda r: Faq(v.text(r.get("question")), v.text(r.get("answer")), origin(r))),
-        "References": ("references", lambda r: _reference(r, problems)),
-        "Revisions": ("revisions", lambda r: _revision(r, problems)),
-        "Approvals": ("approvals", lambda r: _approval(r, problems)),
+        "Steps": lambda r, p: _step(r, folder, p),
+        "Roles": lambda r, p: Role(v.text(r.get("role")), v.text(r.get("responsibility")), origin(r)),
+        "Definitions": lambda r, p: Definition(v.text(r.get("term")), v.text(r.get("definition")), origin(r)),
+        "KPIs": lambda r, p: Kpi(v.text(r.get("measure")), v.text(r.get("target")), v.text(r.get("frequency")), origin(r)),
+        "FAQ": lambda r, p: Faq(v.text(r.get("question")), v.text(r.get("answer")), origin(r)),
+        "References": lambda r, p: _reference(r, known, p, gaps),
+        "Revisions": _revision,
+        "Approvals": _approval,
     }
-    for sheet_name, (kind, make) in readers.items():
+    for sheet_name in _CHILD_SHEETS:
+        make = readers[sheet_name]
         for row in raw.rows(sheet_name):
-            complete = required_filled(row, sheet_name, problems)
-            owner = _owner(row, known, problems, blank_ok=sheet_name == "Definitions")
-            record = make(row)
-            if complete and owner is not None and record is not None:
-                grouped[owner][kind].append(record)
+            owner = _owner(row, known, problems, gaps, blank_ok=sheet_name == "Definitions")
+            about = AboutSop(problems, owner if owner and owner != _SHARED else "")
+            complete = required_filled(row, sheet_name, about)
+            record = make(row, about)
+            complete = complete and not any(cell.covered for _, cell in row.cells)  # a cell already reported
+            if owner is None:
+                gaps.anywhere.add(sheet_name)  # the row may have been meant for any SOP
+            elif not complete or record is None:
+                gaps.about[owner].add(sheet_name)
+            elif sheet_name not in gaps.unread:
+                grouped[owner][sheet_name.lower()].append(record)
     return grouped
 
 
-def _step(row: RawRow, folder, problems: Problems) -> Step | None:
+def _step(row: RawRow, folder, problems) -> Step | None:
     number_cell = row.get("step")
     number = v.text(number_cell).strip()
-    if number and not _STEP.match(number):
-        problems.error(number_cell.coord, f'Step "{number}" must be a number such as 3 or 2.1')
+    if number and not _STEP.fullmatch(number):
+        problems.error(number_cell.coord, f'Step "{shown(number)}" must be a number such as 3 or 2.1',
+                       "number the steps 1, 2, 3 and their sub-steps 2.1, 2.2", code="bad-step-number")
+        number = None
+    step_type = v.choice(row.get("type"), problems, "Type", STEP_TYPES, "")
+    image = v.image_path(row.get("image"), folder, problems, "Image")
+    if number is None or (not step_type and not row.get("type").blank):
         return None
-    step_type = v.choice(row.get("type"), problems, "Type", STEP_TYPES, "Action")
     return Step(number=number, action=v.text(row.get("action")), responsible=v.text(row.get("responsible")),
-                details=v.text(row.get("details")), caution=v.text(row.get("caution")), type=step_type,
-                if_yes=_target(row.get("if_yes")), if_no=_target(row.get("if_no")),
-                image=v.image_path(row.get("image"), folder, problems, "Image"),
-                origin=origin(row))
+                details=v.text(row.get("details")), caution=v.text(row.get("caution")), type=step_type or "Action",
+                if_yes=_target(row.get("if_yes")), if_no=_target(row.get("if_no")), image=image, origin=origin(row))
 
 
 def _target(cell) -> str:
@@ -189,25 +266,54 @@ def _target(cell) -> str:
     return "End" if value.casefold() == "end" else value
 
 
-def _reference(row: RawRow, problems: Problems) -> Reference:
+def _reference(row: RawRow, known: dict[str, Sop], problems, gaps: Gaps) -> Reference:
+    """A reference; its Link an http(s) or mailto: address (the address only), or the ID of an SOP of the workbook."""
     link_cell = row.get("link")
     link = v.text(link_cell).strip()
-    if link and not _WEB.match(link) and not _SOP_ID.match(link):
+    extra = _mail_extra(link)
+    if extra:
+        problems.error(link_cell.coord, f'Link "{shown(link, 80)}" {extra}',
+                       "give the address only, e.g. mailto:help@example.com", code="bad-link")
+        link = ""
+    elif link and not _WEB.fullmatch(link) and SOP_ID.fullmatch(link):
+        match = _find_sop(link, known)
+        if match is None and "SOPs" not in gaps.anywhere:
+            problems.error(link_cell.coord, f'Link "{shown(link)}" is not an SOP ID of the SOPs sheet',
+                           "give the ID of an SOP of this workbook, or a full address such as https://…",
+                           code="unknown-sop")
+        link = match or ""
+    elif link and not _WEB.fullmatch(link):
         problems.error(link_cell.coord, f'Link "{link}" is not an http(s):// or mailto: address or an SOP ID',
-                       "e.g. https://intranet.example.com/policy, mailto:help@example.com or FIN-001")
+                       "e.g. https://intranet.example.com/policy, mailto:help@example.com or FIN-001", code="bad-link")
         link = ""
     return Reference(v.text(row.get("reference")), link, origin(row))
 
 
-def _revision(row: RawRow, problems: Problems) -> Revision | None:
+def _mail_extra(link: str) -> str:
+    """Why a ``mailto:`` link is more than one address (``?bcc=…``, percent-encoded or not), or ""."""
+    if link[:7].casefold() != "mailto:":
+        return ""
+    decoded = link[7:]
+    for _ in range(5):  # %253F is %3F is ?
+        decoded, before = unquote(decoded), decoded
+        if decoded == before:
+            break
+    if "?" in decoded:
+        return f"carries more than an e-mail address (?{shown(decoded.partition('?')[2], 30)})"
+    if "@" in decoded and not _ONE_ADDRESS.fullmatch(decoded):
+        return "is not one plain e-mail address"
+    return ""
+
+
+def _revision(row: RawRow, problems) -> Revision | None:
     version = v.version(row.get("version"), problems) if not row.get("version").blank else ""
     when = v.a_date(row.get("date"), problems, "Date")
-    if when is None:
+    if when is None or version is None:
         return None
     return Revision(version, when, v.text(row.get("author")), v.text(row.get("change")), origin(row))
 
 
-def _approval(row: RawRow, problems: Problems) -> Approval | None:
+def _approval(row: RawRow, problems) -> Approval | None:
     role = v.choice(row.get("role"), problems, "Role", APPROVAL_ROLES, "")
     when = v.a_date(row.get("date"), problems, "Date")
     if not role or (when is None and not row.get("date").blank):
@@ -216,51 +322,27 @@ def _approval(row: RawRow, problems: Problems) -> Approval | None:
                     v.text(row.get("meaning")) or DEFAULT_MEANINGS[role], origin(row))
 
 
-def _complete(sop: Sop, kids: dict[str, list], shared, problems: Problems, today: date) -> Sop:
+def _complete(sop: Sop, kids: dict[str, list], shared, problems, today: date, incomplete: frozenset[str]) -> Sop:
     """The SOP with its child rows, after the rules that need them."""
     steps = sorted(kids.get("steps", ()), key=lambda s: tuple(int(p) for p in s.number.split(".")) if s.number else ())
     own_terms = {d.term.casefold() for d in kids.get("definitions", ())}
     definitions = [d for d in shared if d.term.casefold() not in own_terms] + list(kids.get("definitions", ()))
-    full = replace(sop, **{"steps": tuple(steps), "roles": tuple(kids.get("roles", ())),
-                  "definitions": tuple(sorted(definitions, key=lambda d: d.term.casefold())),
-                  "kpis": tuple(kids.get("kpis", ())), "faq": tuple(kids.get("faq", ())),
-                  "references": tuple(kids.get("references", ())), "revisions": tuple(kids.get("revisions", ())),
-                  "approvals": tuple(kids.get("approvals", ()))})
-    check_sop(full, problems, today)
+    full = replace(sop, steps=tuple(steps), roles=tuple(kids.get("roles", ())),
+                   definitions=tuple(sorted(definitions, key=lambda d: d.term.casefold())),
+                   kpis=tuple(kids.get("kpis", ())), faq=tuple(kids.get("faq", ())),
+                   references=tuple(kids.get("references", ())), revisions=tuple(kids.get("revisions", ())),
+                   approvals=tuple(kids.get("approvals", ())))
+    check_sop(full, problems, today, incomplete)
     return full
 
 
-def _related(sops: tuple[Sop, ...], problems: Problems) -> None:
+def _related(sops: tuple[Sop, ...], problems: Problems, gaps: Gaps) -> None:
     ids = {s.sop_id for s in sops}
     for sop in sops:
         for other in sop.related:
             if other == sop.sop_id:
-                problems.error(sop.origin.at("related"), f"{sop.sop_id} lists itself in Related SOPs")
-            elif other not in ids:
-                problems.error(sop.origin.at("related"), f'Related SOP "{other}" is not in the SOPs sheet',
-                               "check the spelling, or remove it from the list")
-
-
-def _packs(rows: tuple[RawRow, ...], sops: dict[str, Sop], problems: Problems, include_drafts: bool) -> tuple[Pack, ...]:
-    packs: dict[str, list[PackEntry]] = {}
-    first_row: dict[str, Origin] = {}
-    for row in rows:
-        if not required_filled(row, "Training", problems):
-            continue
-        name, id_cell = v.text(row.get("pack")), row.get("sop_id")
-        sop = sops.get(v.text(id_cell))
-        if sop is None:
-            problems.error(id_cell.coord, f'SOP ID "{v.text(id_cell)}" is not in the SOPs sheet',
-                           "check the spelling, or add the SOP to the SOPs sheet")
-            continue
-        if sop.status == "Retired" or (sop.is_draft and not include_drafts):
-            problems.error(id_cell.coord, f'{sop.sop_id} is {sop.status}: a training pack may hold only Approved SOPs',
-                           "remove it from the pack" + ("" if sop.status == "Retired" else ", or build with --include-drafts"))
-            continue
-        entries = packs.setdefault(name, [])
-        if any(e.sop_id == sop.sop_id for e in entries):
-            problems.warning(id_cell.coord, f'{sop.sop_id} is already in pack "{name}"; the repeat is ignored')
-            continue
-        first_row.setdefault(name, origin(row))
-        entries.append(PackEntry(sop.sop_id, origin(row)))
-    return tuple(Pack(name, tuple(entries), first_row[name]) for name, entries in packs.items())
+                problems.error(sop.origin.at("related"), f"{sop.sop_id} lists itself in Related SOPs",
+                               "remove it from the list", code="self-reference", sop_id=sop.sop_id)
+            elif other not in ids and "SOPs" not in gaps.anywhere:
+                problems.error(sop.origin.at("related"), f'Related SOP "{shown(other)}" is not in the SOPs sheet',
+                               "check the spelling, or remove it from the list", code="unknown-sop", sop_id=sop.sop_id)

@@ -1,4 +1,11 @@
-"""Turn raw cell values into typed values, reporting what cannot be turned at its cell."""
+"""Turn raw cell values into typed values, reporting what cannot be turned at its cell.
+
+This module owns the value rules shared by every sheet: required cells, text, versions, dates,
+whole numbers, choices, ID lists and file paths confined to the workbook's
+folder (pictures and templates checked by their content). It imports
+``binder.model``, ``binder.problems``, ``binder.errors`` and its own package
+(python-docx only to read a picture's size).
+"""
 from __future__ import annotations
 
 import re
@@ -6,15 +13,39 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
-from binder.workbook import limits
 from binder.errors import FileProblem
+from binder.model import Origin
 from binder.problems import Problems
-from binder.workbook.reader import RawCell
+from binder.workbook import limits
+from binder.workbook.reader import RawCell, RawRow
+from binder.workbook.schema import sheet
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
+_VERSION = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,9}){0,4}$")
+"""``1``, ``1.0``, ``2.3``, ``1.10``, ``2.0.1``: what an SOP and its revisions are numbered with."""
 _ID_SPLIT = re.compile(r"[,\n;]")
 _WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:)?[\\/]|^[A-Za-z]:")
 """``C:\\x``, ``C:x``, ``\\\\server\\share``, ``\\x``: absolute (or drive-relative) on Windows."""
+
+
+def origin(row: RawRow) -> Origin:
+    """Where a record comes from, for ``binder.model``."""
+    return Origin(row.sheet, row.row, row.columns)
+
+
+def required_filled(row: RawRow, sheet_name: str, problems) -> bool:
+    """Report every blank required cell of a non-blank row; True when none is blank.
+
+    A cell a merged range covers is not reported again (the merged range is)."""
+    ok = True
+    for column in sheet(sheet_name).columns:
+        cell = row.get(column.field)
+        if column.required and row.has(column.field) and cell.blank:
+            ok = False
+            if not cell.covered:
+                problems.error(cell.coord, f"{column.header} is required",
+                               f"fill in {column.header}, or clear the whole row", code="required-value")
+    return ok
 
 
 def text(cell: RawCell) -> str:
@@ -31,14 +62,23 @@ def text(cell: RawCell) -> str:
     return str(value)
 
 
-def version(cell: RawCell, problems: Problems, label: str = "Version") -> str:
-    """A version as text; a number typed into Excel is accepted with a warning."""
-    if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+def version(cell: RawCell, problems: Problems, label: str = "Version") -> str | None:
+    """A version as text (numbers separated by dots); a number typed into Excel is accepted with a warning.
+
+    None (and an error) when the cell holds something else."""
+    typed = isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool)
+    if typed:
         value = repr(float(cell.value)) if isinstance(cell.value, float) else f"{cell.value}.0"
+    else:
+        value = text(cell).strip()
+    if not _VERSION.fullmatch(value):
+        problems.error(cell.coord, f'{label} "{_shown(cell) if not typed else value}" is not a version number',
+                       "use numbers separated by dots, e.g. 1.0 or 2.3", code="bad-version")
+        return None
+    if typed:
         problems.warning(cell.coord, f"{label} {value} was typed as a number, so Excel may have changed it (1.10 becomes 1.1)",
-                         "format the cell as text and type the version again")
-        return value
-    return text(cell)
+                         "format the cell as text and type the version again", code="version-as-number")
+    return value
 
 
 def a_date(cell: RawCell, problems: Problems, label: str) -> date | None:
@@ -57,7 +97,7 @@ def a_date(cell: RawCell, problems: Problems, label: str) -> date | None:
         except ValueError:
             pass
     problems.error(cell.coord, f'{label} "{text(cell)}" is not a date',
-                   "enter a real date, or text in the form 2026-01-31")
+                   "enter a real date, or text in the form 2026-01-31", code="bad-date")
     return None
 
 
@@ -77,7 +117,7 @@ def whole_number(cell: RawCell, problems: Problems, label: str, low: int, high: 
         number = int(value.strip())  # isdecimal, not isdigit: int() refuses superscripts such as "²"
     if number is None or not low <= number <= high:
         problems.error(cell.coord, f'{label} "{_shown(cell)}" must be a whole number from {low} to {high}',
-                       f"leave it blank for the default ({default})")
+                       f"leave it blank for the default ({default})", code="bad-number")
         return default
     return number
 
@@ -97,7 +137,7 @@ def choice(cell: RawCell, problems: Problems, label: str, choices: tuple[str, ..
         if option.casefold() == wanted:
             return option
     problems.error(cell.coord, f'{label} "{text(cell)}" is not one of: {", ".join(choices)}',
-                   "pick a value from the dropdown")
+                   "pick a value from the dropdown", code="bad-choice")
     return default
 
 
@@ -121,47 +161,56 @@ def confined_path(cell: RawCell, folder: Path, problems: Problems, label: str,
         candidate = Path(raw)
         if candidate.is_absolute() or _WINDOWS_ABSOLUTE.match(raw):
             problems.error(cell.coord, f'{label} "{shown}" is an absolute path',
-                           "give a path relative to the workbook's folder")
+                           "give a path relative to the workbook's folder", code="unsafe-path")
             return None
         resolved = (root / candidate).resolve()
         if not resolved.is_relative_to(root):
             problems.error(cell.coord, f'{label} "{shown}" points outside the workbook\'s folder',
-                           "copy the file into the workbook's folder and give its relative path")
+                           "copy the file into the workbook's folder and give its relative path", code="unsafe-path")
             return None
         if not resolved.is_file():
-            problems.error(cell.coord, f'{label} "{shown}" does not exist', f"put the file at {resolved}")
+            problems.error(cell.coord, f'{label} "{shown}" does not exist', f"put the file at {resolved}",
+                           code="missing-file")
             return None
     except (OSError, RuntimeError, ValueError) as exc:  # name too long, symlink loop, NUL byte ...
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         problems.error(cell.coord, f'{label} "{shown}" cannot be opened ({reason})',
-                       "give the relative path of a file in the workbook's folder")
+                       "give the relative path of a file in the workbook's folder", code="unreadable-file")
         return None
     if suffixes and resolved.suffix.lower() not in suffixes:
-        problems.error(cell.coord, f'{label} "{shown}" must be a {" or ".join(suffixes)} file')
+        problems.error(cell.coord, f'{label} "{shown}" must be a {" or ".join(suffixes)} file',
+                       f"give the path of a {' or '.join(suffixes)} file", code="wrong-file-type")
         return None
     if resolved.suffix.lower() == ".docx" and ".docx" in suffixes:
-        wrong = _not_a_docx(resolved)
-        if wrong:
-            problems.error(cell.coord, f'{label} "{shown}" {wrong}', "save the template from Word as a .docx document")
+        if not _docx_ok(cell, resolved, problems, f'{label} "{shown}"'):
             return None
     return resolved
 
 
-def _not_a_docx(path: Path) -> str:
-    """Why ``path`` is not a Word document it is safe to open, or ""."""
+def _docx_ok(cell: RawCell, path: Path, problems: Problems, named: str) -> bool:
+    """``path`` is a Word document it is safe to open; else an error at ``cell`` (``named`` starts the message)."""
+    hint = "save the template from Word as a .docx document"
     try:
         size = path.stat().st_size
         if size > limits.MAX_TEMPLATE_BYTES:
-            return f"is {size // 1_000_000} MB; the limit is {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB"
+            problems.error(cell.coord, f"{named} is {size // 1_000_000} MB; the limit is "
+                           f"{limits.MAX_TEMPLATE_BYTES // 1_000_000} MB", "save a smaller template",
+                           code="file-too-large")
+            return False
         with zipfile.ZipFile(path) as archive:
             limits.check_zip(path, archive)
             if "word/document.xml" not in archive.namelist():
-                return "is not a Word .docx file (it is a zip archive without a document)"
+                problems.error(cell.coord, f"{named} is not a Word .docx file (it is a zip archive without a document)",
+                               hint, code="wrong-file-type")
+                return False
     except FileProblem as exc:
-        return f"is not safe to open: {exc.problems[0].message}"
+        problems.error(cell.coord, f"{named} is not safe to open: {exc.problems[0].message}", hint, code="zip-bomb")
+        return False
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        return "is not a Word .docx file (its content is not a zip archive)"
-    return ""
+        problems.error(cell.coord, f"{named} is not a Word .docx file (its content is not a zip archive)", hint,
+                       code="wrong-file-type")
+        return False
+    return True
 
 
 def image_path(cell: RawCell, folder: Path, problems: Problems, label: str) -> Path | None:
@@ -178,21 +227,22 @@ def image_path(cell: RawCell, folder: Path, problems: Problems, label: str) -> P
         size = 0
     if size > limits.MAX_IMAGE_BYTES:
         problems.error(cell.coord, f'{label} "{shown}" is {size // 1_000_000} MB; the limit is '
-                       f"{limits.MAX_IMAGE_BYTES // 1_000_000} MB", "save a smaller picture")
+                       f"{limits.MAX_IMAGE_BYTES // 1_000_000} MB", "save a smaller picture", code="image-too-large")
         return None
     try:
         image = Image.from_file(str(path))
         width, height = image.px_width, image.px_height
-    except Exception:  # python-docx raises many types (not only UnrecognizedImageError) for damaged pictures
+    except Exception:  # noqa: BLE001 - python-docx raises many types (not only UnrecognizedImageError) for damaged pictures
         problems.error(cell.coord, f'{label} "{shown}" is not a readable PNG or JPEG picture',
-                       "save the picture as PNG or JPEG")
+                       "save the picture as PNG or JPEG", code="bad-image")
         return None
     if image.content_type not in ("image/png", "image/jpeg"):
         problems.error(cell.coord, f'{label} "{shown}" is {image.content_type}, not PNG or JPEG',
-                       "save the picture as PNG or JPEG")
+                       "save the picture as PNG or JPEG", code="wrong-file-type")
         return None
     if width * height > limits.MAX_IMAGE_PIXELS or not width or not height:
         problems.error(cell.coord, f'{label} "{shown}" is {width}×{height} pixels; '
-                       f"the limit is {limits.MAX_IMAGE_PIXELS // 1_000_000} megapixels", "save a smaller picture")
+                       f"the limit is {limits.MAX_IMAGE_PIXELS // 1_000_000} megapixels", "save a smaller picture",
+                       code="image-too-large")
         return None
     return path

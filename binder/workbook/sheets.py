@@ -1,0 +1,199 @@
+"""The streaming OOXML worksheet parser: one ``<row>`` at a time, each cell with its value or what is wrong.
+
+openpyxl's own parser stops the whole file on one bad value and cuts text at
+Excel's 32,767 characters; this one reports the cell (a ``CellIssue`` with a
+problem code) and keeps the text whole, so the reader can refuse an oversized
+cell at its place. It reads the part, shared strings and date styles of an
+openpyxl read-only worksheet, and knows nothing of the workbook contract. A
+sheet whose XML cannot place cells raises ``Damaged``. It imports openpyxl only.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
+
+MAX_ROW_NUMBER = 1_048_576
+MAX_COLUMN_NUMBER = 16_384
+_ROW_TAG = f"{{{SHEET_MAIN_NS}}}row"
+_CELL_TAG = f"{{{SHEET_MAIN_NS}}}c"
+_VALUE_TAG = f"{{{SHEET_MAIN_NS}}}v"
+_FORMULA_TAG = f"{{{SHEET_MAIN_NS}}}f"
+_INLINE_TAG = f"{{{SHEET_MAIN_NS}}}is"
+_TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
+_RUN_TAG = f"{{{SHEET_MAIN_NS}}}r"
+_MERGES_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
+_MERGE_TAG = f"{{{SHEET_MAIN_NS}}}mergeCell"
+_RETYPE = "retype the value in Excel or Calc and save the workbook again"
+
+
+class CellIssue(NamedTuple):
+    """Why a cell's value cannot be used: a problem code, a message and a hint."""
+
+    code: str
+    message: str
+    hint: str
+
+
+def _unreadable(message: str) -> CellIssue:
+    return CellIssue(code="unreadable-value", message=message, hint=_RETYPE)
+
+
+class SheetCell:
+    """One ``<c>`` element as read: its place, its value (the saved result for a formula) and what is wrong."""
+
+    __slots__ = ("column", "formula", "problem", "row", "value")
+
+    def __init__(self, row: int, column: int, value: object, formula: bool, problem: CellIssue | None) -> None:
+        self.row = row
+        self.column = column
+        self.value = value
+        self.formula = formula
+        self.problem = problem
+
+    @property
+    def coordinate(self) -> str:
+        return f"{get_column_letter(self.column)}{self.row}"
+
+
+class Damaged(Exception):
+    """The sheet's XML is not a worksheet binder can place cells in; the text says why."""
+
+
+class SheetStream:
+    """The rows of one worksheet, streamed from its XML part; merged ranges once the rows are read."""
+
+    def __init__(self, ws) -> None:
+        # The read-only worksheet's part, shared strings and date styles (openpyxl 3.1 internals).
+        self._open = ws._get_source
+        self._strings = ws._shared_strings
+        book = ws.parent
+        self._date_styles = book._date_formats
+        self._duration_styles = book._timedelta_formats
+        self._epoch = book.epoch
+        self.merged: list[str] = []
+
+    def rows(self):
+        """(row number, cells) for every ``<row>`` element, in file order."""
+        number = 0
+        with self._open() as source:
+            for _, element in iterparse(source):
+                tag = element.tag
+                if tag == _ROW_TAG:
+                    number = _row_number(element.get("r"), number)
+                    column, cells = 0, []
+                    for child in element:
+                        if child.tag == _CELL_TAG:
+                            cell = self._cell(child, number, column)
+                            column = cell.column
+                            cells.append(cell)
+                    element.clear()
+                    yield number, cells
+                elif tag == _MERGES_TAG:
+                    self.merged.extend(m.get("ref", "") for m in element if m.tag == _MERGE_TAG)
+                    element.clear()
+
+    def _cell(self, element, row: int, previous_column: int) -> SheetCell:
+        reference = element.get("r")
+        if reference:
+            try:
+                row, column = coordinate_to_tuple(reference)
+            except (ValueError, TypeError, KeyError):
+                raise Damaged(f'has a cell reference "{reference[:20]}" that is not valid') from None
+        else:
+            column = previous_column + 1
+        if not (1 <= row <= MAX_ROW_NUMBER and 1 <= column <= MAX_COLUMN_NUMBER):
+            raise Damaged(f'has a cell reference "{(reference or "")[:20]}" outside the sheet')
+        formula = element.find(_FORMULA_TAG) is not None
+        kind = element.get("t", "n")
+        try:
+            value, problem = self._value(element, kind, element.get("s", "0"))
+        except Exception:  # noqa: BLE001 - a value openpyxl's helpers choke on: report the cell, keep reading
+            value, problem = None, _unreadable("the cell's value cannot be read")
+        return SheetCell(row, column, value, formula, problem)
+
+    def _value(self, element, kind: str, style: str) -> tuple[object, CellIssue | None]:
+        """The cell's value, or None and why it cannot be read."""
+        if kind == "inlineStr":
+            child = element.find(_INLINE_TAG)
+            return (_inline_text(child) if child is not None else None), None
+        raw = element.findtext(_VALUE_TAG, None) or None
+        if raw is None:
+            return None, None
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        if kind == "n":
+            return self._number_value(raw, shown, style)
+        if kind == "s":
+            try:
+                return self._strings[int(raw)], None
+            except (ValueError, IndexError, TypeError):
+                return None, _unreadable(f"the cell's text is missing from the workbook (shared string {shown})")
+        if kind == "b":
+            if raw.strip() in ("0", "1"):
+                return raw.strip() == "1", None
+            return None, _unreadable(f'the TRUE/FALSE value "{shown}" cannot be read')
+        if kind == "e":
+            return None, CellIssue(code="error-value", message=f"the cell shows the error {shown}",
+                                   hint="correct the formula or the value in Excel or Calc")
+        if kind == "d":
+            try:
+                return from_ISO8601(raw), None
+            except (ValueError, TypeError, OverflowError, AttributeError):
+                return None, _unreadable(f'the date "{shown}" cannot be read')
+        return raw, None  # "str" (a formula's text result) and anything else: the text as written
+
+    def _number_value(self, raw: str, shown: str, style: str) -> tuple[object, CellIssue | None]:
+        number = _number(raw)
+        if number is None:
+            return None, _unreadable(f'the number "{shown}" cannot be read')
+        style_id = int(style) if style.isdecimal() and len(style) < 10 else 0
+        if style_id in self._date_styles:
+            try:
+                return from_excel(number, self._epoch, timedelta=style_id in self._duration_styles), None
+            except (OverflowError, ValueError, TypeError):
+                return None, _unreadable(f"the date (serial number {shown}) is out of range")
+        return number, None
+
+
+def _inline_text(node) -> str:
+    """An inline string's text without its formatting: what openpyxl's ``Text.content`` gives, faster."""
+    snippets = []
+    plain = node.find(_TEXT_TAG)
+    if plain is not None:
+        snippets.append(plain.text or "")
+    for run in node.iterfind(_RUN_TAG):
+        text = run.find(_TEXT_TAG)
+        if text is not None:
+            snippets.append(text.text or "")
+    return "".join(snippets)
+
+
+def _row_number(attribute: str | None, previous: int) -> int:
+    if attribute is None:
+        return previous + 1
+    try:
+        number = float(attribute) if "." in attribute else int(attribute)
+    except ValueError:
+        raise Damaged(f'has a row number "{attribute[:20]}" that is not valid') from None
+    if number != int(number) or not 1 <= number <= MAX_ROW_NUMBER:
+        raise Damaged(f'has a row number "{attribute[:20]}" that is not valid')
+    return int(number)
+
+
+def _number(raw: str) -> int | float | None:
+    """An Excel number as written in the XML; None when it is not one (or not finite)."""
+    text = raw.strip()
+    if "_" in text:  # Python reads 1_000 as a number; Excel never writes one
+        return None
+    try:
+        if "." in text or "e" in text or "E" in text:
+            number = float(text)
+            return number if math.isfinite(number) else None
+        return int(text)
+    except ValueError:  # not a number, or more digits than Python converts
+        return None
