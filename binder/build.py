@@ -5,6 +5,7 @@ binders and packs (keep or re-issue, front matter, assemble, sign) → manifest 
 Nothing in the output folder changes until every stage has succeeded; an interrupt at any
 moment leaves it as it was.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -94,12 +95,20 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
             # LibreOffice is stopped: nothing writes into the staging folder any more.
             documents, issues = keep_the_rest(options, previous, stage.path, made.documents, made.issues)
             shutil.rmtree(stage.path / WORK, ignore_errors=True)
-            write_manifest(stage.path, new_manifest(workbook, library.sha256, documents, _of(issues, "binder"),
-                                                    _of(issues, "pack")))
+            write_manifest(
+                stage.path,
+                new_manifest(workbook, library.sha256, documents, _of(issues, "binder"), _of(issues, "pack")),
+            )
             interrupts.check()
             stage.commit(_previous_files(options, previous), on_commit=interrupts.committed)
-    return BuildResult(options.out, tuple(documents), _of(issues, "binder"), _of(issues, "pack"),
-                       warnings + made.warnings, made.documents.converted)
+    return BuildResult(
+        options.out,
+        tuple(documents),
+        _of(issues, "binder"),
+        _of(issues, "pack"),
+        warnings + made.warnings,
+        made.documents.converted,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,19 +118,41 @@ class Made:
     warnings: tuple[Problem, ...]
 
 
-def produce(library: Library, binders: tuple[IssuePlan, ...], packs: tuple[IssuePlan, ...],
-            previous: Manifest | None, options: BuildOptions, workbook: Path, root: Path, progress) -> Made:
+def produce(
+    library: Library,
+    binders: tuple[IssuePlan, ...],
+    packs: tuple[IssuePlan, ...],
+    previous: Manifest | None,
+    options: BuildOptions,
+    workbook: Path,
+    root: Path,
+    progress,
+) -> Made:
     """The SOP documents, then the binders and packs, into ``root``, with LibreOffice running until it returns."""
     plans = binders + packs
     with make_converter(options) as converter:
         cache = DocumentCache(_cache(options), root / CACHE)
-        documents = make_documents(library, _selected(library, packs, options), root, converter, progress, cache,
-                                   options.jobs, options.timeout)
+        documents = make_documents(
+            library, _selected(library, packs, options), root, converter, progress, cache, options.jobs, options.timeout
+        )
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
-        warnings = unsigned_reissues(decisions, options.signing is not None) + _discarded(cache)
+        warnings = select(
+            unsigned_reissues(decisions, options.signing is not None) + _discarded(cache),
+            ignore=_ignored(library, options),
+        )
         judge(warnings, options, workbook)
-        context = IssueContext(library, root, options.out, converter, progress, options.today or date.today(),
-                               previous, documents.pages, lambda sop_id: linked_pdf(root, sop_id), options.signing)
+        context = IssueContext(
+            library,
+            root,
+            options.out,
+            converter,
+            progress,
+            options.today or date.today(),
+            previous,
+            documents.pages,
+            lambda sop_id: linked_pdf(root, sop_id),
+            options.signing,
+        )
         return Made(documents, issue(context, decisions), warnings)
 
 
@@ -133,8 +164,9 @@ def read(workbook: Path, options: BuildOptions) -> tuple[Library, tuple[Problem,
     return library, problems
 
 
-def preflight(workbook: Path, options: BuildOptions, change_control: bool = True
-              ) -> tuple[Library | None, tuple[Problem, ...]]:
+def preflight(
+    workbook: Path, options: BuildOptions, change_control: bool = True
+) -> tuple[Library | None, tuple[Problem, ...]]:
     """The build's first half, writing nothing: every problem of the workbook, of every template it
     uses, and (with ``change_control``) of change control against the output folder's manifest."""
     library, problems = check_workbook(workbook, today=options.today, include_drafts=options.include_drafts)
@@ -142,7 +174,19 @@ def preflight(workbook: Path, options: BuildOptions, change_control: bool = True
         problems += template_problems(library)
     if change_control and library is not None and not any(p.is_error for p in problems):
         problems += _change_control_problems(library, options)
-    return library, select(problems, ignore=options.ignore, strict=options.strict)
+    return library, select(
+        problems, ignore=_ignored(library, options), per_sop=_ignored_per_sop(library), strict=options.strict
+    )
+
+
+def _ignored(library: Library | None, options: BuildOptions) -> tuple[str, ...]:
+    """``--ignore`` codes and the Settings' ``Ignore warnings`` codes for every SOP."""
+    settings = library.settings.ignore if library else ()
+    return options.ignore + tuple(code for sop_id, code in settings if not sop_id)
+
+
+def _ignored_per_sop(library: Library | None) -> tuple[tuple[str, str], ...]:
+    return tuple(pair for pair in (library.settings.ignore if library else ()) if pair[0])
 
 
 def template_problems(library: Library) -> tuple[Problem, ...]:
@@ -151,8 +195,9 @@ def template_problems(library: Library) -> tuple[Problem, ...]:
     from binder.document.render import BUILTIN_TEMPLATE, choose_template
 
     used = dict.fromkeys(choose_template(sop, library) for sop in library.sops)
-    return tuple(p for template in used if template != BUILTIN_TEMPLATE and template.is_file()
-                 for p in check_template(template))
+    return tuple(
+        p for template in used if template != BUILTIN_TEMPLATE and template.is_file() for p in check_template(template)
+    )
 
 
 def _change_control_problems(library: Library, options: BuildOptions) -> tuple[Problem, ...]:
@@ -171,9 +216,17 @@ def plan(library: Library, options: BuildOptions, workbook: Path) -> tuple[tuple
     """The binders and packs to issue (with ``--pack``, that pack only)."""
     packs = plan_packs(library, options.pack)
     if options.pack is not None and not packs:
-        raise InputError([Problem.error("Training!A1", f'there is no training pack named "{options.pack}"',
-                                        "packs: " + (", ".join(p.name for p in library.packs) or "none"),
-                                        code="unknown-pack")], source=str(workbook))
+        raise InputError(
+            [
+                Problem.error(
+                    "Training!A1",
+                    f'there is no training pack named "{options.pack}"',
+                    "packs: " + (", ".join(p.name for p in library.packs) or "none"),
+                    code="unknown-pack",
+                )
+            ],
+            source=str(workbook),
+        )
     return (() if options.pack else plan_binders(library, options.include_drafts)), packs
 
 
@@ -218,9 +271,15 @@ def _cache(options: BuildOptions) -> Path | None:
 def _discarded(cache: DocumentCache) -> tuple[Problem, ...]:
     if not cache.discarded:
         return ()
-    return (Problem.warning(str(cache.previous), f"{cache.discarded} cache entr{'y' if cache.discarded == 1 else 'ies'} "
-                            "failed the integrity check (damaged, edited or not written by binder) and "
-                            "were rebuilt", code="cache-entry-discarded"),)
+    return (
+        Problem.warning(
+            str(cache.previous),
+            f"{cache.discarded} cache entr{'y' if cache.discarded == 1 else 'ies'} "
+            "failed the integrity check (damaged, edited or not written by binder) and "
+            "were rebuilt",
+            code="cache-entry-discarded",
+        ),
+    )
 
 
 def _selected(library: Library, packs: tuple[IssuePlan, ...], options: BuildOptions) -> list:
@@ -237,8 +296,9 @@ def _of(made: list[IssueEntry], kind: str) -> tuple[IssueEntry, ...]:
     return tuple(e for e in made if e.kind == kind)
 
 
-def keep_the_rest(options: BuildOptions, previous: Manifest | None, root: Path, documents: Documents,
-                  made: list[IssueEntry]) -> tuple[list[DocumentEntry], list[IssueEntry]]:
+def keep_the_rest(
+    options: BuildOptions, previous: Manifest | None, root: Path, documents: Documents, made: list[IssueEntry]
+) -> tuple[list[DocumentEntry], list[IssueEntry]]:
     """With ``--pack``: the previous build's other documents, binders and packs stay as they are."""
     if options.pack is None or previous is None:
         return list(documents.entries), made
@@ -262,4 +322,3 @@ def _previous_files(options: BuildOptions, previous: Manifest | None) -> set[str
     if options.pack is None and cache.is_dir() and not cache.is_symlink():
         files |= {p.relative_to(options.out).as_posix() for p in cache.rglob("*") if p.is_file()}
     return files
-

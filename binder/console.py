@@ -1,4 +1,5 @@
 """Terminal output: problems compiler-style, tables, progress. The library stages never print."""
+
 from __future__ import annotations
 
 import os
@@ -70,11 +71,20 @@ def status_table(rows: list[dict], source: str) -> Table:
         table.add_column(header, no_wrap=header in ("SOP ID", "Effective", "Next review"))
     for row in rows:
         mark = Text("OVERDUE", style="bold red") if row["overdue"] else Text("")
-        if not row["overdue"] and row["days_left"] is not None and row["status"] == "Approved" \
-                and row["days_left"] <= 30:
+        if (
+            not row["overdue"]
+            and row["days_left"] is not None
+            and row["status"] == "Approved"
+            and row["days_left"] <= 30
+        ):
             mark = Text(f"due in {row['days_left']} d", style="yellow")
-        table.add_row(*(plain(row[key]) for key in ("sop_id", "title", "department", "status", "version",
-                                                    "effective_date", "next_review")), mark)
+        table.add_row(
+            *(
+                plain(row[key])
+                for key in ("sop_id", "title", "department", "status", "version", "effective_date", "next_review")
+            ),
+            mark,
+        )
     return table
 
 
@@ -101,8 +111,14 @@ class RichProgress:
     def __init__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), console=stderr_console(), transient=False)
+        self._progress = Progress(
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr_console(),
+            transient=False,
+        )
         self._progress.start()
 
     def stage(self, name: str, total: int):

@@ -1,4 +1,5 @@
 """One exception hierarchy. The CLI turns these into messages and exit codes in one place."""
+
 from __future__ import annotations
 
 from binder.problems import Problem

@@ -3,6 +3,7 @@
 Every file binder writes goes through ``atomic_write``: a reader (or a crash)
 sees the old file or the new one, never half of one.
 """
+
 from __future__ import annotations
 
 import hashlib

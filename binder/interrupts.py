@@ -5,6 +5,7 @@ LibreOffice or a render process unwinds immediately; but inside ``shielded()`` (
 pyHanko reading or writing a PDF) they only note the signal, and ``Interrupted`` is raised
 as the block ends. The pipeline also calls ``check()`` at every stage boundary.
 """
+
 from __future__ import annotations
 
 import signal

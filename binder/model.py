@@ -3,6 +3,7 @@
 Every record keeps its ``Origin`` (sheet, row and the column letter of each
 field) so that any later stage can still point an author at the exact cell.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -48,6 +49,8 @@ class Settings:
     signature_reason: str = ""
     signature_location: str = ""
     signature_contact: str = ""
+    ignore: tuple[tuple[str, str], ...] = ()
+    """(SOP ID or "", warning code) pairs not to report: "" means every SOP."""
     origins: tuple[tuple[str, str], ...] = ()
 
     def at(self, key: str) -> str:

@@ -4,6 +4,7 @@ A problem has a typed location (a workbook cell, a whole sheet or column, or a f
 kebab-case ``code`` like a linter's rule name (docs/workbook.md lists them all), a severity, a
 message and a hint saying what to do. ``--ignore CODE`` and ``--strict`` work on codes.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,11 @@ class Cell:
     column: str = ""
 
     def __str__(self) -> str:
-        return f"{self.sheet}!{self.column}{self.row}" if self.row else (f"{self.sheet}!{self.column}" if self.column
-                                                                        else self.sheet)
+        return (
+            f"{self.sheet}!{self.column}{self.row}"
+            if self.row
+            else (f"{self.sheet}!{self.column}" if self.column else self.sheet)
+        )
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,13 @@ class Problem:
     """The SOP the problem is about, when there is one: Settings ``Ignore`` can silence a code for one SOP."""
 
     @classmethod
-    def error(cls, where: str | Location, message: str, hint: str = "", *, code: str = "",
-              sop_id: str = "") -> Problem:
+    def error(cls, where: str | Location, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> Problem:
         return cls(location(where), code, ERROR, message, hint, sop_id)
 
     @classmethod
-    def warning(cls, where: str | Location, message: str, hint: str = "", *, code: str = "",
-                sop_id: str = "") -> Problem:
+    def warning(
+        cls, where: str | Location, message: str, hint: str = "", *, code: str = "", sop_id: str = ""
+    ) -> Problem:
         return cls(location(where), code, WARNING, message, hint, sop_id)
 
     @property
@@ -100,8 +104,12 @@ class Problem:
         """The JSON form: code, severity, message, hint and the structured location."""
         loc = self.location
         return {
-            "code": self.code, "severity": self.severity, "message": self.message, "hint": self.hint,
-            "where": self.where, "file": loc.path if isinstance(loc, File) else source,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+            "where": self.where,
+            "file": loc.path if isinstance(loc, File) else source,
             "sheet": loc.sheet if isinstance(loc, Cell) else "",
             "row": loc.row if isinstance(loc, Cell) and loc.row else None,
             "column": loc.column if isinstance(loc, Cell) else "",
@@ -116,12 +124,10 @@ class Problems:
     def __init__(self) -> None:
         self._items: list[Problem] = []
 
-    def error(self, where: str | Location, message: str, hint: str = "", *, code: str = "",
-              sop_id: str = "") -> None:
+    def error(self, where: str | Location, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> None:
         self._items.append(Problem.error(where, message, hint, code=code, sop_id=sop_id))
 
-    def warning(self, where: str | Location, message: str, hint: str = "", *, code: str = "",
-                sop_id: str = "") -> None:
+    def warning(self, where: str | Location, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> None:
         self._items.append(Problem.warning(where, message, hint, code=code, sop_id=sop_id))
 
     def extend(self, problems: Iterable[Problem]) -> None:
@@ -144,18 +150,23 @@ def strict(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
     return tuple(p.as_error() for p in problems)
 
 
-def drop_ignored(problems: tuple[Problem, ...], codes: Iterable[str],
-           per_sop: Iterable[tuple[str, str]] = ()) -> tuple[Problem, ...]:
+def drop_ignored(
+    problems: tuple[Problem, ...], codes: Iterable[str], per_sop: Iterable[tuple[str, str]] = ()
+) -> tuple[Problem, ...]:
     """Drop warnings whose code is in ``codes``, or whose (SOP ID, code) is in ``per_sop``.
 
     Errors are never dropped: an error means the output would be wrong."""
     codes, per_sop = set(codes), set(per_sop)
-    return tuple(p for p in problems
-                 if p.is_error or (p.code not in codes and (p.sop_id, p.code) not in per_sop))
+    return tuple(p for p in problems if p.is_error or (p.code not in codes and (p.sop_id, p.code) not in per_sop))
 
 
-def select(problems: tuple[Problem, ...], *, ignore: Iterable[str] = (), per_sop: Iterable[tuple[str, str]] = (),
-           strict: bool = False) -> tuple[Problem, ...]:
+def select(
+    problems: tuple[Problem, ...],
+    *,
+    ignore: Iterable[str] = (),
+    per_sop: Iterable[tuple[str, str]] = (),
+    strict: bool = False,
+) -> tuple[Problem, ...]:
     """The problems to report: ``--ignore`` codes dropped, then under ``--strict`` every warning an error."""
     kept = drop_ignored(problems, ignore, per_sop)
     return tuple(p.as_error() for p in kept) if strict else kept
@@ -164,5 +175,13 @@ def select(problems: tuple[Problem, ...], *, ignore: Iterable[str] = (), per_sop
 def to_json(problems: tuple[Problem, ...], source: str) -> str:
     """The same problems as JSON, for other tools."""
     errors = sum(1 for p in problems if p.is_error)
-    return json.dumps({"file": source, "errors": errors, "warnings": len(problems) - errors,
-                       "problems": [p.as_dict(source) for p in problems]}, indent=2, ensure_ascii=False)
+    return json.dumps(
+        {
+            "file": source,
+            "errors": errors,
+            "warnings": len(problems) - errors,
+            "problems": [p.as_dict(source) for p in problems],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )

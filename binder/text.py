@@ -1,4 +1,5 @@
 """Text rules shared by every stage: what XML can hold, and short forms of long text."""
+
 from __future__ import annotations
 
 import re

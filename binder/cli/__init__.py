@@ -4,6 +4,7 @@ The only package that imports click (and, with ``binder.console``, rich): ``app`
 command group and shared options, one module per group of commands registers them, and
 ``main`` turns every exception into a message and an exit status. May import every stage.
 """
+
 from binder.cli import build, signing, templates, workbook  # noqa: F401 - registers the commands
 from binder.cli.app import cli, default_workbook
 from binder.cli.main import error_log, main

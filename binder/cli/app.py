@@ -1,4 +1,5 @@
 """The ``binder`` command group and what its commands share: the workbook argument, --format, --ignore."""
+
 from __future__ import annotations
 
 from importlib.resources import files
@@ -16,10 +17,21 @@ def default_workbook() -> Path:
 
 
 WORKBOOK = click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False), required=False)
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-                      help="text for people, json for other tools.")
-IGNORE = click.option("--ignore", "ignore", metavar="CODE,...", multiple=True,
-                      help="Do not report warnings with these codes (docs/workbook.md lists them); repeatable.")
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for other tools.",
+)
+IGNORE = click.option(
+    "--ignore",
+    "ignore",
+    metavar="CODE,...",
+    multiple=True,
+    help="Do not report warnings with these codes (docs/workbook.md lists them); repeatable.",
+)
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

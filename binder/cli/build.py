@@ -1,4 +1,5 @@
 """``binder build``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,33 +13,82 @@ from binder.console import display_path, plain, print_problems, stderr_console
 
 @cli.command()
 @WORKBOOK
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True,
-              help="Output folder. binder changes only the files it wrote there, and only when the build succeeds.")
-@click.option("--include-drafts", is_flag=True, help="Put Draft and In-review SOPs in binders and packs (watermarked DRAFT).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("output"),
+    show_default=True,
+    help="Output folder. binder changes only the files it wrote there, and only when the build succeeds.",
+)
+@click.option(
+    "--include-drafts", is_flag=True, help="Put Draft and In-review SOPs in binders and packs (watermarked DRAFT)."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @IGNORE
-@click.option("--force", is_flag=True, help="Build into a folder that holds files binder did not write, or past a "
-              "manifest.json that cannot be trusted (change control then starts afresh).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="LibreOffice processes in parallel [default: CPUs].")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=180, show_default=True,
-              help="Seconds one document may take to convert before LibreOffice is restarted.")
-@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
-              help="Seconds to wait for another build writing the same output folder.")
-@click.option("--allow-unversioned", is_flag=True,
-              help="Allow SOPs whose content changed since the last build to keep their Version (while drafting).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Build into a folder that holds files binder did not write, or past a "
+    "manifest.json that cannot be trusted (change control then starts afresh).",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="LibreOffice processes in parallel [default: CPUs]."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=180,
+    show_default=True,
+    help="Seconds one document may take to convert before LibreOffice is restarted.",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for another build writing the same output folder.",
+)
+@click.option(
+    "--allow-unversioned",
+    is_flag=True,
+    help="Allow SOPs whose content changed since the last build to keep their Version (while drafting).",
+)
 @click.option("--pack", metavar="NAME", help="Build only this training pack and its SOPs; keep the rest of OUT.")
-@click.option("--converter", "converters", multiple=True, metavar="unoserver://HOST:PORT", envvar="BINDER_CONVERTERS",
-              help="Convert on running unoserver instances instead of local LibreOffice (repeatable; or "
-                   "$BINDER_CONVERTERS, space-separated).")
+@click.option(
+    "--converter",
+    "converters",
+    multiple=True,
+    metavar="unoserver://HOST:PORT",
+    envvar="BINDER_CONVERTERS",
+    help="Convert on running unoserver instances instead of local LibreOffice (repeatable; or "
+    "$BINDER_CONVERTERS, space-separated).",
+)
 @click.option("--no-cache", is_flag=True, help="Render and convert every SOP again, ignoring OUT/.cache.")
 @click.option("--sign", "sign_outputs", is_flag=True, help="Sign every binder and pack (PAdES) with --key.")
 @SIGN_OPTIONS
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, ignore: tuple[str, ...], force: bool,
-          jobs: int | None, timeout: float,
-          wait: float, allow_unversioned: bool, pack: str | None, converters: tuple[str, ...], no_cache: bool, sign_outputs: bool, key: Path | None,
-          reason: str | None, location: str | None, contact: str | None, timestamp_url: str | None,
-          quiet: bool) -> None:
+def build(
+    workbook: Path | None,
+    out: Path,
+    include_drafts: bool,
+    strict: bool,
+    ignore: tuple[str, ...],
+    force: bool,
+    jobs: int | None,
+    timeout: float,
+    wait: float,
+    allow_unversioned: bool,
+    pack: str | None,
+    converters: tuple[str, ...],
+    no_cache: bool,
+    sign_outputs: bool,
+    key: Path | None,
+    reason: str | None,
+    location: str | None,
+    contact: str | None,
+    timestamp_url: str | None,
+    quiet: bool,
+) -> None:
     """Validate WORKBOOK, then write Word and PDF SOPs, one bookmarked PDF binder per
     department, the training packs and manifest.json into OUT.
 
@@ -54,10 +104,21 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
     signing = _signing(key, reason, location, contact, timestamp_url) if sign_outputs else None
     if key is not None and not sign_outputs:
         raise click.UsageError("--key is used with --sign")
-    options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, ignore=_codes(ignore), force=force,
-                           jobs=jobs or os.cpu_count() or 1,
-                           timeout=timeout, wait=wait, allow_unversioned=allow_unversioned, pack=pack,
-                           signing=signing, use_cache=not no_cache, converters=converters)
+    options = BuildOptions(
+        out=out,
+        include_drafts=include_drafts,
+        strict=strict,
+        ignore=_codes(ignore),
+        force=force,
+        jobs=jobs or os.cpu_count() or 1,
+        timeout=timeout,
+        wait=wait,
+        allow_unversioned=allow_unversioned,
+        pack=pack,
+        signing=signing,
+        use_cache=not no_cache,
+        converters=converters,
+    )
     progress = make_progress(quiet)
     try:
         result = run_build(path, options, progress)
@@ -69,9 +130,13 @@ def build(workbook: Path | None, out: Path, include_drafts: bool, strict: bool, 
     if not quiet:
         reused = len(result.documents) - len(result.converted)
         cached = f" ({reused} unchanged, from the cache)" if reused else ""
-        console.print(plain(f"built {len(result.documents)} SOPs{cached}, "
-                      f"{len(result.binders)} binder(s) and {len(result.packs)} training pack(s) into "
-                      f"{display_path(out)}/ (listed in {display_path(out)}/manifest.json)"))
+        console.print(
+            plain(
+                f"built {len(result.documents)} SOPs{cached}, "
+                f"{len(result.binders)} binder(s) and {len(result.packs)} training pack(s) into "
+                f"{display_path(out)}/ (listed in {display_path(out)}/manifest.json)"
+            )
+        )
         for made in result.binders + result.packs:
             state = f"unchanged: issue of {made.issued} kept" if made.reused else f"issued {made.issued}"
             signed = ", signed" if made.signed else ""

@@ -4,6 +4,7 @@ Exit codes (``docs/outputs.md``): 0 success, 1 input errors (nothing written), 2
 3 a tool binder relies on failed (or the disk is full, the folder read-only), 4 a bug,
 130/143 interrupted.
 """
+
 from __future__ import annotations
 
 import errno
@@ -42,9 +43,14 @@ def _log_unexpected(exc: BaseException) -> Path | None:
     return log
 
 
-_FIXABLE = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
-            errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
-            errno.EPERM: "operation not permitted", errno.ENAMETOOLONG: "the file name is too long"}
+_FIXABLE = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENAMETOOLONG: "the file name is too long",
+}
 
 
 def _fixable(exc: OSError) -> str:
@@ -92,8 +98,11 @@ def main(argv: list[str] | None = None) -> None:
         message = _fixable(exc)
         if not message:
             _unexpected(exc, verbose, console)
-        console.print(f"[bold red]error:[/] {escape(message)}. Free some space or choose a writable --out, then "
-                      "try again; the previous output was left as it was", markup=True)
+        console.print(
+            f"[bold red]error:[/] {escape(message)}. Free some space or choose a writable --out, then "
+            "try again; the previous output was left as it was",
+            markup=True,
+        )
         sys.exit(3)
     except Exception as exc:  # a bug: one line here, the traceback in a log
         _unexpected(exc, verbose, console)
@@ -105,7 +114,10 @@ def _unexpected(exc: BaseException, verbose: bool, console) -> NoReturn:
     if verbose:
         console.print("".join(traceback.format_exception(exc)), markup=False)
     where = f"traceback in {log}" if log else "the traceback could not be saved"
-    console.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))} ({escape(where)}; "
-                  "run with --verbose to print it)", markup=True)
+    console.print(
+        f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))} ({escape(where)}; "
+        "run with --verbose to print it)",
+        markup=True,
+    )
     logging.shutdown()
     sys.exit(4)

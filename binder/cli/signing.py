@@ -1,4 +1,5 @@
 """Signing from the command line: the passphrase (read here, never from an argument), ``sign``, ``verify``."""
+
 from __future__ import annotations
 
 import sys
@@ -12,15 +13,26 @@ from binder.console import display_path, plain, stderr_console
 
 def SIGN_OPTIONS(command):
     """The options that say how to sign, shared by ``sign`` and ``build --sign``."""
-    for option in reversed([
-        click.option("--key", type=click.Path(path_type=Path, dir_okay=False), help="PKCS#12 file (.p12/.pfx) "
-                     "with the signing key and certificate. Passphrase: $BINDER_KEY_PASSPHRASE or a prompt."),
-        click.option("--reason", help="Reason shown in the signature [default: Settings 'Signature reason', "
-                     "else 'Issued as controlled copy']."),
-        click.option("--location", help="Where it was signed [default: Settings 'Signature location']."),
-        click.option("--contact", help="Signer contact [default: Settings 'Signature contact']."),
-        click.option("--timestamp-url", metavar="URL", help="RFC 3161 timestamp server (PAdES B-T). Off by default."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--key",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="PKCS#12 file (.p12/.pfx) "
+                "with the signing key and certificate. Passphrase: $BINDER_KEY_PASSPHRASE or a prompt.",
+            ),
+            click.option(
+                "--reason",
+                help="Reason shown in the signature [default: Settings 'Signature reason', "
+                "else 'Issued as controlled copy'].",
+            ),
+            click.option("--location", help="Where it was signed [default: Settings 'Signature location']."),
+            click.option("--contact", help="Signer contact [default: Settings 'Signature contact']."),
+            click.option(
+                "--timestamp-url", metavar="URL", help="RFC 3161 timestamp server (PAdES B-T). Off by default."
+            ),
+        ]
+    ):
         command = option(command)
     return command
 
@@ -59,17 +71,28 @@ def _signing(key: Path | None, reason, location, contact, timestamp_url):
             raise SigningError(f"no passphrase: set {PASSPHRASE_ENV}")
         passphrase = read_passphrase(prompt=True)
     load_signer(key, passphrase)  # fail now, before anything is built, on a wrong passphrase or bad key
-    return Signing(key=key, passphrase=passphrase, reason=reason, location=location, contact=contact,
-                   timestamp_url=timestamp_url)
+    return Signing(
+        key=key, passphrase=passphrase, reason=reason, location=location, contact=contact, timestamp_url=timestamp_url
+    )
 
 
 @cli.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @SIGN_OPTIONS
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
-              help="Signed copy to write [default: NAME.signed.pdf beside PDF]. The unsigned file is never changed.")
-def sign(pdf: Path, key: Path | None, reason: str | None, location: str | None, contact: str | None,
-         timestamp_url: str | None, out: Path | None) -> None:
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Signed copy to write [default: NAME.signed.pdf beside PDF]. The unsigned file is never changed.",
+)
+def sign(
+    pdf: Path,
+    key: Path | None,
+    reason: str | None,
+    location: str | None,
+    contact: str | None,
+    timestamp_url: str | None,
+    out: Path | None,
+) -> None:
     """Add a PAdES digital signature to PDF (a binder or pack), with a visible block on page 1
     showing signer, date and reason. The passphrase comes from $BINDER_KEY_PASSPHRASE or a
     prompt, never from an argument."""
@@ -91,8 +114,12 @@ def sign(pdf: Path, key: Path | None, reason: str | None, location: str | None, 
 
 @cli.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--trust", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
-              help="CA certificate (PEM or DER) to trust; repeat for several. Nothing else is trusted.")
+@click.option(
+    "--trust",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    help="CA certificate (PEM or DER) to trust; repeat for several. Nothing else is trusted.",
+)
 @FORMAT
 def verify(pdf: Path, trust: tuple[Path, ...], fmt: str) -> None:
     """Report who signed PDF, when and why, whether it is intact, whether the signer is

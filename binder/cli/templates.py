@@ -1,4 +1,5 @@
 """``binder check-template``."""
+
 from __future__ import annotations
 
 import sys

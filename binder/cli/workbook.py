@@ -1,4 +1,5 @@
 """Commands about the workbook: ``init``, ``validate``, ``status``, ``packs``."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ def init(path: Path, force: bool) -> None:
     from binder.workbook.blank import init_workbook
 
     written = init_workbook(path, force=force)
-    stderr_console().print(plain(f"wrote {display_path(written)}: fill it in, then run "
-                                f"`binder validate {display_path(written)}`"))
+    stderr_console().print(
+        plain(f"wrote {display_path(written)}: fill it in, then run `binder validate {display_path(written)}`")
+    )
 
 
 @cli.command()
@@ -30,12 +32,24 @@ def init(path: Path, force: bool) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @IGNORE
 @click.option("--include-drafts", is_flag=True, help="Allow Draft and In-review SOPs in training packs.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True,
-              help="Output folder whose manifest change control compares against (as build would).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("output"),
+    show_default=True,
+    help="Output folder whose manifest change control compares against (as build would).",
+)
 @click.option("--allow-unversioned", is_flag=True, help="Skip change control, as build --allow-unversioned does.")
 @FORMAT
-def validate(workbook: Path | None, strict: bool, ignore: tuple[str, ...], include_drafts: bool, out: Path,
-             allow_unversioned: bool, fmt: str) -> None:
+def validate(
+    workbook: Path | None,
+    strict: bool,
+    ignore: tuple[str, ...],
+    include_drafts: bool,
+    out: Path,
+    allow_unversioned: bool,
+    fmt: str,
+) -> None:
     """Report every problem build would refuse WORKBOOK for, with its sheet and cell: the workbook,
     every template it uses, and change control against OUT's manifest. Writes nothing.
 
@@ -44,8 +58,13 @@ def validate(workbook: Path | None, strict: bool, ignore: tuple[str, ...], inclu
     from binder.problems import to_json
 
     path = workbook or default_workbook()
-    options = BuildOptions(out=out, include_drafts=include_drafts, strict=strict, ignore=_codes(ignore),
-                           allow_unversioned=allow_unversioned)
+    options = BuildOptions(
+        out=out,
+        include_drafts=include_drafts,
+        strict=strict,
+        ignore=_codes(ignore),
+        allow_unversioned=allow_unversioned,
+    )
     _, problems = preflight(path, options)
     source = display_path(path)
     if fmt == "json":
@@ -60,8 +79,12 @@ def validate(workbook: Path | None, strict: bool, ignore: tuple[str, ...], inclu
 
 @cli.command()
 @WORKBOOK
-@click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS",
-              help="List only SOPs whose review is due within DAYS days (or overdue).")
+@click.option(
+    "--due-within",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="List only SOPs whose review is due within DAYS days (or overdue).",
+)
 @click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any Approved SOP is overdue for review.")
 @FORMAT
 def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool, fmt: str) -> None:
@@ -94,10 +117,21 @@ def packs(workbook: Path | None, include_drafts: bool, fmt: str) -> None:
     from binder.workbook.load import load_workbook
 
     library = load_workbook(workbook or default_workbook(), include_drafts=include_drafts).library
-    rows = [{"pack": p.name, "sops": [{"sop_id": e.sop_id, "title": library.sop(e.sop_id).title,
-                                       "version": library.sop(e.sop_id).version,
-                                       "status": library.sop(e.sop_id).status} for e in p.entries]}
-            for p in library.packs]
+    rows = [
+        {
+            "pack": p.name,
+            "sops": [
+                {
+                    "sop_id": e.sop_id,
+                    "title": library.sop(e.sop_id).title,
+                    "version": library.sop(e.sop_id).version,
+                    "status": library.sop(e.sop_id).status,
+                }
+                for e in p.entries
+            ],
+        }
+        for p in library.packs
+    ]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -7,6 +7,7 @@ that has LibreOffice's ``uno`` module and imports nothing of binder's.
 
 May import: ``binder.errors``, ``binder.files`` and its own modules only.
 """
+
 from binder.convert.base import Job, Result
 from binder.convert.pool import Converter
 from binder.convert.process import find_uno_python

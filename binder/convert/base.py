@@ -1,5 +1,6 @@
 """What every converter shares: the job it is given, the result it returns, the interface it offers,
 and the check that what came back is a PDF. Both the local pool and remote converters build on this."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

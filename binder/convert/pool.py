@@ -6,6 +6,7 @@ time, or dies, is killed with its soffice (they share a process group) and
 replaced, and the document is tried again. Whatever happens, ``close()``
 leaves no soffice running.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -49,8 +50,14 @@ def _close_live_converters() -> None:
 class Converter(ConverterBase):
     """Converts Word documents to PDF with ``workers`` LibreOffice processes. A context manager."""
 
-    def __init__(self, workers: int = 1, timeout: float = 120.0, workdir: Path | None = None,
-                 recycle_after: int = 200, retries: int = 1) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        timeout: float = 120.0,
+        workdir: Path | None = None,
+        recycle_after: int = 200,
+        retries: int = 1,
+    ) -> None:
         if workers < 1 or timeout <= 0 or recycle_after < 1 or retries < 0:
             raise ValueError("need workers >= 1, timeout > 0, recycle_after >= 1 and retries >= 0")
         self.workers = workers
@@ -146,8 +153,10 @@ class Converter(ConverterBase):
         for index, job in enumerate(jobs):
             todo.put((index, job))
         done: queue.SimpleQueue[tuple[int, Result | BaseException]] = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._serve, args=(slot, todo, done), name=f"convert-{slot}",
-                                          daemon=True) for slot in range(min(self.workers, len(jobs)))]
+        self._threads = [
+            threading.Thread(target=self._serve, args=(slot, todo, done), name=f"convert-{slot}", daemon=True)
+            for slot in range(min(self.workers, len(jobs)))
+        ]
         for thread in self._threads:
             thread.start()
         results: list[Result | None] = [None] * len(jobs)

@@ -45,12 +45,17 @@ SETUP_HINT = "install LibreOffice and its Python bridge (Debian: libreoffice-wri
 
 # --- finding the tools --------------------------------------------------------------------------
 
+
 @cache
 def can_import_uno(python: str) -> bool:
     """Whether ``python`` runs and can ``import uno``."""
     try:
-        return subprocess.run([python, "-c", "import uno"], stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=30).returncode == 0
+        return (
+            subprocess.run(
+                [python, "-c", "import uno"], stdin=subprocess.DEVNULL, capture_output=True, timeout=30
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -65,13 +70,14 @@ def find_uno_python() -> str:
     if chosen:
         if can_import_uno(chosen):
             return chosen
-        raise ToolError(f"BINDER_UNO_PYTHON={chosen} cannot import uno (LibreOffice's Python bridge)",
-                        hint=SETUP_HINT)
+        raise ToolError(f"BINDER_UNO_PYTHON={chosen} cannot import uno (LibreOffice's Python bridge)", hint=SETUP_HINT)
     for candidate in (sys.executable, "/usr/bin/python3"):
         if candidate and can_import_uno(candidate):
             return candidate
-    raise ToolError("no Python with LibreOffice's bridge (uno) was found; "
-                    "set BINDER_UNO_PYTHON to one that can `import uno`", hint=SETUP_HINT)
+    raise ToolError(
+        "no Python with LibreOffice's bridge (uno) was found; set BINDER_UNO_PYTHON to one that can `import uno`",
+        hint=SETUP_HINT,
+    )
 
 
 def find_soffice() -> str:
@@ -83,6 +89,7 @@ def find_soffice() -> str:
 
 
 # --- processes ----------------------------------------------------------------------------------
+
 
 def group_members(pgid: int) -> list[tuple[int, str]]:
     """(pid, name) of the live (not zombie) processes in process group ``pgid``."""
@@ -110,8 +117,11 @@ def pipe_files(profile: Path, pipe_name: str) -> list[Path]:
     """
     digest = hashlib.md5(profile.resolve().as_uri().encode("utf-16-le"), usedforsecurity=False).digest()
     single = "SingleOfficeIPC_" + "".join(f"{byte:x}" for byte in digest)
-    return [Path(folder) / f"OSL_PIPE_{os.getuid()}_{name}" for folder in ("/tmp", "/var/tmp")
-            for name in (pipe_name, single)]
+    return [
+        Path(folder) / f"OSL_PIPE_{os.getuid()}_{name}"
+        for folder in ("/tmp", "/var/tmp")
+        for name in (pipe_name, single)
+    ]
 
 
 def remove_pipe_files(profile: Path, pipe_name: str) -> None:
@@ -150,17 +160,30 @@ class Worker:
         self._stop_lock = threading.Lock()
         self._stderr: deque[str] = deque(maxlen=LAST_WORDS)
         self._answers: queue.Queue[str | None] = queue.Queue()
-        command = [python, str(WORKER_SCRIPT), "--profile", str(profile.resolve()), "--soffice", soffice,
-                   "--pipe", self.pipe_name, "--connect-timeout", str(CONNECT_SECONDS)]
+        command = [
+            python,
+            str(WORKER_SCRIPT),
+            "--profile",
+            str(profile.resolve()),
+            "--soffice",
+            soffice,
+            "--pipe",
+            self.pipe_name,
+            "--connect-timeout",
+            str(CONNECT_SECONDS),
+        ]
         # A session of its own: the terminal's Ctrl-C goes to us only, and killpg reaches soffice too.
         try:
-            self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, start_new_session=True)
+            self.proc = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+            )
         except OSError as error:
             raise ToolError(f"cannot start the LibreOffice worker with {python}: {error}", hint=SETUP_HINT) from None
         self._reaped = False
-        self._readers = [threading.Thread(target=self._read_answers, args=(self.proc.stdout,), daemon=True),
-                         threading.Thread(target=self._read_stderr, args=(self.proc.stderr,), daemon=True)]
+        self._readers = [
+            threading.Thread(target=self._read_answers, args=(self.proc.stdout,), daemon=True),
+            threading.Thread(target=self._read_stderr, args=(self.proc.stderr,), daemon=True),
+        ]
         for reader in self._readers:
             reader.start()
 

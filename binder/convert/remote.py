@@ -7,6 +7,7 @@ endpoint pulls from one shared queue; a job whose endpoint fails or times out is
 retried on another endpoint, and an endpoint that failed is rested for a while.
 unoserver has no authentication: run it on loopback or a private network only.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -89,8 +90,10 @@ class RemoteConverter(ConverterBase):
         """Check every endpoint answers; one that does not is rested, all down is an error."""
         alive = [e for e in self.endpoints if self._ping(e)]
         if not alive:
-            raise ToolError("no converter answers: " + ", ".join(map(str, self.endpoints)),
-                            hint="start unoserver on those hosts, or build without --converter")
+            raise ToolError(
+                "no converter answers: " + ", ".join(map(str, self.endpoints)),
+                hint="start unoserver on those hosts, or build without --converter",
+            )
 
     def close(self) -> None:
         self._abort.set()
@@ -103,8 +106,9 @@ class RemoteConverter(ConverterBase):
             todo.put((index, job, 0))
         done: queue.SimpleQueue = queue.SimpleQueue()
         finished = threading.Event()
-        threads = [threading.Thread(target=self._serve, args=(e, todo, done, finished), daemon=True)
-                   for e in self.endpoints]
+        threads = [
+            threading.Thread(target=self._serve, args=(e, todo, done, finished), daemon=True) for e in self.endpoints
+        ]
         for thread in threads:
             thread.start()
         results: list[Result | None] = [None] * len(jobs)
@@ -136,11 +140,14 @@ class RemoteConverter(ConverterBase):
                 return done.get(timeout=0.5)
             except queue.Empty:
                 if not any(t.is_alive() for t in threads):
-                    raise ToolError("every converter failed: " + ", ".join(map(str, self.endpoints)),
-                                    hint="check that unoserver runs on those hosts") from None
+                    raise ToolError(
+                        "every converter failed: " + ", ".join(map(str, self.endpoints)),
+                        hint="check that unoserver runs on those hosts",
+                    ) from None
 
-    def _serve(self, endpoint: Endpoint, todo: queue.SimpleQueue, done: queue.SimpleQueue,
-               finished: threading.Event) -> None:
+    def _serve(
+        self, endpoint: Endpoint, todo: queue.SimpleQueue, done: queue.SimpleQueue, finished: threading.Event
+    ) -> None:
         while not self._abort.is_set() and not finished.is_set():
             self._wait_if_resting(endpoint, finished)
             item = todo.get()
@@ -152,7 +159,9 @@ class RemoteConverter(ConverterBase):
             except _EndpointDown as down:
                 self._rest(endpoint)
                 if tries >= self.retries + len(self.endpoints) - 1:
-                    done.put((index, ConversionError(job.key, f"no converter could convert it (last: {endpoint}: {down})")))
+                    done.put(
+                        (index, ConversionError(job.key, f"no converter could convert it (last: {endpoint}: {down})"))
+                    )
                 else:
                     todo.put((index, job, tries + 1))  # another endpoint takes it
                 continue
@@ -174,8 +183,9 @@ class RemoteConverter(ConverterBase):
             self._resting[endpoint] = time.monotonic() + REST_SECONDS
 
     def _proxy(self, endpoint: Endpoint, timeout: float) -> xmlrpc.client.ServerProxy:
-        return xmlrpc.client.ServerProxy(f"http://{endpoint.host}:{endpoint.port}", transport=_Transport(timeout),
-                                         allow_none=True)
+        return xmlrpc.client.ServerProxy(
+            f"http://{endpoint.host}:{endpoint.port}", transport=_Transport(timeout), allow_none=True
+        )
 
     def _ping(self, endpoint: Endpoint) -> bool:
         try:
@@ -190,8 +200,17 @@ class RemoteConverter(ConverterBase):
         started = time.monotonic()
         try:
             with self._proxy(endpoint, self.timeout) as proxy:
-                result = proxy.convert(None, xmlrpc.client.Binary(job.docx.read_bytes()), None, "pdf",
-                                       "writer_pdf_Export", PDF_OPTIONS, True, "MS Word 2007 XML", None)
+                result = proxy.convert(
+                    None,
+                    xmlrpc.client.Binary(job.docx.read_bytes()),
+                    None,
+                    "pdf",
+                    "writer_pdf_Export",
+                    PDF_OPTIONS,
+                    True,
+                    "MS Word 2007 XML",
+                    None,
+                )
         except (OSError, xmlrpc.client.Error, http.client.HTTPException) as exc:
             raise _EndpointDown(f"{type(exc).__name__}: {str(exc)[:200]}") from None
         if result is None:

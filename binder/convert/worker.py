@@ -18,6 +18,7 @@ answer, so the parent sees end-of-file and starts a fresh worker. On end of
 stdin it shuts LibreOffice down and exits. soffice runs in the worker's
 process group, so killing that group stops both.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,6 +104,7 @@ def constant(name: str) -> int:
 
 # --- the soffice process ------------------------------------------------------------------------
 
+
 def own_process_group() -> None:
     """Lead a process group of our own (the parent normally starts us as a session leader)."""
     if os.getpgrp() != os.getpid():
@@ -112,8 +114,17 @@ def own_process_group() -> None:
 def start_soffice(soffice: str, profile: Path, pipe_name: str) -> subprocess.Popen:
     """soffice listening on a named pipe, with its own profile, output to our stderr."""
     profile.mkdir(parents=True, exist_ok=True)
-    command = [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
-               f"-env:UserInstallation={profile.resolve().as_uri()}", f"--accept=pipe,name={pipe_name};urp;"]
+    command = [
+        soffice,
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--norestore",
+        "--nodefault",
+        "--nolockcheck",
+        f"-env:UserInstallation={profile.resolve().as_uri()}",
+        f"--accept=pipe,name={pipe_name};urp;",
+    ]
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(), stderr=sys.stderr.fileno())
 
 
@@ -128,7 +139,9 @@ def connect(soffice: subprocess.Popen, pipe_name: str, limit: float) -> Any:
             return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
         except NoConnectException:
             if soffice.poll() is not None:
-                raise RuntimeError(f"soffice exited with status {soffice.returncode} before accepting connections") from None
+                raise RuntimeError(
+                    f"soffice exited with status {soffice.returncode} before accepting connections"
+                ) from None
             if time.monotonic() > deadline:
                 raise RuntimeError(f"soffice did not accept a connection within {limit:.0f} s") from None
             time.sleep(0.1)
@@ -202,6 +215,7 @@ def shut_down(soffice: subprocess.Popen, desktop: Any | None, clean_up: Callable
 
 def watch_parent(parent: int, clean_up: Callable[[], None]) -> None:
     """Kill soffice and exit if the parent dies, even while a conversion hangs."""
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
@@ -214,6 +228,7 @@ def watch_parent(parent: int, clean_up: Callable[[], None]) -> None:
 
 def on_signal_kill_soffice(clean_up: Callable[[], None]) -> None:
     """SIGTERM/SIGHUP/SIGINT end soffice with us instead of leaving it behind."""
+
     def handler(signum: int, _frame: Any) -> None:
         clean_up()
         os._exit(128 + signum)
@@ -224,6 +239,7 @@ def on_signal_kill_soffice(clean_up: Callable[[], None]) -> None:
 
 # --- one document -------------------------------------------------------------------------------
 
+
 def load(desktop: Any, docx: Path) -> Any:
     """The document, opened hidden, read-only, without macros or link updates.
 
@@ -233,9 +249,12 @@ def load(desktop: Any, docx: Path) -> Any:
     """
     if not docx.is_file():
         raise ValueError(f"{docx} does not exist")
-    args = [prop("Hidden", True), prop("ReadOnly", True),
-            prop("UpdateDocMode", constant("com.sun.star.document.UpdateDocMode.NO_UPDATE")),
-            prop("MacroExecutionMode", constant("com.sun.star.document.MacroExecMode.NEVER_EXECUTE"))]
+    args = [
+        prop("Hidden", True),
+        prop("ReadOnly", True),
+        prop("UpdateDocMode", constant("com.sun.star.document.UpdateDocMode.NO_UPDATE")),
+        prop("MacroExecutionMode", constant("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")),
+    ]
     import_filter = IMPORT_FILTERS.get(docx.suffix.lower())
     if import_filter:
         args.append(prop("FilterName", import_filter))
@@ -269,10 +288,12 @@ def update_fields_and_indexes(doc: Any) -> None:
 def export_pdf(doc: Any, pdf: Path) -> None:
     """Write the PDF beside its final name, then rename: a killed export leaves no half PDF."""
     part = pdf.with_name(pdf.name + PART_SUFFIX)
-    filter_data = uno.Any("[]com.sun.star.beans.PropertyValue",
-                          tuple(prop(name, value) for name, value in PDF_OPTIONS.items()))
-    doc.storeToURL(uno.systemPathToFileUrl(str(part)),
-                   (prop("FilterName", "writer_pdf_Export"), prop("FilterData", filter_data)))
+    filter_data = uno.Any(
+        "[]com.sun.star.beans.PropertyValue", tuple(prop(name, value) for name, value in PDF_OPTIONS.items())
+    )
+    doc.storeToURL(
+        uno.systemPathToFileUrl(str(part)), (prop("FilterName", "writer_pdf_Export"), prop("FilterData", filter_data))
+    )
     os.replace(part, pdf)
 
 

@@ -4,6 +4,7 @@ Reports Jinja syntax errors, variables the SOP context does not provide, unknown
 fields of known variables (``sop.titel``, ``labels.purpse``), and whatever a
 trial render with a sample SOP still finds, each with the paragraph it is in.
 """
+
 from __future__ import annotations
 
 import io
@@ -85,7 +86,11 @@ def _check_part(path: Path, kind: str, source: str, sample: Mapping[str, Any]) -
 
     def problem(message: str, line: int | None) -> Problem:
         text = lines[line - 1] if line and 0 < line <= len(lines) else ""
-        where = f' (in the {kind}, paragraph "{shorten(paragraph_text(text), PARAGRAPH_TEXT_LIMIT)}")' if text else f" (in the {kind})"
+        where = (
+            f' (in the {kind}, paragraph "{shorten(paragraph_text(text), PARAGRAPH_TEXT_LIMIT)}")'
+            if text
+            else f" (in the {kind})"
+        )
         return Problem.error(str(path), message + where, HINT)
 
     try:
@@ -180,15 +185,41 @@ def sample_context() -> dict[str, Any]:
     """The context of a sample SOP in which every list has an item, so every field can be checked."""
     origin = Origin("Sample", 2)
     step = Step("1", "Act.", "Clerk", "Details.", "Caution.", "Decision", "End", "End", None, origin)
-    sop = Sop("S-1", "Sample", "D", "1.0", "Draft", "Owner", "Everyone", date(2026, 1, 31), 12, "Checklist",
-              "Purpose.", "Scope.", "Policy.", "Help.", ("S-2",), None, origin, steps=(step,),
-              roles=(Role("Clerk", "Does it.", origin),), definitions=(Definition("Term", "Meaning.", origin),),
-              kpis=(Kpi("Measure", "Target", "Monthly", origin),), faq=(Faq("Q?", "A.", origin),),
-              references=(Reference("Ref", "https://example.org", origin),),
-              revisions=(Revision("1.0", date(2026, 1, 1), "Author", "Change.", origin),),
-              approvals=(Approval("Approved by", "Name", "Job", date(2026, 1, 2), "Approver", origin),))
-    other = Sop("S-2", "Other", "D", "1.0", "Approved", "Owner", "", None, 12, "Steps", "Purpose.", "", "", "",
-                (), None, origin)
-    library = Library(Path("sample.xlsx"), "", Settings(organisation="Org", confidentiality="Internal"),
-                      (Department("D", "Dept", "Dept SOPs", "Owner", "Help", origin),), (sop, other))
+    sop = Sop(
+        "S-1",
+        "Sample",
+        "D",
+        "1.0",
+        "Draft",
+        "Owner",
+        "Everyone",
+        date(2026, 1, 31),
+        12,
+        "Checklist",
+        "Purpose.",
+        "Scope.",
+        "Policy.",
+        "Help.",
+        ("S-2",),
+        None,
+        origin,
+        steps=(step,),
+        roles=(Role("Clerk", "Does it.", origin),),
+        definitions=(Definition("Term", "Meaning.", origin),),
+        kpis=(Kpi("Measure", "Target", "Monthly", origin),),
+        faq=(Faq("Q?", "A.", origin),),
+        references=(Reference("Ref", "https://example.org", origin),),
+        revisions=(Revision("1.0", date(2026, 1, 1), "Author", "Change.", origin),),
+        approvals=(Approval("Approved by", "Name", "Job", date(2026, 1, 2), "Approver", origin),),
+    )
+    other = Sop(
+        "S-2", "Other", "D", "1.0", "Approved", "Owner", "", None, 12, "Steps", "Purpose.", "", "", "", (), None, origin
+    )
+    library = Library(
+        Path("sample.xlsx"),
+        "",
+        Settings(organisation="Org", confidentiality="Internal"),
+        (Department("D", "Dept", "Dept SOPs", "Owner", "Help", origin),),
+        (sop, other),
+    )
     return sop_context(sop, library)

@@ -5,6 +5,7 @@ the renderer can make, because they need the document being rendered:
 ``Image`` (a picture) and ``Link`` (a hyperlink). ``render`` turns them into
 docxtpl objects; everything else reaches the template as it is here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -77,8 +78,10 @@ def sop_context(sop: Sop, library: Library, extra: Mapping[str, Any] | None = No
         "sop": _sop(sop, library, lang),
         "roles": [{"role": r.role, "responsibility": r.responsibility} for r in sop.roles],
         "definitions": _definitions(sop.definitions, library.shared_definitions),
-        "steps": [_step(step, lang, library, STEP_IMAGE_MAX_MM.get(sop.format, STEP_IMAGE_MAX_MM["Steps"]))
-                  for step in sop.steps],
+        "steps": [
+            _step(step, lang, library, STEP_IMAGE_MAX_MM.get(sop.format, STEP_IMAGE_MAX_MM["Steps"]))
+            for step in sop.steps
+        ],
         "checklist": [],
         "matrix": roles_matrix(sop),
         "flowchart": None,
@@ -86,8 +89,10 @@ def sop_context(sop: Sop, library: Library, extra: Mapping[str, Any] | None = No
         "faq": [{"question": f.question, "answer": f.answer} for f in sop.faq],
         "references": [_reference(r.title, r.link, sop, library) for r in sop.references],
         "related": [_related(sop_id, sop, library) for sop_id in sop.related],
-        "revisions": [{"version": r.version, "date": format_date(r.date, lang), "author": r.author,
-                       "change": r.change} for r in sop.revisions],
+        "revisions": [
+            {"version": r.version, "date": format_date(r.date, lang), "author": r.author, "change": r.change}
+            for r in sop.revisions
+        ],
         "approvals": [_approval(a, lang) for a in sop.approvals],
     }
     if sop.format == "Checklist":
@@ -152,12 +157,18 @@ def _department(sop: Sop, library: Library) -> dict[str, str]:
     dept = next((d for d in library.departments if d.code == sop.department), None)
     if dept is None:
         return {"code": sop.department, "name": sop.department, "binder_title": "", "owner": "", "help_contact": ""}
-    return {"code": dept.code, "name": dept.name, "binder_title": dept.binder_title, "owner": dept.owner,
-            "help_contact": dept.help_contact}
+    return {
+        "code": dept.code,
+        "name": dept.name,
+        "binder_title": dept.binder_title,
+        "owner": dept.owner,
+        "help_contact": dept.help_contact,
+    }
 
 
-def _image(path: Path | None, library: Library, max_width_mm: float | None,
-           max_height_mm: float | None) -> Image | None:
+def _image(
+    path: Path | None, library: Library, max_width_mm: float | None, max_height_mm: float | None
+) -> Image | None:
     """A workbook picture; paths in the workbook are relative to its folder."""
     if path is None:
         return None
@@ -188,9 +199,9 @@ def _decision_text(step: Step, lang: str) -> str:
     labels = labels_for(lang)
 
     def target(to: str) -> str:
-        return labels["end_of_procedure"] if to.casefold() == "end" else f'{labels["go_to_step"]} {to}'
+        return labels["end_of_procedure"] if to.casefold() == "end" else f"{labels['go_to_step']} {to}"
 
-    return f'{labels["yes"]} → {target(step.if_yes)} · {labels["no"]} → {target(step.if_no)}'
+    return f"{labels['yes']} → {target(step.if_yes)} · {labels['no']} → {target(step.if_no)}"
 
 
 def _definitions(own: tuple[Definition, ...], shared: tuple[Definition, ...]) -> list[dict[str, str]]:
@@ -198,8 +209,7 @@ def _definitions(own: tuple[Definition, ...], shared: tuple[Definition, ...]) ->
     terms: dict[str, Definition] = {}
     for d in (*shared, *own):
         terms[d.term.strip().casefold()] = d
-    return [{"term": d.term, "definition": d.definition}
-            for _, d in sorted(terms.items(), key=lambda item: item[0])]
+    return [{"term": d.term, "definition": d.definition} for _, d in sorted(terms.items(), key=lambda item: item[0])]
 
 
 def roles_matrix(sop: Sop) -> dict[str, Any]:
@@ -214,9 +224,15 @@ def roles_matrix(sop: Sop) -> dict[str, Any]:
     for name in [r.role for r in sop.roles] + [s.responsible for s in sop.steps]:
         if name.strip():
             columns.setdefault(name.strip().casefold(), name.strip())
-    rows = [{"number": step.number, "level": step.level, "action": short(step.action, MATRIX_ACTION_CHARS),
-             "marks": [MATRIX_MARK if key == step.responsible.strip().casefold() else "" for key in columns]}
-            for step in sop.steps]
+    rows = [
+        {
+            "number": step.number,
+            "level": step.level,
+            "action": short(step.action, MATRIX_ACTION_CHARS),
+            "marks": [MATRIX_MARK if key == step.responsible.strip().casefold() else "" for key in columns],
+        }
+        for step in sop.steps
+    ]
     return {"roles": list(columns.values()), "rows": rows}
 
 
@@ -227,19 +243,43 @@ def _reference(title: str, link: str, sop: Sop, library: Library) -> dict[str, A
         xref = cross_reference(target, sop, library)
         # The SOP's own title is printed; the author's wording only when it says something else.
         note = title if title.strip().casefold() != target.title.strip().casefold() else ""
-        return {"title": title, "link": link, "url": xref["url"], "linked": xref["linked"], "text": xref["text"],
-                "note": note, "is_sop": True, "kind": xref["kind"]}
+        return {
+            "title": title,
+            "link": link,
+            "url": xref["url"],
+            "linked": xref["linked"],
+            "text": xref["text"],
+            "note": note,
+            "is_sop": True,
+            "kind": xref["kind"],
+        }
     url = link if link.lower().startswith(_WEB_LINK) else ""
     note = link if link and link != title else ""
-    return {"title": title, "link": link, "url": url, "linked": Link(title, url), "text": title, "note": note,
-            "is_sop": False, "kind": "web" if url else "text"}
+    return {
+        "title": title,
+        "link": link,
+        "url": url,
+        "linked": Link(title, url),
+        "text": title,
+        "note": note,
+        "is_sop": False,
+        "kind": "web" if url else "text",
+    }
 
 
 def _related(sop_id: str, sop: Sop, library: Library) -> dict[str, Any]:
     target = _find(library, sop_id)
     if target is None:
-        return {"id": sop_id, "title": "", "status": "", "department": "", "kind": "unknown", "url": "",
-                "text": sop_id, "linked": Link(sop_id)}
+        return {
+            "id": sop_id,
+            "title": "",
+            "status": "",
+            "department": "",
+            "kind": "unknown",
+            "url": "",
+            "text": sop_id,
+            "linked": Link(sop_id),
+        }
     xref = cross_reference(target, sop, library)
     return {"id": sop_id, "title": target.title, "status": target.status, "department": target.department, **xref}
 
@@ -262,8 +302,13 @@ def cross_reference(target: Sop, sop: Sop, library: Library) -> dict[str, Any]:
         linked, kind = Link(name, sop_link(target.sop_id)), "same"
     else:
         department = _department(target, library)["name"]
-        linked = Link(name, sop_link(target.sop_id), before=f'{labels["see"]} ',
-                      after=f' ({labels["binder_of"].format(department=department)})', style="CrossReference")
+        linked = Link(
+            name,
+            sop_link(target.sop_id),
+            before=f"{labels['see']} ",
+            after=f" ({labels['binder_of'].format(department=department)})",
+            style="CrossReference",
+        )
         kind = "other"
     return {"kind": kind, "url": linked.url, "text": str(linked), "linked": linked}
 

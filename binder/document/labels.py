@@ -3,6 +3,7 @@
 Templates reach these as ``labels.<key>``. Keys never shadow a ``dict``
 method (``items``, ``get`` ...), because Jinja looks attributes up before keys.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -251,8 +252,12 @@ _FR: dict[str, str] = {
 
 LABELS: dict[str, dict[str, str]] = {"en": _EN, "fr": _FR}
 
-_STATUS_KEYS = {"Draft": "status_draft", "In review": "status_in_review",
-                "Approved": "status_approved", "Retired": "status_retired"}
+_STATUS_KEYS = {
+    "Draft": "status_draft",
+    "In review": "status_in_review",
+    "Approved": "status_approved",
+    "Retired": "status_retired",
+}
 _FORMAT_KEYS = {"Steps": "format_steps", "Checklist": "format_checklist", "Flowchart": "format_flowchart"}
 _APPROVAL_KEYS = {"Prepared by": "prepared_by", "Reviewed by": "reviewed_by", "Approved by": "approved_by"}
 _MEANING_KEYS = {"Author": "meaning_author", "Reviewer": "meaning_reviewer", "Approver": "meaning_approver"}

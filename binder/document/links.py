@@ -3,6 +3,7 @@
 Word documents link to another SOP as ``https://binder.invalid/sop/<ID>`` (``.invalid`` is
 reserved and never resolves); assembly turns these markers into jumps inside a binder.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -34,13 +35,15 @@ def resolve_links(writer: PdfWriter, starts: dict[str, int]) -> None:
             if not uri.startswith(LINK_PREFIX):
                 kept.append(ref)
                 continue
-            target = starts.get(uri[len(LINK_PREFIX):])
+            target = starts.get(uri[len(LINK_PREFIX) :])
             if target is None:
                 continue
-            annot[NameObject("/A")] = DictionaryObject({
-                NameObject("/S"): NameObject("/GoTo"),
-                NameObject("/D"): ArrayObject([writer.pages[target - 1].indirect_reference, NameObject("/Fit")]),
-            })
+            annot[NameObject("/A")] = DictionaryObject(
+                {
+                    NameObject("/S"): NameObject("/GoTo"),
+                    NameObject("/D"): ArrayObject([writer.pages[target - 1].indirect_reference, NameObject("/Fit")]),
+                }
+            )
             kept.append(ref)
         page[NameObject("/Annots")] = kept
 

@@ -3,6 +3,7 @@
 Each render process gets the library once (not with every SOP). The build handles Ctrl-C:
 render processes ignore SIGINT, and on an interrupt the build stops them, Graphviz included.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -24,8 +25,9 @@ MIN_FLOWCHART_SECONDS = 5.0
 conversions must not fail flowcharts that any machine draws in a second."""
 
 
-def render_all(library: Library, sops: list[Sop], root: Path, work: Path, progress, workers: int,
-               timeout: float) -> None:
+def render_all(
+    library: Library, sops: list[Sop], root: Path, work: Path, progress, workers: int, timeout: float
+) -> None:
     """Render ``root/sops/<ID>.docx`` for each SOP; flowcharts are drawn in ``work``, each within ``timeout``."""
     advance = progress.stage("Word", len(sops))
     if workers <= 1 or len(sops) < 8:
@@ -36,8 +38,9 @@ def render_all(library: Library, sops: list[Sop], root: Path, work: Path, progre
         return
     # forkserver, not fork: the converter's threads are running, and forking a threaded process is unsafe.
     context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_renderer,
-                               initargs=(library, root, work, timeout))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=start_renderer, initargs=(library, root, work, timeout)
+    )
     try:
         # Ctrl-C while the render processes are being started would leave them half-started.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -87,7 +90,11 @@ def render_one(sop_id: str) -> None:
     if needs_flowchart(sop):
         labels = labels_for(library.settings.language)
         graph = flow_graph(sop, yes=labels["yes"], no=labels["no"], start=labels["flow_start"], end=labels["flow_end"])
-        png = flowchart.render_flowchart(graph, _RENDERER["work"] / "flow" / f"{sop.sop_id}.png",
-                                         timeout=max(_RENDERER["timeout"], MIN_FLOWCHART_SECONDS), sop=sop)
+        png = flowchart.render_flowchart(
+            graph,
+            _RENDERER["work"] / "flow" / f"{sop.sop_id}.png",
+            timeout=max(_RENDERER["timeout"], MIN_FLOWCHART_SECONDS),
+            sop=sop,
+        )
         extra["flowchart"] = Image(png, FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM)
     render_sop(sop, library, root / "sops" / f"{sop.sop_id}.docx", extra=extra)

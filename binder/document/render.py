@@ -5,6 +5,7 @@ environment with ``StrictUndefined``, and every text is cleaned of characters
 XML cannot hold before rendering. A mistake in a template becomes an
 ``InputError`` naming the template and the paragraph.
 """
+
 from __future__ import annotations
 
 import re
@@ -91,8 +92,9 @@ def choose_template(sop: Sop, library: Library) -> Path:
     return chosen if chosen.is_absolute() else library.folder / chosen
 
 
-def render_sop(sop: Sop, library: Library, out_path: Path, *, template: Path | None = None,
-               extra: Mapping[str, Any] | None = None) -> Path:
+def render_sop(
+    sop: Sop, library: Library, out_path: Path, *, template: Path | None = None, extra: Mapping[str, Any] | None = None
+) -> Path:
     """Write the Word document of ``sop`` to ``out_path``; raises ``InputError`` for a faulty template."""
     lang = library.settings.language
     properties = {
@@ -105,12 +107,23 @@ def render_sop(sop: Sop, library: Library, out_path: Path, *, template: Path | N
         "content_status": sop.status,
         "version": sop.version,
     }
-    return render_docx(template or choose_template(sop, library), sop_context(sop, library, extra), out_path,
-                       paper_size=library.settings.paper_size, properties=properties)
+    return render_docx(
+        template or choose_template(sop, library),
+        sop_context(sop, library, extra),
+        out_path,
+        paper_size=library.settings.paper_size,
+        properties=properties,
+    )
 
 
-def render_docx(template: Path, context: Mapping[str, Any], out_path: Path, *, paper_size: str | None = None,
-                properties: Mapping[str, str] | None = None) -> Path:
+def render_docx(
+    template: Path,
+    context: Mapping[str, Any],
+    out_path: Path,
+    *,
+    paper_size: str | None = None,
+    properties: Mapping[str, str] | None = None,
+) -> Path:
     """Render any docxtpl ``template`` with ``context`` (texts sanitised, ``Image``/``Link`` made real)."""
     tpl = open_template(template)
     try:
@@ -138,12 +151,16 @@ def open_template(path: Path) -> DocxTemplate:
         tpl = DocxTemplate(path)
         tpl.init_docx()
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
-        raise FileProblem(str(path), f"not a Word .docx file ({type(exc).__name__})",
-                          "save the template from Word as a .docx document") from exc
+        raise FileProblem(
+            str(path),
+            f"not a Word .docx file ({type(exc).__name__})",
+            "save the template from Word as a .docx document",
+        ) from exc
     return tpl
 
 
 # ---------------------------------------------------------------- context
+
 
 def bind(value: Any, tpl: DocxTemplate) -> Any:
     """A copy of ``value`` with texts sanitised and ``Image``/``Link`` turned into docxtpl objects."""
@@ -198,6 +215,7 @@ def _has_style(tpl: DocxTemplate, style_id: str) -> bool:
 
 # ---------------------------------------------------------------- roles matrix
 
+
 def fit_matrix_columns(document) -> None:
     """Size the columns of each roles matrix: narrow equal role columns, the rest for the steps.
 
@@ -235,6 +253,7 @@ def _table_width(tbl, grid) -> int:
 
 
 # ---------------------------------------------------------------- page and properties
+
 
 def set_paper_size(document, paper_size: str) -> None:
     """A4 or Letter on every section, keeping orientation and the width between the margins."""
@@ -274,6 +293,7 @@ def _department_name(sop: Sop, library: Library) -> str:
 
 # ---------------------------------------------------------------- template mistakes
 
+
 @dataclass(frozen=True)
 class _Place:
     part: str
@@ -287,10 +307,12 @@ def template_problem(tpl: DocxTemplate, template: Path, exc: BaseException) -> P
     if not isinstance(exc, (TemplateError, etree.XMLSyntaxError)) and line is None:
         return None
     place = _place(tpl, line, exc)
-    where = f" (in the {place.part}, paragraph \"{shorten(place.paragraph, PARAGRAPH_TEXT_LIMIT)}\")" if place else ""
-    return Problem.error(str(template), describe(exc) + where,
-                         "see docs/templates.md for the variables a template can use; "
-                         "binder check-template lists every mistake")
+    where = f' (in the {place.part}, paragraph "{shorten(place.paragraph, PARAGRAPH_TEXT_LIMIT)}")' if place else ""
+    return Problem.error(
+        str(template),
+        describe(exc) + where,
+        "see docs/templates.md for the variables a template can use; binder check-template lists every mistake",
+    )
 
 
 def describe(exc: BaseException) -> str:
@@ -303,8 +325,10 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, SecurityError):
         return f"not allowed in a template: {message}"
     if isinstance(exc, etree.XMLSyntaxError):
-        return ("the template's tags break the document structure (a block tag that spans paragraphs, "
-                "rows or cells needs {%p %}, {%tr %} or {%tc %})")
+        return (
+            "the template's tags break the document structure (a block tag that spans paragraphs, "
+            "rows or cells needs {%p %}, {%tr %} or {%tc %})"
+        )
     return f"template error: {message}"
 
 

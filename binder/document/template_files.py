@@ -1,4 +1,5 @@
 """The one place that finds binder's built-in templates (package data, also inside a wheel)."""
+
 from __future__ import annotations
 
 from pathlib import Path

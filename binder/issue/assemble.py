@@ -5,6 +5,7 @@ Links to other SOPs are written into Word documents as ``https://binder.invalid/
 (``.invalid`` is reserved and never resolves). Here they become GoTo actions to the
 page where that SOP starts, or are removed when the SOP is not in this PDF.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The "Changes in this issue" page of a binder: SOPs added, removed and revised since its previous issue."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,13 +26,27 @@ def binder_changes(library: Library, previous: Manifest | None, department: str,
             rows.append(_row(sop_id, sop.title, labels["added"], sop.version, _change_text(sop, None)))
         elif before is None or before.version != sop.version:
             old_version = before.version if before else "?"
-            rows.append(_row(sop_id, sop.title, labels["revised"], f"{old_version} → {sop.version}",
-                             _change_text(sop, old_version)))
+            rows.append(
+                _row(
+                    sop_id,
+                    sop.title,
+                    labels["revised"],
+                    f"{old_version} → {sop.version}",
+                    _change_text(sop, old_version),
+                )
+            )
     for sop_id in old_ids:
         if sop_id not in sop_ids:
             old = previous.document(sop_id)
-            rows.append(_row(sop_id, old.title if old else "", labels["removed"], old.version if old else "",
-                             _removal_reason(library, sop_id, labels)))
+            rows.append(
+                _row(
+                    sop_id,
+                    old.title if old else "",
+                    labels["removed"],
+                    old.version if old else "",
+                    _removal_reason(library, sop_id, labels),
+                )
+            )
     if not rows:
         return NO_CHANGES
     built_at = previous.built_at[:10]
@@ -46,7 +61,7 @@ def _row(sop_id, title, kind, versions, text) -> dict:
 def _change_text(sop: Sop, old_version: str | None) -> str:
     """The Change text of the revisions after ``old_version`` (the newest one when unknown)."""
     versions = [r.version for r in sop.revisions]
-    newer = sop.revisions[versions.index(old_version) + 1:] if old_version in versions else sop.revisions[-1:]
+    newer = sop.revisions[versions.index(old_version) + 1 :] if old_version in versions else sop.revisions[-1:]
     return "\n".join(r.change for r in newer)
 
 

@@ -5,6 +5,7 @@ The contents needs the page where each SOP starts, which depends on how many
 pages the front matter itself takes: render with a guess, convert, and render
 again only when the guess was wrong.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,8 +53,9 @@ class FrontSpec:
     changes: dict | None = None
 
 
-def make_fronts(library: Library, specs: list[FrontSpec], pages: dict[str, int], workdir: Path,
-                converter: Converter, issued: date) -> dict[str, MadeFront]:
+def make_fronts(
+    library: Library, specs: list[FrontSpec], pages: dict[str, int], workdir: Path, converter: Converter, issued: date
+) -> dict[str, MadeFront]:
     """Render and convert every front matter; repeat for those whose page count moved."""
     workdir.mkdir(parents=True, exist_ok=True)
     guess = {spec.key: 2 + bool(spec.changes and spec.changes.get("show")) for spec in specs}
@@ -92,17 +94,27 @@ def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issu
         sop = library.sop(sop_id)
         link = RichText()
         link.add(sanitise(sop.title), url_id=tpl.build_url_id(sop_link(sop_id)), style="Hyperlink")
-        rows.append({"id": sop_id, "title": sanitise(sop.title), "version": sop.version,
-                     "effective_date": format_date(sop.effective_date, lang) if sop.effective_date else "",
-                     "next_review": format_date(sop.next_review, lang) if sop.next_review else "",
-                     "page": starts.get(sop_id, ""), "link": link})
+        rows.append(
+            {
+                "id": sop_id,
+                "title": sanitise(sop.title),
+                "version": sop.version,
+                "effective_date": format_date(sop.effective_date, lang) if sop.effective_date else "",
+                "next_review": format_date(sop.next_review, lang) if sop.next_review else "",
+                "page": starts.get(sop_id, ""),
+                "link": link,
+            }
+        )
     context = {
         "org": sanitise(library.settings.organisation),
         "logo": InlineImage(tpl, str(library.settings.logo), height=Mm(18)) if library.settings.logo else None,
         "labels": labels_for(lang),
-        "binder": {"title": sanitise(spec.title), "subtitle": sanitise(spec.subtitle),
-                   "issued": format_date(issued, lang),
-                   **{k: sanitise(v or "—") for k, v in spec.facts.items()}},
+        "binder": {
+            "title": sanitise(spec.title),
+            "subtitle": sanitise(spec.subtitle),
+            "issued": format_date(issued, lang),
+            **{k: sanitise(v or "—") for k, v in spec.facts.items()},
+        },
         "signature_space": False,
         "sops": rows,
         "changes": spec.changes or {"show": False, "rows": [], "since": ""},
@@ -116,8 +128,11 @@ def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issu
 def _headings(pdf: Path) -> tuple[tuple[str, int], ...]:
     """The front matter's own bookmarks (LibreOffice exports Heading 1 paragraphs)."""
     reader = PdfReader(pdf)
-    return tuple((str(item.title), reader.get_destination_page_number(item))
-                 for item in reader.outline if not isinstance(item, list))
+    return tuple(
+        (str(item.title), reader.get_destination_page_number(item))
+        for item in reader.outline
+        if not isinstance(item, list)
+    )
 
 
 def _safe(key: str) -> str:

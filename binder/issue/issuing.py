@@ -6,6 +6,7 @@ the others get their front matter rendered and converted together, are assembled
 and, with ``--sign``, signed as their last write. With ``--sign``, an unchanged issue that was
 not signed is signed now, keeping its date of issue.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -71,10 +72,18 @@ def issue(ctx: IssueContext, decisions: tuple[Decision, ...]) -> list[IssueEntry
 
 
 def _fronts(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, front.MadeFront]:
-    specs = [front.FrontSpec(p.path, p.cover_title, p.subtitle, dict(p.facts), p.sop_ids, template=p.front_template,
-                             changes=binder_changes(ctx.library, ctx.previous, p.name, p.sop_ids)
-                             if p.kind == BINDER else None)
-             for p in plans]
+    specs = [
+        front.FrontSpec(
+            p.path,
+            p.cover_title,
+            p.subtitle,
+            dict(p.facts),
+            p.sop_ids,
+            template=p.front_template,
+            changes=binder_changes(ctx.library, ctx.previous, p.name, p.sop_ids) if p.kind == BINDER else None,
+        )
+        for p in plans
+    ]
     return front.make_fronts(ctx.library, specs, ctx.pages, ctx.root / WORK / "front", ctx.converter, ctx.issued)
 
 
@@ -86,7 +95,9 @@ def _backs(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, Path]:
     for plan in plans:
         assert plan.back_template is not None
         docx = work / f"{Path(plan.path).stem}.docx"
-        spec = front.FrontSpec(plan.path, plan.cover_title, plan.subtitle, {}, plan.sop_ids, template=plan.back_template)
+        spec = front.FrontSpec(
+            plan.path, plan.cover_title, plan.subtitle, {}, plan.sop_ids, template=plan.back_template
+        )
         front.render_front(ctx.library, spec, {}, ctx.issued, docx)
         jobs.append(Job(f"{plan.back_title} of {plan.name}", docx, docx.with_suffix(".pdf")))
     if jobs:
@@ -96,11 +107,17 @@ def _backs(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, Path]:
 
 def _make(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, back: Path | None) -> IssueEntry:
     plan, library = decision.plan, ctx.library
-    doc = Document(title=plan.title, author=library.settings.organisation or dict(plan.facts).get("owner", ""),
-                   subject=_subject(plan, ctx.issued), top_bookmark=plan.top_bookmark, front=made_front.pdf,
-                   front_items=tuple(FrontItem(t, p) for t, p in made_front.items),
-                   parts=tuple(Part(i, f"{i} {library.sop(i).title}", ctx.linked(i)) for i in plan.sop_ids),
-                   back=back, back_title=plan.back_title)
+    doc = Document(
+        title=plan.title,
+        author=library.settings.organisation or dict(plan.facts).get("owner", ""),
+        subject=_subject(plan, ctx.issued),
+        top_bookmark=plan.top_bookmark,
+        front=made_front.pdf,
+        front_items=tuple(FrontItem(t, p) for t, p in made_front.items),
+        parts=tuple(Part(i, f"{i} {library.sop(i).title}", ctx.linked(i)) for i in plan.sop_ids),
+        back=back,
+        back_title=plan.back_title,
+    )
     target = ctx.root / plan.path
     target.parent.mkdir(parents=True, exist_ok=True)
     with shielded():
@@ -110,8 +127,9 @@ def _make(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, ba
         raise RuntimeError(f"the contents of {plan.path} disagree with its pages")
     if plan.record and plan.pack is not None:
         write_record(library, plan.pack, ctx.root / plan.record, ctx.issued)
-    entry = IssueEntry(plan.kind, plan.name, plan.path, result.pages, plan.sop_ids, ctx.issued.isoformat(),
-                       decision.key, plan.record)
+    entry = IssueEntry(
+        plan.kind, plan.name, plan.path, result.pages, plan.sop_ids, ctx.issued.isoformat(), decision.key, plan.record
+    )
     return _sign(ctx, entry, source=target) if ctx.signing is not None else entry
 
 

@@ -4,6 +4,7 @@ Binders and packs are the same shape (front matter, the SOPs as issued, an optio
 matter, and a pack's training record); a plan says which SOPs go in, where the file goes
 and what its front matter shows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,14 +51,25 @@ def plan_binders(library: Library, include_drafts: bool) -> tuple[IssuePlan, ...
     """One binder per department holding SOPs: Approved ones (and drafts on request), by SOP ID."""
     plans = []
     for dept in library.departments:
-        sops = sorted((s for s in library.sops if s.department == dept.code and in_binder(s, include_drafts)),
-                      key=lambda s: s.sop_id)
+        sops = sorted(
+            (s for s in library.sops if s.department == dept.code and in_binder(s, include_drafts)),
+            key=lambda s: s.sop_id,
+        )
         if sops:
             facts = (("department", dept.name), ("owner", dept.owner), ("help_contact", dept.help_contact))
-            plans.append(IssuePlan(BINDER, dept.code, f"binders/{dept.code}-binder.pdf", tuple(s.sop_id for s in sops),
-                                   dept.binder_title, dept.binder_title, f"{dept.code} · {dept.name}",
-                                   f"{dept.code} {dept.name}",
-                                   tuple((k, v or "") for k, v in facts)))
+            plans.append(
+                IssuePlan(
+                    BINDER,
+                    dept.code,
+                    f"binders/{dept.code}-binder.pdf",
+                    tuple(s.sop_id for s in sops),
+                    dept.binder_title,
+                    dept.binder_title,
+                    f"{dept.code} · {dept.name}",
+                    f"{dept.code} {dept.name}",
+                    tuple((k, v or "") for k, v in facts),
+                )
+            )
     return tuple(plans)
 
 
@@ -73,8 +85,21 @@ def plan_packs(library: Library, only: str | None = None) -> tuple[IssuePlan, ..
         if only is not None and pack.name.casefold() != only.casefold():
             continue
         stem = pack_file_stem(pack.name)
-        plans.append(IssuePlan(PACK, pack.name, f"packs/{stem}.pdf", tuple(e.sop_id for e in pack.entries),
-                               f"{labels['training_pack']}: {pack.name}", pack.name, labels["training_pack"], pack.name,
-                               front_template=template_files.PACK_FRONT, back_template=template_files.ACKNOWLEDGEMENT,
-                               back_title=labels["acknowledgement"], record=f"packs/{stem}-record.xlsx", pack=pack))
+        plans.append(
+            IssuePlan(
+                PACK,
+                pack.name,
+                f"packs/{stem}.pdf",
+                tuple(e.sop_id for e in pack.entries),
+                f"{labels['training_pack']}: {pack.name}",
+                pack.name,
+                labels["training_pack"],
+                pack.name,
+                front_template=template_files.PACK_FRONT,
+                back_template=template_files.ACKNOWLEDGEMENT,
+                back_title=labels["acknowledgement"],
+                record=f"packs/{stem}-record.xlsx",
+                pack=pack,
+            )
+        )
     return tuple(plans)

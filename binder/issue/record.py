@@ -3,6 +3,7 @@
 Every cell filled from workbook text is written as a text cell, never a formula: a title such as
 ``=HYPERLINK(...)`` stays the characters the author typed.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,7 +32,9 @@ def acknowledgement_rows(library: Library, pack: Pack) -> list[tuple[str, str, s
     rows = []
     for entry in pack.entries:
         sop = library.sop(entry.sop_id)
-        rows.append((sop.sop_id, sop.title, sop.version, format_date(sop.effective_date, lang) if sop.effective_date else ""))
+        rows.append(
+            (sop.sop_id, sop.title, sop.version, format_date(sop.effective_date, lang) if sop.effective_date else "")
+        )
     return rows
 
 
@@ -49,8 +52,14 @@ def write_record(library: Library, pack: Pack, path: Path, issued: date) -> Path
     for label in ("trainee_name", "start_date", "trainer"):
         text_row(ws, [labels[label], None])
     text_row(ws, [])
-    headers = [labels["sop_id"], labels["title"], labels["version"], labels["effective_date"],
-               labels["trainee_initials"], labels["date"]]
+    headers = [
+        labels["sop_id"],
+        labels["title"],
+        labels["version"],
+        labels["effective_date"],
+        labels["trainee_initials"],
+        labels["date"],
+    ]
     text_row(ws, headers)
     header_row = ws.max_row
     for row in acknowledgement_rows(library, pack):

@@ -7,6 +7,7 @@ templates, the organisation's settings and logo, and the code and tools that ass
 (``binder.output.codehash.ISSUE_CODE``). ``--sign`` is not part of it: an unchanged issue
 keeps its signature whether or not this build signs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,12 +28,27 @@ def issue_key(library: Library, plan: IssuePlan, pdf_hashes: dict[str, str]) -> 
     settings = library.settings
     templates = [plan.front_template] + ([plan.back_template] if plan.back_template else [])
     payload = {
-        "plan": [plan.kind, plan.name, plan.path, plan.record, plan.title, plan.subtitle, plan.top_bookmark,
-                 list(plan.facts), plan.back_title],
-        "settings": [settings.organisation, settings.language, settings.paper_size,
-                     sha256(settings.logo) if settings.logo else ""],
-        "sops": [[s.sop_id, s.title, s.version, str(s.effective_date), str(s.next_review), pdf_hashes[s.sop_id]]
-                 for s in (library.sop(i) for i in plan.sop_ids)],
+        "plan": [
+            plan.kind,
+            plan.name,
+            plan.path,
+            plan.record,
+            plan.title,
+            plan.subtitle,
+            plan.top_bookmark,
+            list(plan.facts),
+            plan.back_title,
+        ],
+        "settings": [
+            settings.organisation,
+            settings.language,
+            settings.paper_size,
+            sha256(settings.logo) if settings.logo else "",
+        ],
+        "sops": [
+            [s.sop_id, s.title, s.version, str(s.effective_date), str(s.next_review), pdf_hashes[s.sop_id]]
+            for s in (library.sop(i) for i in plan.sop_ids)
+        ],
         "templates": [template_sha256(t) for t in templates],
         "code": issue_environment_fingerprint(),
     }
@@ -49,8 +65,9 @@ class Decision:
     """True: the previous issue stands, carried over as it is."""
 
 
-def decide(plans: tuple[IssuePlan, ...], keys: dict[str, str], previous: Manifest | None,
-           out: Path) -> tuple[Decision, ...]:
+def decide(
+    plans: tuple[IssuePlan, ...], keys: dict[str, str], previous: Manifest | None, out: Path
+) -> tuple[Decision, ...]:
     """For each plan: keep the previous issue (same key, every file as recorded), or issue anew."""
     decisions = []
     for plan in plans:
@@ -75,17 +92,36 @@ def carry_over(out: Path, root: Path, entry: IssueEntry) -> IssueEntry:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.unlink(missing_ok=True)
         link_or_copy(out / rel, target)
-    return IssueEntry(entry.kind, entry.name, entry.path, entry.pages, entry.sops, entry.issued, entry.key,
-                      entry.record, entry.signed, entry.copies, entry.sha256, reused=True)
+    return IssueEntry(
+        entry.kind,
+        entry.name,
+        entry.path,
+        entry.pages,
+        entry.sops,
+        entry.issued,
+        entry.key,
+        entry.record,
+        entry.signed,
+        entry.copies,
+        entry.sha256,
+        reused=True,
+    )
 
 
 def unsigned_reissues(decisions: tuple[Decision, ...], signing: bool) -> tuple[Problem, ...]:
     """Warnings for changed issues whose previous issue was signed, when this build does not sign."""
     if signing:
         return ()
-    return tuple(Problem.warning(d.plan.path, f"{_what(d.plan)} re-issued unsigned; its previous issue was signed",
-                                 "pass --sign --key KEY.p12 to sign the new issue", code="reissued-unsigned")
-                 for d in decisions if not d.keep and d.previous is not None and d.previous.signed)
+    return tuple(
+        Problem.warning(
+            d.plan.path,
+            f"{_what(d.plan)} re-issued unsigned; its previous issue was signed",
+            "pass --sign --key KEY.p12 to sign the new issue",
+            code="reissued-unsigned",
+        )
+        for d in decisions
+        if not d.keep and d.previous is not None and d.previous.signed
+    )
 
 
 def _what(plan: IssuePlan) -> str:

@@ -11,6 +11,7 @@ SHA-256 of its files in a ``meta.json`` sealed with the build key
 discarded and rebuilt, never trusted. The cache is staged and committed with the
 rest of the output.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -135,8 +136,14 @@ class DocumentCache:
             if any(file_sha256(folder / name) != meta[kind] for kind, name in _FILES.items()):
                 self.discarded += 1
                 return None
-            return Entry(key, folder / _FILES["docx"], folder / _FILES["pdf"], folder / _FILES["standalone"],
-                         int(meta["pages"]), {kind: meta[kind] for kind in _FILES})
+            return Entry(
+                key,
+                folder / _FILES["docx"],
+                folder / _FILES["pdf"],
+                folder / _FILES["standalone"],
+                int(meta["pages"]),
+                {kind: meta[kind] for kind in _FILES},
+            )
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):
@@ -162,5 +169,11 @@ class DocumentCache:
             link_or_copy(source, target / _FILES[kind])
             meta[kind] = file_sha256(source)
         write_text(target / "meta.json", json.dumps(seal.seal(meta)))
-        return Entry(key, target / _FILES["docx"], target / _FILES["pdf"], target / _FILES["standalone"], pages,
-                     {kind: meta[kind] for kind in _FILES})
+        return Entry(
+            key,
+            target / _FILES["docx"],
+            target / _FILES["pdf"],
+            target / _FILES["standalone"],
+            pages,
+            {kind: meta[kind] for kind in _FILES},
+        )

@@ -4,6 +4,7 @@ The previous build's ``manifest.json`` holds each SOP's content fingerprint and
 version. An SOP whose content changed while its Version did not is an error at
 its Version cell (Draft SOPs are exempt, ``--allow-unversioned`` overrides).
 """
+
 from __future__ import annotations
 
 from binder.model import Library, Sop
@@ -51,9 +52,13 @@ def unversioned_changes(library: Library, previous: Manifest | None) -> tuple[Pr
         if old.fingerprint == fingerprint(sop):
             continue
         what = describe(changed_parts(sop, old)) or "content"
-        problems.append(Problem.error(
-            sop.origin.at("version"),
-            f"{sop.sop_id} changed since the last build ({what}) but Version is still {sop.version}",
-            "add a row to Revisions and raise the version (or build with --allow-unversioned while drafting)",
-            code="version-not-raised", sop_id=sop.sop_id))
+        problems.append(
+            Problem.error(
+                sop.origin.at("version"),
+                f"{sop.sop_id} changed since the last build ({what}) but Version is still {sop.version}",
+                "add a row to Revisions and raise the version (or build with --allow-unversioned while drafting)",
+                code="version-not-raised",
+                sop_id=sop.sop_id,
+            )
+        )
     return tuple(problems)

@@ -6,6 +6,7 @@ those packages, rather than a hand-kept list, means no change to them can leave 
 document or a carried-over binder behind. A refactor that changes no output bytes changes
 these fingerprints too: the next build then re-renders and re-issues once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,14 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
-DOCUMENT_CODE = ("binder.document", "binder.convert", "binder.text", "binder.model", "binder.output.cache",
-                 "binder.output.codehash")
+DOCUMENT_CODE = (
+    "binder.document",
+    "binder.convert",
+    "binder.text",
+    "binder.model",
+    "binder.output.cache",
+    "binder.output.codehash",
+)
 """What shapes an SOP's Word and PDF documents."""
 ISSUE_CODE = DOCUMENT_CODE + ("binder.issue",)
 """What shapes a binder or training pack."""

@@ -4,6 +4,7 @@
 is recorded in the manifest under its binder, so it is kept while that issue stands and removed
 with it when the binder is re-issued: a signed copy never outlives the issue it signs.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

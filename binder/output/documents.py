@@ -1,5 +1,6 @@
 """Each SOP's Word and PDF documents in the staging folder: unchanged ones from the cache, the
 others rendered, converted, and stored in the cache for the next build."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -38,8 +39,16 @@ def linked_pdf(root: Path, sop_id: str) -> Path:
     return root / WORK / "linked" / f"{sop_id}.pdf"
 
 
-def make_documents(library: Library, sops: list[Sop], root: Path, converter: Converting, progress,
-                   cache: DocumentCache, workers: int = 1, timeout: float = 180.0) -> Documents:
+def make_documents(
+    library: Library,
+    sops: list[Sop],
+    root: Path,
+    converter: Converting,
+    progress,
+    cache: DocumentCache,
+    workers: int = 1,
+    timeout: float = 180.0,
+) -> Documents:
     """``sops/<ID>.docx`` and ``sops/<ID>.pdf`` for each SOP in ``root``."""
     (root / "sops").mkdir(parents=True, exist_ok=True)
     (root / WORK / "linked").mkdir(parents=True, exist_ok=True)
@@ -63,17 +72,29 @@ def make_documents(library: Library, sops: list[Sop], root: Path, converter: Con
         linked, standalone = linked_pdf(root, sop.sop_id), root / WORK / "linked" / f"{sop.sop_id}.standalone.pdf"
         with shielded():
             pages = standalone_copy(linked, standalone)
-        made[sop.sop_id] = cache.store(keys[sop.sop_id], root / "sops" / f"{sop.sop_id}.docx", linked, standalone,
-                                       pages)
+        made[sop.sop_id] = cache.store(
+            keys[sop.sop_id], root / "sops" / f"{sop.sop_id}.docx", linked, standalone, pages
+        )
     entries = []
     for sop in sops:
         entry = made[sop.sop_id]
         _place(entry.docx, root / "sops" / f"{sop.sop_id}.docx")
         _place(entry.pdf, linked_pdf(root, sop.sop_id))
         _place(entry.standalone, root / "sops" / f"{sop.sop_id}.pdf")
-        entries.append(DocumentEntry(sop.sop_id, sop.version, sop.status, sop.department, f"sops/{sop.sop_id}.docx",
-                                     f"sops/{sop.sop_id}.pdf", entry.pages, fingerprint(sop), sop.title,
-                                     tuple(parts(sop).items())))
+        entries.append(
+            DocumentEntry(
+                sop.sop_id,
+                sop.version,
+                sop.status,
+                sop.department,
+                f"sops/{sop.sop_id}.docx",
+                f"sops/{sop.sop_id}.pdf",
+                entry.pages,
+                fingerprint(sop),
+                sop.title,
+                tuple(parts(sop).items()),
+            )
+        )
     return Documents(tuple(entries), tuple(s.sop_id for s in todo), {s: e.hashes["pdf"] for s, e in made.items()})
 
 

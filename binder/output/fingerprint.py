@@ -4,6 +4,7 @@ The content is every row of the SOP except the revision and approval
 bookkeeping (Version, Status, Effective date, Revisions, Approvals). Each part
 is hashed on its own so a message can say what changed ("steps 2, 4; purpose").
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,18 @@ import json
 
 from binder.model import Sop
 
-_SOP_FIELDS = ("title", "audience", "review_months", "format", "purpose", "scope", "policy", "help_contact",
-               "related", "template")
+_SOP_FIELDS = (
+    "title",
+    "audience",
+    "review_months",
+    "format",
+    "purpose",
+    "scope",
+    "policy",
+    "help_contact",
+    "related",
+    "template",
+)
 
 
 def _h(value) -> str:
@@ -23,8 +34,18 @@ def parts(sop: Sop) -> dict[str, str]:
     """Hash of each part of the SOP's content: its fields, each step, and each other sheet."""
     result = {name: _h(getattr(sop, name)) for name in _SOP_FIELDS}
     for step in sop.steps:
-        result[f"step {step.number}"] = _h([step.action, step.responsible, step.details, step.caution, step.type,
-                                            step.if_yes, step.if_no, str(step.image or "")])
+        result[f"step {step.number}"] = _h(
+            [
+                step.action,
+                step.responsible,
+                step.details,
+                step.caution,
+                step.type,
+                step.if_yes,
+                step.if_no,
+                str(step.image or ""),
+            ]
+        )
     result["step list"] = _h([s.number for s in sop.steps])
     result["roles"] = _h([[r.role, r.responsibility] for r in sop.roles])
     result["definitions"] = _h([[d.term, d.definition] for d in sop.definitions])

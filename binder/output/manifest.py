@@ -5,6 +5,7 @@ fingerprints, and unchanged binders, packs and signed copies are carried over fr
 sealed (``binder.output.seal``): one that was edited by hand or planted is refused, never
 silently skipped. It is written last: its arrival is what commits a build.
 """
+
 from __future__ import annotations
 
 import json
@@ -120,26 +121,53 @@ class Manifest:
 
     def with_copy(self, path: str, copy: str, digest: str) -> Manifest:
         """This manifest with ``copy`` (a signed copy of the binder or pack at ``path``) recorded."""
+
         def add(entries: tuple[IssueEntry, ...]) -> tuple[IssueEntry, ...]:
-            return tuple(replace(e, copies=tuple(dict.fromkeys(e.copies + (copy,))),
-                                 sha256=tuple(dict(e.sha256, **{copy: digest}).items()))
-                         if e.path == path else e for e in entries)
+            return tuple(
+                replace(
+                    e,
+                    copies=tuple(dict.fromkeys(e.copies + (copy,))),
+                    sha256=tuple(dict(e.sha256, **{copy: digest}).items()),
+                )
+                if e.path == path
+                else e
+                for e in entries
+            )
+
         return replace(self, binders=add(self.binders), packs=add(self.packs))
 
 
 # --- JSON ----------------------------------------------------------------------------------------
 
+
 def _document_json(d: DocumentEntry) -> dict[str, Any]:
-    return {"sop_id": d.sop_id, "title": d.title, "version": d.version, "status": d.status,
-            "department": d.department, "docx": d.docx, "pdf": d.pdf, "pages": d.pages,
-            "fingerprint": d.fingerprint, "content": dict(d.content), "sha256": dict(d.sha256)}
+    return {
+        "sop_id": d.sop_id,
+        "title": d.title,
+        "version": d.version,
+        "status": d.status,
+        "department": d.department,
+        "docx": d.docx,
+        "pdf": d.pdf,
+        "pages": d.pages,
+        "fingerprint": d.fingerprint,
+        "content": dict(d.content),
+        "sha256": dict(d.sha256),
+    }
 
 
 def _issue_json(e: IssueEntry) -> dict[str, Any]:
     files = dict(e.sha256)
-    data: dict[str, Any] = {("department" if e.kind == "binder" else "pack"): e.name, "path": e.path,
-                            "pages": e.pages, "sops": list(e.sops), "sha256": files.get(e.path, ""),
-                            "issued": e.issued, "key": e.key, "signed": e.signed}
+    data: dict[str, Any] = {
+        ("department" if e.kind == "binder" else "pack"): e.name,
+        "path": e.path,
+        "pages": e.pages,
+        "sops": list(e.sops),
+        "sha256": files.get(e.path, ""),
+        "issued": e.issued,
+        "key": e.key,
+        "signed": e.signed,
+    }
     if e.kind == "pack":
         data.update(record=e.record, record_sha256=files.get(e.record, ""))
     if e.copies:
@@ -148,16 +176,31 @@ def _issue_json(e: IssueEntry) -> dict[str, Any]:
 
 
 def to_json(manifest: Manifest) -> dict[str, Any]:
-    return {"format": FORMAT, "workbook": manifest.workbook, "workbook_sha256": manifest.workbook_sha256,
-            "built_at": manifest.built_at, "documents": [_document_json(d) for d in manifest.documents],
-            "binders": [_issue_json(b) for b in manifest.binders], "packs": [_issue_json(p) for p in manifest.packs]}
+    return {
+        "format": FORMAT,
+        "workbook": manifest.workbook,
+        "workbook_sha256": manifest.workbook_sha256,
+        "built_at": manifest.built_at,
+        "documents": [_document_json(d) for d in manifest.documents],
+        "binders": [_issue_json(b) for b in manifest.binders],
+        "packs": [_issue_json(p) for p in manifest.packs],
+    }
 
 
 def _document(d: dict) -> DocumentEntry:
-    return DocumentEntry(str(d["sop_id"]), str(d["version"]), str(d["status"]), str(d["department"]), str(d["docx"]),
-                         str(d["pdf"]), int(d["pages"]), str(d.get("fingerprint", "")), str(d.get("title", "")),
-                         tuple((str(k), str(v)) for k, v in (d.get("content") or {}).items()),
-                         tuple((str(k), str(v)) for k, v in (d.get("sha256") or {}).items()))
+    return DocumentEntry(
+        str(d["sop_id"]),
+        str(d["version"]),
+        str(d["status"]),
+        str(d["department"]),
+        str(d["docx"]),
+        str(d["pdf"]),
+        int(d["pages"]),
+        str(d.get("fingerprint", "")),
+        str(d.get("title", "")),
+        tuple((str(k), str(v)) for k, v in (d.get("content") or {}).items()),
+        tuple((str(k), str(v)) for k, v in (d.get("sha256") or {}).items()),
+    )
 
 
 def _issue(kind: str, e: dict) -> IssueEntry:
@@ -167,26 +210,43 @@ def _issue(kind: str, e: dict) -> IssueEntry:
         files[e["record"]] = e.get("record_sha256", "")
     copies = tuple(str(c["path"]) for c in e.get("signed_copies", []))
     files.update({str(c["path"]): str(c.get("sha256", "")) for c in e.get("signed_copies", [])})
-    return IssueEntry(kind, str(name), str(e["path"]), int(e["pages"]), tuple(str(s) for s in e["sops"]),
-                      str(e.get("issued", "")), str(e.get("key", "")), str(e.get("record", "") if kind == "pack" else ""),
-                      bool(e.get("signed", False)), copies, tuple((str(k), str(v)) for k, v in files.items()))
+    return IssueEntry(
+        kind,
+        str(name),
+        str(e["path"]),
+        int(e["pages"]),
+        tuple(str(s) for s in e["sops"]),
+        str(e.get("issued", "")),
+        str(e.get("key", "")),
+        str(e.get("record", "") if kind == "pack" else ""),
+        bool(e.get("signed", False)),
+        copies,
+        tuple((str(k), str(v)) for k, v in files.items()),
+    )
 
 
 def from_json(data: dict[str, Any]) -> Manifest:
-    return Manifest(str(data["workbook"]), str(data["workbook_sha256"]), str(data["built_at"]),
-                    tuple(_document(d) for d in data.get("documents", [])),
-                    tuple(_issue("binder", b) for b in data.get("binders", [])),
-                    tuple(_issue("pack", p) for p in data.get("packs", [])))
+    return Manifest(
+        str(data["workbook"]),
+        str(data["workbook_sha256"]),
+        str(data["built_at"]),
+        tuple(_document(d) for d in data.get("documents", [])),
+        tuple(_issue("binder", b) for b in data.get("binders", [])),
+        tuple(_issue("pack", p) for p in data.get("packs", [])),
+    )
 
 
 # --- reading and writing -------------------------------------------------------------------------
+
 
 def read_manifest(out: Path) -> Manifest | None:
     """The manifest of the build now in ``out``; None when there is none; ``ManifestError`` when it
     cannot be trusted (damaged, edited by hand, written by someone without this build key)."""
     path = out / MANIFEST
-    hint = (f"restore {MANIFEST} as the last build wrote it, or build with --force to start afresh "
-            "(every SOP is then treated as new)")
+    hint = (
+        f"restore {MANIFEST} as the last build wrote it, or build with --force to start afresh "
+        "(every SOP is then treated as new)"
+    )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -194,9 +254,11 @@ def read_manifest(out: Path) -> Manifest | None:
     except (OSError, ValueError) as exc:
         raise ManifestError(f"{path}: cannot be read ({exc}): change control cannot run", hint=hint) from None
     if not isinstance(data, dict) or not seal.is_sealed(data):
-        raise ManifestError(f"{path} was changed after binder wrote it, or was written with another build key "
-                            f"({seal.key_path()}): change control cannot run",
-                            hint=hint + f"; a team building into one folder shares a key with ${seal.KEY_ENV}")
+        raise ManifestError(
+            f"{path} was changed after binder wrote it, or was written with another build key "
+            f"({seal.key_path()}): change control cannot run",
+            hint=hint + f"; a team building into one folder shares a key with ${seal.KEY_ENV}",
+        )
     try:
         return from_json(data)
     except (KeyError, TypeError, ValueError) as exc:
@@ -205,13 +267,19 @@ def read_manifest(out: Path) -> Manifest | None:
 
 def write_manifest(root: Path, manifest: Manifest) -> Path:
     """Write ``manifest.json`` at ``root`` (hashing each file it lists there), sealed; call it after every other file."""
+
     def hashed(entry):
         return replace(entry, sha256=tuple((p, sha256(root / p)) for p in entry.paths))
 
-    full = replace(manifest, documents=tuple(replace(d, sha256=(("docx", sha256(root / d.docx)),
-                                                                ("pdf", sha256(root / d.pdf))))
-                                             for d in manifest.documents),
-                   binders=tuple(hashed(b) for b in manifest.binders), packs=tuple(hashed(p) for p in manifest.packs))
+    full = replace(
+        manifest,
+        documents=tuple(
+            replace(d, sha256=(("docx", sha256(root / d.docx)), ("pdf", sha256(root / d.pdf))))
+            for d in manifest.documents
+        ),
+        binders=tuple(hashed(b) for b in manifest.binders),
+        packs=tuple(hashed(p) for p in manifest.packs),
+    )
     path = root / MANIFEST
     write_text(path, json.dumps(seal.seal(to_json(full)), indent=2, ensure_ascii=False) + "\n")
     return path
@@ -224,7 +292,14 @@ def write_sealed(root: Path, manifest: Manifest) -> Path:
     return path
 
 
-def new_manifest(workbook: Path, workbook_sha256: str, documents, binders, packs,
-                 built_at: datetime | None = None) -> Manifest:
-    return Manifest(workbook.name, workbook_sha256, (built_at or datetime.now(UTC)).isoformat(timespec="seconds"),
-                    tuple(documents), tuple(binders), tuple(packs))
+def new_manifest(
+    workbook: Path, workbook_sha256: str, documents, binders, packs, built_at: datetime | None = None
+) -> Manifest:
+    return Manifest(
+        workbook.name,
+        workbook_sha256,
+        (built_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        tuple(documents),
+        tuple(binders),
+        tuple(packs),
+    )

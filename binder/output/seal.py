@@ -7,6 +7,7 @@ created on first use with mode 0600; a team or CI shares one with ``BINDER_BUILD
 Files planted or edited by anyone without that key fail the check and are not trusted.
 It does not protect against someone who can read the key (the same user, or root).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,8 +46,10 @@ def _key(path: Path) -> bytes:
         return _read_key(path)
     except FileNotFoundError:
         if named:
-            raise KeyFileError(f"{path}: the build key file named by {KEY_ENV} does not exist",
-                               hint="create it once with `head -c 32 /dev/urandom > FILE` and share it with the team") from None
+            raise KeyFileError(
+                f"{path}: the build key file named by {KEY_ENV} does not exist",
+                hint="create it once with `head -c 32 /dev/urandom > FILE` and share it with the team",
+            ) from None
     return _create_key(path)
 
 
@@ -58,8 +61,10 @@ def _read_key(path: Path) -> bytes:
             raise KeyFileError(f"{path}: the build key is not a regular file")
         data = handle.read(4096)
     if len(data) < 16:
-        raise KeyFileError(f"{path}: the build key is too short (at least 16 bytes)",
-                           hint=f"delete it to have binder make a new one, or point {KEY_ENV} at a good one")
+        raise KeyFileError(
+            f"{path}: the build key is too short (at least 16 bytes)",
+            hint=f"delete it to have binder make a new one, or point {KEY_ENV} at a good one",
+        )
     return data
 
 
@@ -71,8 +76,10 @@ def _create_key(path: Path) -> bytes:
     except FileExistsError:  # another build made it first
         return _read_key(path)
     except OSError as exc:
-        raise KeyFileError(f"{path}: cannot create the build key ({exc.strerror})",
-                           hint=f"make the folder writable, or point {KEY_ENV} at a key file") from None
+        raise KeyFileError(
+            f"{path}: cannot create the build key ({exc.strerror})",
+            hint=f"make the folder writable, or point {KEY_ENV} at a key file",
+        ) from None
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()

@@ -9,6 +9,7 @@ commit (power cut, kill -9) is rolled back, or finished when the manifest was al
 the next build into the folder. Files, folders, symbolic links, mount points and permissions
 that binder did not write are never touched.
 """
+
 from __future__ import annotations
 
 import errno
@@ -60,8 +61,10 @@ def full_disk_explained(out: Path) -> Iterator[None]:
         except OSError:
             raise error from None
         if free < MIN_FREE_BYTES or getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFull(f"cannot write into {out}: the disk is full ({free // 1024} KiB free)",
-                           hint="free some space, then build again; the previous output was left as it was") from error
+            raise DiskFull(
+                f"cannot write into {out}: the disk is full ({free // 1024} KiB free)",
+                hint="free some space, then build again; the previous output was left as it was",
+            ) from error
         raise
 
 
@@ -75,8 +78,10 @@ def check_out_folder(out: Path, force: bool = False) -> None:
     """Refuse an output folder binder must not write into: the current folder, a file, a folder of the user's."""
     try:
         if out.resolve() == Path.cwd().resolve():
-            raise OutputError(f"--out {out} is the current folder: binder would mix its files with yours",
-                              hint="give a folder of its own, e.g. --out output")
+            raise OutputError(
+                f"--out {out} is the current folder: binder would mix its files with yours",
+                hint="give a folder of its own, e.g. --out output",
+            )
     except OSError:
         pass
     if out.exists() and not out.is_dir():
@@ -86,16 +91,20 @@ def check_out_folder(out: Path, force: bool = False) -> None:
     theirs = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     if theirs:
         shown = ", ".join(theirs[:3]) + (" ..." if len(theirs) > 3 else "")
-        raise OutputError(f"--out {out} already holds files that binder did not write ({shown}) and no {MANIFEST}",
-                          hint="give an empty or new folder, or pass --force to build into it anyway "
-                               "(binder then adds its files and changes nothing of yours)")
+        raise OutputError(
+            f"--out {out} already holds files that binder did not write ({shown}) and no {MANIFEST}",
+            hint="give an empty or new folder, or pass --force to build into it anyway "
+            "(binder then adds its files and changes nothing of yours)",
+        )
 
 
 def _writable(out: Path) -> None:
     probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write into {probe}: permission denied or read-only",
-                          hint="choose another --out, or make the folder writable")
+        raise OutputError(
+            f"cannot write into {probe}: permission denied or read-only",
+            hint="choose another --out, or make the folder writable",
+        )
 
 
 @contextmanager
@@ -110,8 +119,10 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
-        raise OutputError(f"cannot create the lock file {path}: {exc.strerror}",
-                          hint="make the output folder writable, or choose another --out") from None
+        raise OutputError(
+            f"cannot create the lock file {path}: {exc.strerror}",
+            hint="make the output folder writable, or choose another --out",
+        ) from None
     handle = os.fdopen(fd, "r+")
     deadline = time.monotonic() + wait
     try:
@@ -121,8 +132,10 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise Locked(f"another build is writing {out}; lock file {path}",
-                                 hint="wait for it to finish, or pass --wait SECONDS") from None
+                    raise Locked(
+                        f"another build is writing {out}; lock file {path}",
+                        hint="wait for it to finish, or pass --wait SECONDS",
+                    ) from None
                 time.sleep(0.1)
         # The lock file stays empty: an interrupted build must leave every byte of the folder as it was.
         yield path
@@ -147,7 +160,7 @@ def remove_leftovers(out: Path) -> None:
     for item in out.iterdir() if out.is_dir() else ():
         for prefix in (STAGING_PREFIX, PROFILES_PREFIX):
             if item.name.startswith(prefix) and item.is_dir() and not item.is_symlink():
-                pid = item.name[len(prefix):]
+                pid = item.name[len(prefix) :]
                 if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                     shutil.rmtree(item, ignore_errors=True)
 
@@ -180,14 +193,23 @@ class Transaction:
         """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
 
         Signals are held back meanwhile; a failure rolls back to the previous output."""
-        staged = sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*")
-                        if p.is_file() and not p.is_symlink())
+        staged = sorted(
+            p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file() and not p.is_symlink()
+        )
         moves = [r for r in staged if r != MANIFEST] + ([MANIFEST] if MANIFEST in staged else [])
         removes = sorted(r for r in previous if r not in set(staged) and _is_file(self.out / r))
-        folders = sorted({str(parent) for r in moves for parent in Path(r).parents if str(parent) != "."},
-                         key=lambda f: (f.count("/"), f))
-        journal = {"staging": self.path.name, "backup": self.backup.name, "moves": moves, "removes": removes,
-                   "created": [f for f in folders if not (self.out / f).exists()], "state": "started"}
+        folders = sorted(
+            {str(parent) for r in moves for parent in Path(r).parents if str(parent) != "."},
+            key=lambda f: (f.count("/"), f),
+        )
+        journal = {
+            "staging": self.path.name,
+            "backup": self.backup.name,
+            "moves": moves,
+            "removes": removes,
+            "created": [f for f in folders if not (self.out / f).exists()],
+            "state": "started",
+        }
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             write_text(self.out / JOURNAL, json.dumps(journal))
@@ -269,10 +291,11 @@ def recover(out: Path) -> None:
     except FileNotFoundError:
         return
     except (OSError, ValueError) as exc:
-        raise OutputError(f"{out / JOURNAL} is damaged ({exc}); binder cannot tell how far the last build got",
-                          hint="check the output folder, then delete the journal file") from None
+        raise OutputError(
+            f"{out / JOURNAL} is damaged ({exc}); binder cannot tell how far the last build got",
+            hint="check the output folder, then delete the journal file",
+        ) from None
     if journal.get("state") == "committed":
         _finish(out, journal)
     else:
         _roll_back(out, journal)
-

@@ -10,6 +10,7 @@ one, and bytes after the last revision. It may import pyHanko, and from binder o
 ``binder.errors``, ``binder.files``, ``binder.model`` and other ``binder.signing`` modules;
 never click, never rich.
 """
+
 from __future__ import annotations
 
 import io
@@ -47,10 +48,13 @@ SIGNATURE, TIMESTAMP, VALIDATION_DATA = "signature", "document timestamp", "vali
 """The kinds of update acceptable after a signature."""
 APPENDED = "bytes appended after the end of the signed file"
 INFO_REWRITTEN_BY_SIGNERS = frozenset({"/ModDate", "/Producer"})
-XMP_REWRITTEN_BY_SIGNERS = frozenset({
-    xmp_model.XMP_MODDATE, xmp_model.PDF_PRODUCER,
-    xmp_model.ExpandedName(ns=xmp_model.NS["xmp"], local_name="MetadataDate"),
-})
+XMP_REWRITTEN_BY_SIGNERS = frozenset(
+    {
+        xmp_model.XMP_MODDATE,
+        xmp_model.PDF_PRODUCER,
+        xmp_model.ExpandedName(ns=xmp_model.NS["xmp"], local_name="MetadataDate"),
+    }
+)
 PDF_WHITESPACE = b"\x00\t\n\x0c\r "
 
 # pyHanko's standard rules, except that /Info and /Metadata are let through whatever they hold:
@@ -118,7 +122,7 @@ def bytes_after_last_revision(reader: PdfFileReader) -> bool:
     except (AttributeError, IndexError, KeyError, OSError, ValueError):  # no usable cross-reference data
         return False
     at = tail.find(b"%%EOF")
-    return at >= 0 and bool(tail[at + 5:].strip(PDF_WHITESPACE))
+    return at >= 0 and bool(tail[at + 5 :].strip(PDF_WHITESPACE))
 
 
 def signed_prefixes(data: bytes, tries: int = 16) -> Iterator[bytes]:
@@ -132,7 +136,7 @@ def signed_prefixes(data: bytes, tries: int = 16) -> Iterator[bytes]:
         if at < 0:
             return
         cut = at + 5
-        cut += 2 if data[cut:cut + 2] == b"\r\n" else 1 if data[cut:cut + 1] in (b"\r", b"\n") else 0
+        cut += 2 if data[cut : cut + 2] == b"\r\n" else 1 if data[cut : cut + 1] in (b"\r", b"\n") else 0
         if data[cut:].strip(PDF_WHITESPACE):
             yield data[:cut]
         end = at
@@ -144,8 +148,10 @@ def signed_prefixes(data: bytes, tries: int = 16) -> Iterator[bytes]:
 def _revision_kinds(reader: PdfFileReader, signed: int) -> dict[int, set[str]]:
     """Revision number -> the acceptable kinds of update it is (none: it is something else)."""
     kinds: dict[int, set[str]] = defaultdict(set)
-    for kind, signatures in ((SIGNATURE, reader.embedded_regular_signatures),
-                             (TIMESTAMP, reader.embedded_timestamp_signatures)):
+    for kind, signatures in (
+        (SIGNATURE, reader.embedded_regular_signatures),
+        (TIMESTAMP, reader.embedded_timestamp_signatures),
+    ):
         for other in signatures:
             kinds[other.signed_revision].add(kind)
     for number in range(signed + 1, reader.xrefs.total_revisions):
@@ -163,8 +169,9 @@ def _dss_changed(old: HistoricalResolver, new: HistoricalResolver) -> bool:
     return plain(old_dss) != plain(new_dss)
 
 
-def _revision_findings(reader: PdfFileReader, number: int, kind: set[str],
-                       sig: EmbeddedPdfSignature) -> tuple[list[str], ModificationLevel]:
+def _revision_findings(
+    reader: PdfFileReader, number: int, kind: set[str], sig: EmbeddedPdfSignature
+) -> tuple[list[str], ModificationLevel]:
     """What revision ``number`` changed that it should not have, compared with the one before."""
     old, new = reader.get_historical_resolver(number - 1), reader.get_historical_resolver(number)
     findings = _info_changes(old, new, bool(kind)) + _xmp_changes(old, new, bool(kind))
@@ -212,8 +219,11 @@ def _info_changes(old: HistoricalResolver, new: HistoricalResolver, acceptable: 
     ignored = INFO_REWRITTEN_BY_SIGNERS if acceptable else frozenset()
     keys = (before.keys() | after.keys()) - ignored
     findings = []
-    for verb, chosen in (("changed", lambda k: k in before and k in after and before[k] != after[k]),
-                         ("added", lambda k: k not in before), ("removed", lambda k: k not in after)):
+    for verb, chosen in (
+        ("changed", lambda k: k in before and k in after and before[k] != after[k]),
+        ("added", lambda k: k not in before),
+        ("removed", lambda k: k not in after),
+    ):
         names = sorted(k for k in keys if chosen(k))
         if names:
             findings.append(f"document information ({', '.join(names)}) {verb} after signing")
@@ -234,7 +244,8 @@ def _info(resolver: HistoricalResolver) -> dict[str, object]:
 def _xmp_changes(old: HistoricalResolver, new: HistoricalResolver, acceptable: bool) -> list[str]:
     old_ref, new_ref = raw(old.root, "/Metadata"), raw(new.root, "/Metadata")
     if plain(old_ref) == plain(new_ref) and not (
-            isinstance(new_ref, generic.IndirectObject) and new_ref.reference in new.explicit_refs_in_revision()):
+        isinstance(new_ref, generic.IndirectObject) and new_ref.reference in new.explicit_refs_in_revision()
+    ):
         return []  # not touched in this revision
     before, after = _xmp(old, old_ref), _xmp(new, new_ref)
     if after is None:

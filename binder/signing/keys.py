@@ -6,6 +6,7 @@ never reads the environment or a terminal. It may import cryptography, asn1crypt
 and from binder only ``binder.errors``, ``binder.files``, ``binder.model`` and other
 ``binder.signing`` modules; never click, never rich.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,9 @@ def _read_pkcs12(key: Path) -> bytes:
     except OSError as exc:
         raise FileProblem(str(key), f"cannot read the key file: {exc.strerror}") from None
     if not _looks_like_pkcs12(data):
-        raise FileProblem(str(key), "not a PKCS#12 key file", "give a .p12 or .pfx file holding the key and certificate")
+        raise FileProblem(
+            str(key), "not a PKCS#12 key file", "give a .p12 or .pfx file holding the key and certificate"
+        )
     return data
 
 
@@ -114,7 +117,9 @@ def load_signer(key: Path, passphrase: bytes | None) -> signers.SimpleSigner:
     data = _read_pkcs12(key)
     passphrase, private_key, cert = _open_pkcs12(key, data, passphrase)
     if cert is None:
-        raise SigningError(f"{key}: the PKCS#12 file holds no certificate; it needs the signer's certificate with the key")
+        raise SigningError(
+            f"{key}: the PKCS#12 file holds no certificate; it needs the signer's certificate with the key"
+        )
     if private_key is None:
         raise SigningError(f"{key}: the PKCS#12 file holds no private key")
     _check_validity(cert, key)

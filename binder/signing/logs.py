@@ -3,6 +3,7 @@ Owns ``quiet_logs``, used by the signing, stamping and verifying modules around 
 pyHanko and fontTools. Imports only the standard library (never click, never rich), so every
 ``binder.signing`` module may use it.
 """
+
 from __future__ import annotations
 
 import logging

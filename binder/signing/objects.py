@@ -5,6 +5,7 @@ for reading dictionaries without following references, all over pyHanko's histor
 It may import pyHanko, and from binder only ``binder.errors``, ``binder.files``, ``binder.model``
 and other ``binder.signing`` modules; never click, never rich.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -23,8 +24,9 @@ def describe(refs: list[generic.Reference], old: HistoricalResolver, new: Histor
     roles = _roles(new)
     changed = [roles.get(r, f"object {r.idnum}") for r in refs if not old.is_ref_unassignable(r)]
     added = [roles.get(r, f"object {r.idnum}") for r in refs if old.is_ref_unassignable(r)]
-    return [f"{_listing(names)} {verb} after signing" for verb, names in (("changed", changed), ("added", added))
-            if names]
+    return [
+        f"{_listing(names)} {verb} after signing" for verb, names in (("changed", changed), ("added", added)) if names
+    ]
 
 
 def _listing(names: list[str]) -> str:
@@ -33,9 +35,16 @@ def _listing(names: list[str]) -> str:
     return ", ".join(unique[:LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
-CATALOG_ROLES = {"/Pages": "the page tree", "/Outlines": "the bookmarks", "/AcroForm": "the form",
-                 "/Names": "the name dictionary", "/PageLabels": "the page labels", "/DSS": "the validation data",
-                 "/StructTreeRoot": "the structure tree", "/OpenAction": "the open action"}
+CATALOG_ROLES = {
+    "/Pages": "the page tree",
+    "/Outlines": "the bookmarks",
+    "/AcroForm": "the form",
+    "/Names": "the name dictionary",
+    "/PageLabels": "the page labels",
+    "/DSS": "the validation data",
+    "/StructTreeRoot": "the structure tree",
+    "/OpenAction": "the open action",
+}
 
 
 def _roles(resolver: HistoricalResolver) -> dict[generic.Reference, str]:
@@ -69,9 +78,12 @@ def _pages(node, depth: int = 0, seen: set | None = None) -> Iterator:
 
 def _page_roles(roles: dict, number: int, page) -> None:
     obj = page.get_object()
-    parts = [(page, f"page {number}"), (raw(obj, "/Resources"), f"the resources of page {number}"),
-             (raw(obj, "/Contents"), f"the content of page {number}"),
-             (raw(obj, "/Annots"), f"the annotations of page {number}")]
+    parts = [
+        (page, f"page {number}"),
+        (raw(obj, "/Resources"), f"the resources of page {number}"),
+        (raw(obj, "/Contents"), f"the content of page {number}"),
+        (raw(obj, "/Annots"), f"the annotations of page {number}"),
+    ]
     for key, role in (("/Contents", f"the content of page {number}"), ("/Annots", f"an annotation on page {number}")):
         value = raw(obj, key)
         if value is not None and isinstance(value.get_object(), generic.ArrayObject):
@@ -129,5 +141,9 @@ def _plain(value, resolve: bool, depth: int, budget: list[int]):
 
 
 def _plain_dict(value: generic.DictionaryObject, resolve: bool, depth: int, budget: list[int]):
-    return tuple(sorted(((str(key), _plain(value.raw_get(key), resolve, depth + 1, budget)) for key in value),
-                        key=lambda item: item[0]))
+    return tuple(
+        sorted(
+            ((str(key), _plain(value.raw_get(key), resolve, depth + 1, budget)) for key in value),
+            key=lambda item: item[0],
+        )
+    )

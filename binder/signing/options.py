@@ -5,6 +5,7 @@ signing step. Kept apart from pyHanko so importing it is cheap: it may import on
 library and ``binder.model`` (and ``binder.errors``, ``binder.files`` or other
 ``binder.signing`` modules if ever needed); never click, never rich, never pyHanko.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace

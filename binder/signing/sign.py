@@ -8,6 +8,7 @@ changed. It may import pyHanko, and from binder only ``binder.errors``, ``binder
 ``binder.model`` and other ``binder.signing`` modules (the key comes from ``keys``, the stamp
 from ``stamp``); never click, never rich.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -112,7 +113,9 @@ def _timestamper(options: SignOptions) -> HTTPTimeStamper | None:
     if not options.timestamp_url:
         return None
     if urlsplit(options.timestamp_url).scheme not in ("http", "https"):
-        raise SigningError(f"timestamp server URL must start with http:// or https://: {_safe_url(options.timestamp_url)}")
+        raise SigningError(
+            f"timestamp server URL must start with http:// or https://: {_safe_url(options.timestamp_url)}"
+        )
     return HTTPTimeStamper(options.timestamp_url, timeout=TIMESTAMP_TIMEOUT)
 
 

@@ -5,6 +5,7 @@ rescaled by fontTools, fed to pyHanko through an embedded-font factory. It may i
 fontTools and pyHanko, and from binder only ``binder.errors``, ``binder.files``,
 ``binder.model`` and other ``binder.signing`` modules; never click, never rich.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -129,9 +130,7 @@ def _font_file() -> str:
     for candidate in FONT_CANDIDATES:
         if Path(candidate).is_file():
             return candidate
-    raise SigningError(
-        "no TrueType font for the signature stamp: install fonts-crosextra-carlito or fonts-liberation2"
-    )
+    raise SigningError("no TrueType font for the signature stamp: install fonts-crosextra-carlito or fonts-liberation2")
 
 
 @functools.lru_cache(maxsize=4)
@@ -188,7 +187,9 @@ def stamp_style(characters: str) -> TextStampStyle:
     return TextStampStyle(
         stamp_text=STAMP_TEXT,
         text_box_style=TextBoxStyle(
-            font=font, font_size=FONT_SIZE, leading=FONT_SIZE + 3,
+            font=font,
+            font_size=FONT_SIZE,
+            leading=FONT_SIZE + 3,
             box_layout_rule=SimpleBoxLayoutRule(
                 x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MAX, margins=Margins.uniform(0)
             ),

@@ -7,6 +7,7 @@ CA certificates given (``--trust``); nothing is fetched from the network and rev
 ``binder.errors``, ``binder.files``, ``binder.model`` and other ``binder.signing`` modules;
 never click, never rich.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -112,8 +113,9 @@ def _certificates(path: Path) -> list[x509.Certificate]:
         raise FileProblem(str(path), f"cannot read the trust certificate file: {exc.strerror}") from None
     try:
         if pem.detect(data):
-            found = [x509.Certificate.load(der) for kind, _, der in pem.unarmor(data, multiple=True)
-                     if kind == "CERTIFICATE"]
+            found = [
+                x509.Certificate.load(der) for kind, _, der in pem.unarmor(data, multiple=True) if kind == "CERTIFICATE"
+            ]
         else:
             found = [x509.Certificate.load(data, strict=True)]
         for cert in found:
@@ -280,8 +282,9 @@ def _summary(report: SignatureReport, status: PdfSignatureStatus, anchors: int) 
     return f"valid: signed by {report.signer}, intact and trusted; {report.modified_after}"
 
 
-def _check_one(sig: EmbeddedPdfSignature, reader: PdfFileReader, context: ValidationContext, anchors: int,
-               appended: bool) -> SignatureReport:
+def _check_one(
+    sig: EmbeddedPdfSignature, reader: PdfFileReader, context: ValidationContext, anchors: int, appended: bool
+) -> SignatureReport:
     try:
         field, reason = str(sig.field_name), _text(sig.sig_object.get("/Reason"))
         # pyHanko's own difference analysis is replaced by binder.signing.changes' stricter one
@@ -299,8 +302,12 @@ def _broken(sig: EmbeddedPdfSignature, exc: Exception) -> SignatureReport:
         signer=_safe(lambda: _signer_name(sig.signer_cert), "unknown"),
         signing_time=_when(_safe(lambda: sig.self_reported_timestamp, None)),
         reason=_safe(lambda: _text(sig.sig_object.get("/Reason")), None),
-        intact=False, valid=False, trusted=False, covers_whole_file=False,
-        modified_after=SIGNED_CONTENT_CHANGED, summary="",
+        intact=False,
+        valid=False,
+        trusted=False,
+        covers_whole_file=False,
+        modified_after=SIGNED_CONTENT_CHANGED,
+        summary="",
     )
     return _with_summary(report, f"NOT VALID: the signature could not be checked ({_first_line(exc)})")
 

@@ -3,6 +3,7 @@
 Owns the worked example rows and where the file goes; the layout is
 ``binder.workbook.writer``'s. Imports ``binder.errors``, ``binder.problems`` and its own package only.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,12 @@ def init_workbook(path: Path, force: bool = False) -> Path:
     try:
         return write_workbook(target, example_rows(date.today()))
     except OSError as exc:
-        raise refused(target, f"could not be written ({exc.strerror or exc})",
-                      "check the folder exists and you may write to it", code="unwritable-file") from None
+        raise refused(
+            target,
+            f"could not be written ({exc.strerror or exc})",
+            "check the folder exists and you may write to it",
+            code="unwritable-file",
+        ) from None
 
 
 def _target(path: Path) -> Path:
@@ -36,11 +41,19 @@ def _target(path: Path) -> Path:
     if path.is_dir():
         raise refused(path, "is a folder", "give the path of the .xlsx file to write", code="not-a-file")
     if path.suffix.lower() != ".xlsx":
-        raise refused(path, "is not an .xlsx file name", f"give a name ending in .xlsx, e.g. {DEFAULT_NAME}",
-                      code="wrong-file-type")
+        raise refused(
+            path,
+            "is not an .xlsx file name",
+            f"give a name ending in .xlsx, e.g. {DEFAULT_NAME}",
+            code="wrong-file-type",
+        )
     if not path.parent.is_dir():
-        raise refused(path, f"cannot be written: the folder {path.parent} does not exist", "create the folder first",
-                      code="unwritable-file")
+        raise refused(
+            path,
+            f"cannot be written: the folder {path.parent} does not exist",
+            "create the folder first",
+            code="unwritable-file",
+        )
     return path
 
 
@@ -59,36 +72,78 @@ def example_rows(today: date) -> dict[str, list[dict[str, object]]]:
             {"key": "Signature location", "value": ""},
             {"key": "Signature contact", "value": ""},
         ],
-        "Departments": [{
-            "code": "FIN", "name": "Finance", "binder_title": "Finance Standard Operating Procedures",
-            "owner": person, "help_contact": "finance@example.com",
-        }],
-        "SOPs": [{
-            "sop_id": sop, "title": "Pay a supplier invoice", "department": "FIN", "version": "1.0",
-            "status": "Approved", "owner": person, "audience": "Accounts payable staff", "effective_date": today,
-            "review_months": 12, "format": "Steps",
-            "purpose": "Pay suppliers the right amount, on time, and only for what we ordered and received.",
-            "scope": "Supplier invoices for goods and services. Not staff expenses.",
-            "policy": "Every payment is backed by a purchase order and a delivery note.",
-            "help_contact": "finance@example.com",
-        }],
+        "Departments": [
+            {
+                "code": "FIN",
+                "name": "Finance",
+                "binder_title": "Finance Standard Operating Procedures",
+                "owner": person,
+                "help_contact": "finance@example.com",
+            }
+        ],
+        "SOPs": [
+            {
+                "sop_id": sop,
+                "title": "Pay a supplier invoice",
+                "department": "FIN",
+                "version": "1.0",
+                "status": "Approved",
+                "owner": person,
+                "audience": "Accounts payable staff",
+                "effective_date": today,
+                "review_months": 12,
+                "format": "Steps",
+                "purpose": "Pay suppliers the right amount, on time, and only for what we ordered and received.",
+                "scope": "Supplier invoices for goods and services. Not staff expenses.",
+                "policy": "Every payment is backed by a purchase order and a delivery note.",
+                "help_contact": "finance@example.com",
+            }
+        ],
         "Steps": [
-            {"sop_id": sop, "step": "1", "action": "Match the invoice to its purchase order and delivery note.",
-             "responsible": role, "details": "Check the quantities, prices and bank details on all three.",
-             "caution": "Never pay from a statement or a copy invoice."},
-            {"sop_id": sop, "step": "2", "action": "Enter the invoice in the accounting system for the next payment run.",
-             "responsible": role, "type": "Action"},
+            {
+                "sop_id": sop,
+                "step": "1",
+                "action": "Match the invoice to its purchase order and delivery note.",
+                "responsible": role,
+                "details": "Check the quantities, prices and bank details on all three.",
+                "caution": "Never pay from a statement or a copy invoice.",
+            },
+            {
+                "sop_id": sop,
+                "step": "2",
+                "action": "Enter the invoice in the accounting system for the next payment run.",
+                "responsible": role,
+                "type": "Action",
+            },
         ],
         "Roles": [{"sop_id": sop, "role": role, "responsibility": "Checks and enters supplier invoices."}],
-        "Definitions": [{"sop_id": sop, "term": "Three-way match",
-                         "definition": "Invoice, purchase order and delivery note agree on items, quantities and prices."}],
-        "KPIs": [{"sop_id": sop, "measure": "Invoices paid by their due date", "target": "95 %", "frequency": "Monthly"}],
-        "FAQ": [{"sop_id": sop, "question": "What if the invoice has no purchase order number?",
-                 "answer": "Send it back to the supplier and ask for the number. Do not enter it."}],
-        "References": [{"sop_id": sop, "reference": "Purchasing policy",
-                        "link": "https://intranet.example.com/policies/purchasing"}],
+        "Definitions": [
+            {
+                "sop_id": sop,
+                "term": "Three-way match",
+                "definition": "Invoice, purchase order and delivery note agree on items, quantities and prices.",
+            }
+        ],
+        "KPIs": [
+            {"sop_id": sop, "measure": "Invoices paid by their due date", "target": "95 %", "frequency": "Monthly"}
+        ],
+        "FAQ": [
+            {
+                "sop_id": sop,
+                "question": "What if the invoice has no purchase order number?",
+                "answer": "Send it back to the supplier and ask for the number. Do not enter it.",
+            }
+        ],
+        "References": [
+            {
+                "sop_id": sop,
+                "reference": "Purchasing policy",
+                "link": "https://intranet.example.com/policies/purchasing",
+            }
+        ],
         "Revisions": [{"sop_id": sop, "version": "1.0", "date": today, "author": person, "change": "First issue."}],
-        "Approvals": [{"sop_id": sop, "role": "Approved by", "name": person, "job_title": "Finance manager",
-                       "date": today}],
+        "Approvals": [
+            {"sop_id": sop, "role": "Approved by", "name": person, "job_title": "Finance manager", "date": today}
+        ],
         "Training": [{"pack": "New finance staff", "sop_id": sop}],
     }

@@ -12,6 +12,7 @@ traceback. This module owns no sheet or cell logic; it imports openpyxl,
 ``binder.errors``, ``binder.problems`` (through ``limits``) and
 ``binder.workbook.limits`` only.
 """
+
 from __future__ import annotations
 
 import io
@@ -30,15 +31,23 @@ from binder.workbook.limits import refused
 try:  # openpyxl parses with defusedxml when it is installed (a dependency of binder)
     from defusedxml import DefusedXmlException
 except ImportError:  # pragma: no cover - defusedxml is a declared dependency
+
     class DefusedXmlException(ValueError):  # type: ignore[no-redef]
         pass
+
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 UNSAFE_XML = "unsafe XML (entity declarations) refused"
 _UNSAFE_HINT = "save the workbook again from Excel or Calc; workbooks never declare XML entities"
 # A DTD or entity declaration, in UTF-8 or UTF-16 (either byte order). Real workbook parts never hold one.
-_DTD = re.compile(b"|".join(re.escape(word.encode(encoding)) for word in ("<!DOCTYPE", "<!ENTITY")
-                            for encoding in ("utf-8", "utf-16-le", "utf-16-be")), re.IGNORECASE)
+_DTD = re.compile(
+    b"|".join(
+        re.escape(word.encode(encoding))
+        for word in ("<!DOCTYPE", "<!ENTITY")
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+    ),
+    re.IGNORECASE,
+)
 _DTD_OVERLAP = 32
 _CHUNK = 1 << 20
 _SAVE_AGAIN = "save the workbook again from Excel or Calc"
@@ -50,30 +59,47 @@ def read_bytes(path: Path) -> bytes:
     """The whole file, read once (what is checked is what is parsed), within the size limit."""
     try:
         if not path.exists():
-            raise refused(path, "no such file", "give the path of an .xlsx workbook, or run `binder init` to make one",
-                          code="missing-file")
+            raise refused(
+                path,
+                "no such file",
+                "give the path of an .xlsx workbook, or run `binder init` to make one",
+                code="missing-file",
+            )
         if path.is_dir():
             raise refused(path, "is a folder, not a workbook", "give the path of an .xlsx file", code="not-a-file")
         if not path.is_file():
             raise refused(path, "is not a regular file", "give the path of an .xlsx file", code="not-a-file")
         size = path.stat().st_size
         if size > limits.MAX_WORKBOOK_BYTES:
-            raise refused(path, f"is {limits.size_text(size)}; workbooks over "
-                          f"{limits.size_text(limits.MAX_WORKBOOK_BYTES)} are refused",
-                          "split the workbook or remove embedded pictures", code="file-too-large")
+            raise refused(
+                path,
+                f"is {limits.size_text(size)}; workbooks over "
+                f"{limits.size_text(limits.MAX_WORKBOOK_BYTES)} are refused",
+                "split the workbook or remove embedded pictures",
+                code="file-too-large",
+            )
         with path.open("rb") as handle:
             data = handle.read(size + 1)
             if len(data) > size:  # it grew since: read on, up to the limit
                 data += handle.read(limits.MAX_WORKBOOK_BYTES + 1 - len(data))
     except OSError as exc:
-        raise refused(path, f"could not be read ({exc.strerror or type(exc).__name__})", "check the file's permissions",
-                      code="unreadable-file") from None
+        raise refused(
+            path,
+            f"could not be read ({exc.strerror or type(exc).__name__})",
+            "check the file's permissions",
+            code="unreadable-file",
+        ) from None
     except ValueError:  # a NUL byte in the name
-        raise refused(repr(str(path)), "is not a valid file name", "give the path of an .xlsx file",
-                      code="not-a-file") from None
+        raise refused(
+            repr(str(path)), "is not a valid file name", "give the path of an .xlsx file", code="not-a-file"
+        ) from None
     if len(data) > limits.MAX_WORKBOOK_BYTES:  # it grew while we looked
-        raise refused(path, f"is over {limits.size_text(limits.MAX_WORKBOOK_BYTES)}; such workbooks are refused",
-                      "split the workbook or remove embedded pictures", code="file-too-large")
+        raise refused(
+            path,
+            f"is over {limits.size_text(limits.MAX_WORKBOOK_BYTES)}; such workbooks are refused",
+            "split the workbook or remove embedded pictures",
+            code="file-too-large",
+        )
     return data
 
 
@@ -87,8 +113,12 @@ def check_container(path: Path, data: bytes) -> None:
     if not data:
         raise refused(path, "is empty (0 bytes)", _SAVE_AGAIN, code="not-a-workbook")
     if data.startswith(_OLE_MAGIC):
-        raise refused(path, "is password-protected or an old .xls file",
-                      "remove the password (or save as .xlsx) in Excel or Calc", code="encrypted-or-xls")
+        raise refused(
+            path,
+            "is password-protected or an old .xls file",
+            "remove the password (or save as .xlsx) in Excel or Calc",
+            code="encrypted-or-xls",
+        )
     if not data.startswith(b"PK"):
         kind = "text (a CSV file renamed?)" if _looks_like_text(data) else "not a zip-based .xlsx file"
         raise refused(path, f"is not an Excel workbook: its content is {kind}", _AS_XLSX, code="not-a-workbook")
@@ -96,13 +126,18 @@ def check_container(path: Path, data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             limits.check_zip(path, archive)
             if "xl/workbook.xml" not in set(archive.namelist()):
-                raise refused(path, "is a zip archive but not an Excel workbook (no xl/workbook.xml)",
-                              "give the path of an .xlsx file", code="not-a-workbook")
+                raise refused(
+                    path,
+                    "is a zip archive but not an Excel workbook (no xl/workbook.xml)",
+                    "give the path of an .xlsx file",
+                    code="not-a-workbook",
+                )
             for info in archive.infolist():
                 _check_part(path, archive, info)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError):
-        raise refused(path, "is damaged (truncated or not a valid zip archive)", _RESTORE,
-                      code="damaged-workbook") from None
+        raise refused(
+            path, "is damaged (truncated or not a valid zip archive)", _RESTORE, code="damaged-workbook"
+        ) from None
 
 
 def _check_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -110,8 +145,12 @@ def _check_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
     if info.is_dir():
         return
     if info.flag_bits & 0x1:
-        raise refused(path, f"is damaged: part {info.filename} is encrypted",
-                      "remove the password in Excel or Calc and save the workbook again", code="damaged-workbook")
+        raise refused(
+            path,
+            f"is damaged: part {info.filename} is encrypted",
+            "remove the password in Excel or Calc and save the workbook again",
+            code="damaged-workbook",
+        )
     try:
         with archive.open(info) as part:
             chunk = part.read(_CHUNK)
@@ -126,11 +165,16 @@ def _check_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
     except FileProblem:
         raise
     except NotImplementedError:
-        raise refused(path, f"is damaged: part {info.filename} uses a compression method binder cannot read",
-                      _SAVE_AGAIN, code="damaged-workbook") from None
+        raise refused(
+            path,
+            f"is damaged: part {info.filename} uses a compression method binder cannot read",
+            _SAVE_AGAIN,
+            code="damaged-workbook",
+        ) from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError):
-        raise refused(path, f"is damaged: part {info.filename} fails its checksum", _RESTORE,
-                      code="damaged-workbook") from None
+        raise refused(
+            path, f"is damaged: part {info.filename} fails its checksum", _RESTORE, code="damaged-workbook"
+        ) from None
 
 
 def _looks_like_xml(head: bytes) -> bool:
@@ -153,8 +197,9 @@ def open_book(path: Path, data: bytes):
         with warnings.catch_warnings():
             # openpyxl warns about data validation and conditional formats it does not keep.
             warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_vba=False,
-                                 keep_links=False, rich_text=False)
+            return load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False, rich_text=False
+            )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for malformed parts
         raise unreadable(path, exc) from None
 

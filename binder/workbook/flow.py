@@ -6,6 +6,7 @@ This module imports ``binder.model`` and ``binder.text`` only.
 Every step flows to the next step in number order; a Decision step flows to its
 "If yes" and "If no" targets instead; an End step, or the last step, flows to End.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,8 +61,10 @@ def flow_graph(sop: Sop, yes: str = "Yes", no: str = "No", start: str = "Start",
     steps = list(sop.steps)
     ids = {s.number: _id(s) for s in steps}
     nodes = [Node(START, "start", start)]
-    nodes += [Node(_id(s), "decision" if s.is_decision else "action", f"{s.number}. {short(s.action)}", s.responsible)
-              for s in steps]
+    nodes += [
+        Node(_id(s), "decision" if s.is_decision else "action", f"{s.number}. {short(s.action)}", s.responsible)
+        for s in steps
+    ]
     nodes.append(Node(END, "end", end))
     edges = [Edge(START, _id(steps[0]) if steps else END)]
     for index, step in enumerate(steps):

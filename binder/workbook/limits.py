@@ -4,6 +4,7 @@ Also home of ``refused``, the one way this package turns a problem with a whole
 file into a ``FileProblem`` carrying a problem code. Imports only
 ``binder.errors`` and ``binder.problems``.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -61,14 +62,20 @@ def check_zip(path: Path, archive: zipfile.ZipFile) -> None:
         total += info.file_size
         compressed += info.compress_size
         if info.file_size > MAX_UNCOMPRESSED_PART:
-            raise _bomb(path, f"part {info.filename} would unpack to {size_text(info.file_size)} "
-                        f"(limit {size_text(MAX_UNCOMPRESSED_PART)})")
+            raise _bomb(
+                path,
+                f"part {info.filename} would unpack to {size_text(info.file_size)} "
+                f"(limit {size_text(MAX_UNCOMPRESSED_PART)})",
+            )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_CHECKED_FROM and ratio > MAX_COMPRESSION_RATIO:
             raise _bomb(path, f"part {info.filename} is compressed {ratio:,.0f} times (limit {MAX_COMPRESSION_RATIO})")
     if total > MAX_UNCOMPRESSED_TOTAL:
-        raise _bomb(path, f"would unpack to {size_text(total)} (limit {size_text(MAX_UNCOMPRESSED_TOTAL)})",
-                    "split the workbook or remove embedded pictures")
+        raise _bomb(
+            path,
+            f"would unpack to {size_text(total)} (limit {size_text(MAX_UNCOMPRESSED_TOTAL)})",
+            "split the workbook or remove embedded pictures",
+        )
     ratio = total / max(compressed, 1)
     if total > RATIO_CHECKED_FROM and ratio > MAX_COMPRESSION_RATIO:
         # many small parts, each under the per-part threshold, that add up to a bomb

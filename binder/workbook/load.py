@@ -4,6 +4,7 @@ Owns the entry points ``check_workbook`` (every problem, and the library when
 the file could be read) and ``load_workbook`` (the library, or ``InputError``).
 Imports ``binder.model``, ``binder.problems``, ``binder.errors`` and its own package only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ class Loaded:
         return tuple(p for p in self.problems if not p.is_error)
 
 
-def check_workbook(path: Path, *, today: date | None = None, include_drafts: bool = False,
-                   strict: bool = False) -> tuple[Library | None, tuple[Problem, ...]]:
+def check_workbook(
+    path: Path, *, today: date | None = None, include_drafts: bool = False, strict: bool = False
+) -> tuple[Library | None, tuple[Problem, ...]]:
     """Every problem of the workbook, and the library when the file could be read at all."""
     problems = Problems()
     raw = read_workbook(path, problems)
@@ -38,8 +40,9 @@ def check_workbook(path: Path, *, today: date | None = None, include_drafts: boo
     return library, found
 
 
-def load_workbook(path: Path, *, today: date | None = None, include_drafts: bool = False,
-                  strict: bool = False) -> Loaded:
+def load_workbook(
+    path: Path, *, today: date | None = None, include_drafts: bool = False, strict: bool = False
+) -> Loaded:
     """The valid library; raises ``InputError`` with every problem when there is any error."""
     library, found = check_workbook(path, today=today, include_drafts=include_drafts, strict=strict)
     if any(p.is_error for p in found):

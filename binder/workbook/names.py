@@ -5,14 +5,16 @@ Windows, macOS or Linux) and the one mapping from a pack name to its file name
 (``pack_file_stem``), which the issue stage imports from here so that the
 validator and the files written always agree. It imports nothing of binder.
 """
+
 from __future__ import annotations
 
 import re
 
 MAX_NAME_CHARS = 64
 """Longer IDs, codes and pack names are refused: file names and paths stay short everywhere."""
-_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                       *(f"lpt{i}" for i in range(1, 10))})
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _NOT_SLUG = re.compile(r"[^A-Za-z0-9]+")
 

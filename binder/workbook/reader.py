@@ -14,6 +14,7 @@ A sheet that is missing, lacks a required column or holds too many rows is
 named in ``RawWorkbook.incomplete``: the validator then reports nothing as
 "missing" because of it (one error, no follow-on errors).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -114,20 +115,30 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
             key = ws.title.strip().casefold()
             if key in by_key:
                 first = by_key[key].title
-                problems.error(f"{ws.title}!A1", f'sheet "{ws.title}" has the same name as sheet "{first}" and is not read',
-                               "rename or delete one of them", code="duplicate-sheet")
+                problems.error(
+                    f"{ws.title}!A1",
+                    f'sheet "{ws.title}" has the same name as sheet "{first}" and is not read',
+                    "rename or delete one of them",
+                    code="duplicate-sheet",
+                )
                 continue
             by_key[key] = ws
             if key not in SHEETS_BY_KEY and key not in IGNORED_SHEETS:
-                problems.warning(f"{ws.title}!A1", f'sheet "{ws.title}" is not part of the workbook contract and is ignored',
-                                 code="unknown-sheet")
+                problems.warning(
+                    f"{ws.title}!A1",
+                    f'sheet "{ws.title}" is not part of the workbook contract and is ignored',
+                    code="unknown-sheet",
+                )
         for spec in SHEETS:
             ws = by_key.get(spec.name.casefold())
             if ws is None:
                 if not spec.optional:
-                    problems.error("", f'sheet "{spec.name}" is missing',
-                                   "add it with its header row (binder init writes a blank workbook to copy from)",
-                                   code="missing-sheet")
+                    problems.error(
+                        "",
+                        f'sheet "{spec.name}" is missing',
+                        "add it with its header row (binder init writes a blank workbook to copy from)",
+                        code="missing-sheet",
+                    )
                     incomplete.add(spec.name)
                 continue
             present.add(spec.name)
@@ -170,14 +181,21 @@ def _read_sheet(path: Path, ws, spec: Sheet, problems: Problems) -> tuple[tuple[
     if columns is None:  # not one row: not even a header
         columns, complete = _match_header(ws.title, [], spec, problems)
     if too_many:
-        problems.error(f"{ws.title}!A{limits.MAX_ROWS + 2}",
-                       f"the sheet has more than {limits.MAX_ROWS:,} rows; at most {limits.MAX_ROWS:,} are read",
-                       "split the workbook", code="too-many-rows")
+        problems.error(
+            f"{ws.title}!A{limits.MAX_ROWS + 2}",
+            f"the sheet has more than {limits.MAX_ROWS:,} rows; at most {limits.MAX_ROWS:,} are read",
+            "split the workbook",
+            code="too-many-rows",
+        )
         return (), False
     merged = [m for m in stream.merged if _RANGE.match(m)]  # anything else is no range of cells: nothing to report
     for cells in merged:
-        problems.error(f"{ws.title}!{cells.split(':')[0]}", f"cells {cells} are merged",
-                       "unmerge them: each value needs its own cell", code="merged-cells")
+        problems.error(
+            f"{ws.title}!{cells.split(':')[0]}",
+            f"cells {cells} are merged",
+            "unmerge them: each value needs its own cell",
+            code="merged-cells",
+        )
     problems.extend(found.items)
     return (_mark_covered(rows, merged) if merged else tuple(rows)), complete
 
@@ -188,13 +206,21 @@ def _mark_covered(rows: list[RawRow], merged: list[str]) -> tuple[RawRow, ...]:
 
     def covered(number: int, coord: str) -> bool:
         column = column_index_from_string(coord.rpartition("!")[2].rstrip("0123456789"))
-        return any(top <= number <= bottom and left <= column <= right and (number, column) != (top, left)
-                   for left, top, right, bottom in boxes)
+        return any(
+            top <= number <= bottom and left <= column <= right and (number, column) != (top, left)
+            for left, top, right, bottom in boxes
+        )
+
     result = []
     for row in rows:
         if any(top <= row.row <= bottom for _, top, _, bottom in boxes):
-            row = replace(row, cells=tuple((name, replace(cell, covered=True) if covered(row.row, cell.coord) else cell)
-                                           for name, cell in row.cells))
+            row = replace(
+                row,
+                cells=tuple(
+                    (name, replace(cell, covered=True) if covered(row.row, cell.coord) else cell)
+                    for name, cell in row.cells
+                ),
+            )
         result.append(row)
     return tuple(result)
 
@@ -220,8 +246,12 @@ def _match_header(title: str, cells: list[SheetCell], spec: Sheet, problems: Pro
         if column is None:
             unknown.append((where, clean(str(cell.value)).strip()))
         elif column.field in seen:
-            problems.error(where, f'column "{column.header}" appears twice (also at {seen[column.field]})',
-                           "delete or rename one of them", code="duplicate-column")
+            problems.error(
+                where,
+                f'column "{column.header}" appears twice (also at {seen[column.field]})',
+                "delete or rename one of them",
+                code="duplicate-column",
+            )
         else:
             found[cell.column] = column.field
             seen[column.field] = where
@@ -231,20 +261,31 @@ def _match_header(title: str, cells: list[SheetCell], spec: Sheet, problems: Pro
         column = renamed.get(where)
         if column is None or not column.required:
             hint = f'rename it to "{column.header}" if that is what it holds' if column else ""
-            problems.warning(where, f'column "{shown}" is not part of the {spec.name} sheet and is ignored', hint,
-                             code="unknown-column")
+            problems.warning(
+                where,
+                f'column "{shown}" is not part of the {spec.name} sheet and is ignored',
+                hint,
+                code="unknown-column",
+            )
     misspelt = {renamed[where].field: (where, shown) for where, shown in unknown if where in renamed}
     for column in missing:
         if not column.required:
             continue
         if column.field in misspelt:
             where, shown = misspelt[column.field]
-            problems.error(where, f'column "{column.header}" is missing; found "{shown}": rename it to "{column.header}"',
-                           code="missing-column")
+            problems.error(
+                where,
+                f'column "{column.header}" is missing; found "{shown}": rename it to "{column.header}"',
+                code="missing-column",
+            )
         elif last < MAX_COLUMN_NUMBER:
             last += 1
-            problems.error(f"{title}!{get_column_letter(last)}1", f'column "{column.header}" is missing',
-                           f'add a column headed "{column.header}" in row 1', code="missing-column")
+            problems.error(
+                f"{title}!{get_column_letter(last)}1",
+                f'column "{column.header}" is missing',
+                f'add a column headed "{column.header}" in row 1',
+                code="missing-column",
+            )
     return found, not any(c.required for c in missing)
 
 
@@ -276,7 +317,7 @@ def _contains(expected: str, header: str) -> bool:
     if not words or len(header) < 2:
         return False
     shorter, longer = sorted((words, wanted), key=len)
-    return longer[:len(shorter)] == shorter or longer[-len(shorter):] == shorter
+    return longer[: len(shorter)] == shorter or longer[-len(shorter) :] == shorter
 
 
 def _filled(value) -> bool:
@@ -297,16 +338,21 @@ def _read_row(sheet: str, number: int, cells: list[SheetCell], columns: dict[int
         if cell.problem:
             problems.error(coord, cell.problem.message, cell.problem.hint, code=cell.problem.code)
         elif value is None and cell.formula:
-            problems.error(coord, "this formula has no saved result",
-                           "open and save the workbook in Excel or Calc so the result is stored",
-                           code="formula-without-value")
+            problems.error(
+                coord,
+                "this formula has no saved result",
+                "open and save the workbook in Excel or Calc so the result is stored",
+                code="formula-without-value",
+            )
         # A cell already reported is covered: it is not reported again as blank.
         bad = bool(cell.problem) or (value is None and cell.formula)
         by_column[cell.column] = RawCell(_clean(value, coord, problems), coord, covered=bad)
     if not filled:
         return None
-    values = tuple((field, by_column.get(column) or RawCell(None, f"{sheet}!{get_column_letter(column)}{number}"))
-                   for column, field in sorted(columns.items()))
+    values = tuple(
+        (field, by_column.get(column) or RawCell(None, f"{sheet}!{get_column_letter(column)}{number}"))
+        for column, field in sorted(columns.items())
+    )
     return RawRow(sheet, number, values)
 
 
@@ -318,12 +364,20 @@ def _clean(value, coord: str, problems: Problems):
         return value
     text = LINE_BREAKS.sub("\n", _XSTRING_ESCAPE.sub(lambda m: chr(int(m[1], 16)), str(value)))
     if len(text) > limits.MAX_CELL_CHARS:
-        problems.error(coord, f"the cell holds {len(text):,} characters; at most {limits.MAX_CELL_CHARS:,} are allowed",
-                       "shorten the text", code="cell-too-long")
+        problems.error(
+            coord,
+            f"the cell holds {len(text):,} characters; at most {limits.MAX_CELL_CHARS:,} are allowed",
+            "shorten the text",
+            code="cell-too-long",
+        )
         text = text[: limits.MAX_CELL_CHARS]
     cleaned = clean(text)
     if cleaned != text:
-        problems.warning(coord, "characters that cannot appear in a document were removed",
-                         "retype the text if something is missing", code="removed-characters")
+        problems.warning(
+            coord,
+            "characters that cannot appear in a document were removed",
+            "retype the text if something is missing",
+            code="removed-characters",
+        )
     lines = [line.strip() for line in cleaned.strip().split("\n")]
     return "\n".join(lines)

@@ -6,6 +6,7 @@ approval) stays quiet when ``incomplete`` says a row it needs was left out for
 another error, so one mistake gives one error. It imports ``binder.model``,
 ``binder.problems`` and its own package only.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,33 +37,49 @@ def _steps(sop: Sop, problems, incomplete: frozenset[str], roles_whole: bool) ->
     for step in sop.steps:
         where = step.origin.at("step")
         if step.number in numbers:
-            problems.error(where, f"step {step.number} of {sop.sop_id} appears twice (also at {numbers[step.number]})",
-                           "number each step once", code="duplicate-step")
+            problems.error(
+                where,
+                f"step {step.number} of {sop.sop_id} appears twice (also at {numbers[step.number]})",
+                "number each step once",
+                code="duplicate-step",
+            )
             whole = clean = False  # which step was meant is unknown: nothing is reported missing
             continue
         numbers[step.number] = where
     for step in sop.steps:
         parent = step.number.rpartition(".")[0]
         if whole and parent and parent not in numbers:
-            problems.error(step.origin.at("step"), f"sub-step {step.number} of {sop.sop_id} has no step {parent}",
-                           f"add step {parent} or renumber the sub-step", code="missing-parent-step")
+            problems.error(
+                step.origin.at("step"),
+                f"sub-step {step.number} of {sop.sop_id} has no step {parent}",
+                f"add step {parent} or renumber the sub-step",
+                code="missing-parent-step",
+            )
         clean = _decision(sop, step, numbers, problems, whole) and clean
     if roles_whole:
         roles = {r.role.casefold() for r in sop.roles}
         for step in sop.steps:
             if step.responsible and step.responsible.casefold() not in roles:
-                problems.warning(step.origin.at("responsible"), f'Responsible "{step.responsible}" is not a role of '
-                                 f"{sop.sop_id}", "add it to the Roles sheet for this SOP, or correct the name",
-                                 code="unknown-role")
-    for step, reached, message in (flow_problems(sop) if clean else ()):
+                problems.warning(
+                    step.origin.at("responsible"),
+                    f'Responsible "{step.responsible}" is not a role of {sop.sop_id}',
+                    "add it to the Roles sheet for this SOP, or correct the name",
+                    code="unknown-role",
+                )
+    for step, reached, message in flow_problems(sop) if clean else ():
         if reached:
             problems.warning(step.origin.at("step"), message, "give the loop a way out to End", code="endless-loop")
         else:
-            problems.warning(step.origin.at("step"), message, "check the If yes / If no targets of its decisions",
-                             code="unreachable-step")
+            problems.warning(
+                step.origin.at("step"),
+                message,
+                "check the If yes / If no targets of its decisions",
+                code="unreachable-step",
+            )
     if whole and not sop.steps and sop.status != "Retired":
-        problems.warning(sop.origin.at("sop_id"), f"{sop.sop_id} has no steps", "add its steps to the Steps sheet",
-                         code="no-steps")
+        problems.warning(
+            sop.origin.at("sop_id"), f"{sop.sop_id} has no steps", "add its steps to the Steps sheet", code="no-steps"
+        )
 
 
 def _decision(sop: Sop, step, numbers: dict[str, str], problems, whole: bool) -> bool:
@@ -72,21 +89,37 @@ def _decision(sop: Sop, step, numbers: dict[str, str], problems, whole: bool) ->
         where = step.origin.at(field)
         if not step.is_decision:
             if target:
-                problems.warning(where, f"{label} is only used on Decision steps; step {step.number} is {step.type}",
-                                 "set Type to Decision, or clear the cell", code="unused-target")
+                problems.warning(
+                    where,
+                    f"{label} is only used on Decision steps; step {step.number} is {step.type}",
+                    "set Type to Decision, or clear the cell",
+                    code="unused-target",
+                )
             continue
         if not target:
-            problems.error(where, f"Decision step {step.number} of {sop.sop_id} needs {label}",
-                           "give a step number of the same SOP, or End", code="required-value")
+            problems.error(
+                where,
+                f"Decision step {step.number} of {sop.sop_id} needs {label}",
+                "give a step number of the same SOP, or End",
+                code="required-value",
+            )
             ok = False
         elif target != "End" and target not in numbers:
             if whole:
-                problems.error(where, f'{label} "{target}": {sop.sop_id} has no step {target}',
-                               "give a step number of the same SOP, or End", code="unknown-step")
+                problems.error(
+                    where,
+                    f'{label} "{target}": {sop.sop_id} has no step {target}',
+                    "give a step number of the same SOP, or End",
+                    code="unknown-step",
+                )
             ok = False
         elif target == step.number:
-            problems.error(where, f"{label} of step {step.number} points at itself",
-                           "give the step that follows the decision, or End", code="self-reference")
+            problems.error(
+                where,
+                f"{label} of step {step.number} points at itself",
+                "give the step that follows the decision, or End",
+                code="self-reference",
+            )
             ok = False
     return ok
 
@@ -97,8 +130,12 @@ def _roles(sop: Sop, problems) -> bool:
     for role in sop.roles:
         key = role.role.casefold()
         if key in seen:
-            problems.warning(role.origin.at("role"), f'role "{role.role}" is listed twice for {sop.sop_id} '
-                             f"(also at {seen[key]})", "keep one row per role", code="duplicate-role")
+            problems.warning(
+                role.origin.at("role"),
+                f'role "{role.role}" is listed twice for {sop.sop_id} (also at {seen[key]})',
+                "keep one row per role",
+                code="duplicate-role",
+            )
         seen.setdefault(key, role.origin.at("role"))
     return len(seen) == len(sop.roles)
 
@@ -110,15 +147,22 @@ def _revisions(sop: Sop, problems, incomplete: frozenset[str]) -> Revision | Non
     ordered = True
     for rev in sop.revisions:
         if rev.version in seen:
-            problems.error(rev.origin.at("version"), f"version {rev.version} of {sop.sop_id} appears twice "
-                           f"(also at {seen[rev.version]})", "each revision needs its own version",
-                           code="duplicate-version")
+            problems.error(
+                rev.origin.at("version"),
+                f"version {rev.version} of {sop.sop_id} appears twice (also at {seen[rev.version]})",
+                "each revision needs its own version",
+                code="duplicate-version",
+            )
             ordered = False
         seen.setdefault(rev.version, rev.origin.at("version"))
         if previous is not None and rev.date < previous.date:
-            problems.error(rev.origin.at("date"), f"revision {rev.version} of {sop.sop_id} is dated "
-                           f"{rev.date.isoformat()}, before revision {previous.version} ({previous.date.isoformat()})",
-                           "list revisions oldest first, with dates in order", code="revisions-out-of-order")
+            problems.error(
+                rev.origin.at("date"),
+                f"revision {rev.version} of {sop.sop_id} is dated "
+                f"{rev.date.isoformat()}, before revision {previous.version} ({previous.date.isoformat()})",
+                "list revisions oldest first, with dates in order",
+                code="revisions-out-of-order",
+            )
             ordered = False
         previous = rev
     if not ordered or not sop.version or BAD_VERSION in incomplete or "Revisions" in incomplete:
@@ -126,15 +170,22 @@ def _revisions(sop: Sop, problems, incomplete: frozenset[str]) -> Revision | Non
     approved = sop.status == "Approved"
     if not sop.revisions:
         if approved:
-            problems.error(sop.origin.at("version"), f"{sop.sop_id} is Approved at version {sop.version} but has no "
-                           "revision in the Revisions sheet", f"add a Revisions row for version {sop.version}, dated "
-                           "on or before the Effective date", code="missing-revision")
+            problems.error(
+                sop.origin.at("version"),
+                f"{sop.sop_id} is Approved at version {sop.version} but has no revision in the Revisions sheet",
+                f"add a Revisions row for version {sop.version}, dated on or before the Effective date",
+                code="missing-revision",
+            )
         return None
     newest = sop.revisions[-1]
     if newest.version != sop.version:
-        problems.error(sop.origin.at("version"), f"Version is {sop.version} but the newest revision of {sop.sop_id} "
-                       f"is {newest.version} ({newest.origin.at('version')})",
-                       "make the SOP's Version its newest revision, or add a row to Revisions", code="version-mismatch")
+        problems.error(
+            sop.origin.at("version"),
+            f"Version is {sop.version} but the newest revision of {sop.sop_id} "
+            f"is {newest.version} ({newest.origin.at('version')})",
+            "make the SOP's Version its newest revision, or add a row to Revisions",
+            code="version-mismatch",
+        )
         return None
     return newest
 
@@ -147,48 +198,74 @@ def _dates(sop: Sop, current: Revision | None, problems, incomplete: frozenset[s
     complete = "Approvals" not in incomplete
     for app in sop.approvals:
         if app.role == "Approved by" and app.date is None:
-            problems.error(app.origin.at("date"), f"the Approved by row of {sop.sop_id} needs a Date",
-                           "enter the date it was approved", code="required-value")
+            problems.error(
+                app.origin.at("date"),
+                f"the Approved by row of {sop.sop_id} needs a Date",
+                "enter the date it was approved",
+                code="required-value",
+            )
             complete = False
     signed = [app for app in sop.approvals if app.role == "Approved by" and app.name and app.date is not None]
     if effective is not None and current is not None and current.date > effective:
         if signed and all(app.date > effective for app in signed):  # the Effective date is the odd one out
-            problems.error(sop.origin.at("effective_date"), f"Effective date {effective.isoformat()} of {sop.sop_id} "
-                           f"is before its revision {current.version} ({current.date.isoformat()}, "
-                           f"{current.origin.at('date')}) and its approval "
-                           f"({min(app.date for app in signed).isoformat()})",
-                           "an SOP takes effect once its current version is approved: correct the Effective date",
-                           code="effective-too-early")
+            problems.error(
+                sop.origin.at("effective_date"),
+                f"Effective date {effective.isoformat()} of {sop.sop_id} "
+                f"is before its revision {current.version} ({current.date.isoformat()}, "
+                f"{current.origin.at('date')}) and its approval "
+                f"({min(app.date for app in signed).isoformat()})",
+                "an SOP takes effect once its current version is approved: correct the Effective date",
+                code="effective-too-early",
+            )
             return
-        problems.error(current.origin.at("date"), f"revision {current.version} of {sop.sop_id} is dated "
-                       f"{current.date.isoformat()}, after the SOP's Effective date ({effective.isoformat()})",
-                       "a version takes effect after it is written: correct the revision's Date or the SOP's "
-                       "Effective date", code="revision-after-effective")
+        problems.error(
+            current.origin.at("date"),
+            f"revision {current.version} of {sop.sop_id} is dated "
+            f"{current.date.isoformat()}, after the SOP's Effective date ({effective.isoformat()})",
+            "a version takes effect after it is written: correct the revision's Date or the SOP's Effective date",
+            code="revision-after-effective",
+        )
         current = None
     late = False
     for app in sop.approvals:
         if app.date and effective and app.date > effective:
-            problems.error(app.origin.at("date"), f"{app.role} date {app.date.isoformat()} is after the effective date "
-                           f"of {sop.sop_id} ({effective.isoformat()})", "an SOP must be approved before it takes effect",
-                           code="approval-after-effective")
+            problems.error(
+                app.origin.at("date"),
+                f"{app.role} date {app.date.isoformat()} is after the effective date "
+                f"of {sop.sop_id} ({effective.isoformat()})",
+                "an SOP must be approved before it takes effect",
+                code="approval-after-effective",
+            )
             late = late or app.role == "Approved by"
     if not complete:
         return
     if not signed:
-        problems.error(sop.origin.at("status"), f"{sop.sop_id} is Approved but has no Approved by row with a Name and Date",
-                       "add its approval to the Approvals sheet, or set Status to In review", code="missing-approval")
+        problems.error(
+            sop.origin.at("status"),
+            f"{sop.sop_id} is Approved but has no Approved by row with a Name and Date",
+            "add its approval to the Approvals sheet, or set Status to In review",
+            code="missing-approval",
+        )
         return
     if current is None or effective is None or late or any(current.date <= app.date <= effective for app in signed):
         return
     last = max(signed, key=lambda app: app.date)
-    problems.error(last.origin.at("date"), f"Approved by date {last.date.isoformat()} is before revision "
-                   f"{current.version} of {sop.sop_id} ({current.date.isoformat()}, {current.origin.at('date')}): "
-                   f"version {current.version} was never approved",
-                   f"add the Approved by row of version {current.version}, dated from {current.date.isoformat()} "
-                   f"to {effective.isoformat()}", code="approval-before-revision")
+    problems.error(
+        last.origin.at("date"),
+        f"Approved by date {last.date.isoformat()} is before revision "
+        f"{current.version} of {sop.sop_id} ({current.date.isoformat()}, {current.origin.at('date')}): "
+        f"version {current.version} was never approved",
+        f"add the Approved by row of version {current.version}, dated from {current.date.isoformat()} "
+        f"to {effective.isoformat()}",
+        code="approval-before-revision",
+    )
 
 
 def _review(sop: Sop, problems, today: date) -> None:
     if sop.is_overdue(today):
-        problems.warning(sop.origin.at("effective_date"), f"review of {sop.sop_id} was due on {sop.next_review.isoformat()}",
-                         "review the SOP, then record a new revision and effective date", code="review-overdue")
+        problems.warning(
+            sop.origin.at("effective_date"),
+            f"review of {sop.sop_id} was due on {sop.next_review.isoformat()}",
+            "review the SOP, then record a new revision and effective date",
+            code="review-overdue",
+        )

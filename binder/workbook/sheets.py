@@ -7,6 +7,7 @@ cell at its place. It reads the part, shared strings and date styles of an
 openpyxl read-only worksheet, and knows nothing of the workbook contract. A
 sheet whose XML cannot place cells raises ``Damaged``. It imports openpyxl only.
 """
+
 from __future__ import annotations
 
 import math
@@ -138,8 +139,11 @@ class SheetStream:
                 return raw.strip() == "1", None
             return None, _unreadable(f'the TRUE/FALSE value "{shown}" cannot be read')
         if kind == "e":
-            return None, CellIssue(code="error-value", message=f"the cell shows the error {shown}",
-                                   hint="correct the formula or the value in Excel or Calc")
+            return None, CellIssue(
+                code="error-value",
+                message=f"the cell shows the error {shown}",
+                hint="correct the formula or the value in Excel or Calc",
+            )
         if kind == "d":
             try:
                 return from_ISO8601(raw), None

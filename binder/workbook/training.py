@@ -6,6 +6,7 @@ other pack's file name; a pack holds only Approved SOPs (drafts too with
 ``--include-drafts``), each once. It imports ``binder.model``,
 ``binder.problems`` and its own package only.
 """
+
 from __future__ import annotations
 
 from binder.model import Origin, Pack, PackEntry, Sop
@@ -15,8 +16,14 @@ from binder.workbook.names import pack_file_stem, reserved_word, shown, unsafe_n
 from binder.workbook.reader import RawRow
 
 
-def read_packs(rows: tuple[RawRow, ...], sops: dict[str, Sop], problems: Problems, include_drafts: bool, *,
-               report_unknown: bool = True) -> tuple[Pack, ...]:
+def read_packs(
+    rows: tuple[RawRow, ...],
+    sops: dict[str, Sop],
+    problems: Problems,
+    include_drafts: bool,
+    *,
+    report_unknown: bool = True,
+) -> tuple[Pack, ...]:
     """The training packs; a pack whose name cannot be a file name, or gives another pack's file name, is left out.
 
     ``report_unknown`` False: an SOP ID not in ``sops`` is not reported (an SOPs row was left out for an error)."""
@@ -36,17 +43,30 @@ def read_packs(rows: tuple[RawRow, ...], sops: dict[str, Sop], problems: Problem
         sop = sops.get(v.text(id_cell))
         if sop is None:
             if report_unknown:
-                problems.error(id_cell.coord, f'SOP ID "{v.text(id_cell)}" is not in the SOPs sheet',
-                               "check the spelling, or add the SOP to the SOPs sheet", code="unknown-sop")
+                problems.error(
+                    id_cell.coord,
+                    f'SOP ID "{v.text(id_cell)}" is not in the SOPs sheet',
+                    "check the spelling, or add the SOP to the SOPs sheet",
+                    code="unknown-sop",
+                )
             continue
         if sop.status == "Retired" or (sop.is_draft and not include_drafts):
-            problems.error(id_cell.coord, f'{sop.sop_id} is {sop.status}: a training pack may hold only Approved SOPs',
-                           "remove it from the pack" + ("" if sop.status == "Retired" else ", or build with --include-drafts"),
-                           code="unapproved-in-pack", sop_id=sop.sop_id)
+            problems.error(
+                id_cell.coord,
+                f"{sop.sop_id} is {sop.status}: a training pack may hold only Approved SOPs",
+                "remove it from the pack" + ("" if sop.status == "Retired" else ", or build with --include-drafts"),
+                code="unapproved-in-pack",
+                sop_id=sop.sop_id,
+            )
             continue
         if any(e.sop_id == sop.sop_id for e in entries):
-            problems.warning(id_cell.coord, f'{sop.sop_id} is already in pack "{name}"; the repeat is ignored',
-                             "remove the repeated row", code="duplicate-pack-entry", sop_id=sop.sop_id)
+            problems.warning(
+                id_cell.coord,
+                f'{sop.sop_id} is already in pack "{name}"; the repeat is ignored',
+                "remove the repeated row",
+                code="duplicate-pack-entry",
+                sop_id=sop.sop_id,
+            )
             continue
         first_row.setdefault(name, v.origin(row))
         entries.append(PackEntry(sop.sop_id, v.origin(row)))
@@ -58,14 +78,21 @@ def _new_pack(name: str, cell, stems: dict[str, tuple[str, str]], problems: Prob
     stem = pack_file_stem(name)
     reason = unsafe_name(name) or (f"its file name {stem}.pdf is reserved on Windows" if reserved_word(stem) else "")
     if reason:
-        problems.error(cell.coord, f'Pack "{shown(name)}" cannot be used in a file name: {reason}',
-                       "choose another name, e.g. New warehouse staff", code="unsafe-name")
+        problems.error(
+            cell.coord,
+            f'Pack "{shown(name)}" cannot be used in a file name: {reason}',
+            "choose another name, e.g. New warehouse staff",
+            code="unsafe-name",
+        )
         return False
     if stem in stems:
         other, where = stems[stem]
-        problems.error(cell.coord, f'Pack "{shown(name)}" gets the same file name ({stem}.pdf) as pack "{shown(other)}" '
-                       f"({where})", "rename one of the packs so their names differ in letters or digits",
-                       code="duplicate-pack-file")
+        problems.error(
+            cell.coord,
+            f'Pack "{shown(name)}" gets the same file name ({stem}.pdf) as pack "{shown(other)}" ({where})',
+            "rename one of the packs so their names differ in letters or digits",
+            code="duplicate-pack-file",
+        )
         return False
     stems[stem] = (name, cell.coord)
     return True

@@ -9,6 +9,7 @@ not read, is remembered in ``Gaps`` so that nothing is then reported as
 missing because of it. It imports ``binder.model``, ``binder.problems`` and
 its own package only.
 """
+
 from __future__ import annotations
 
 import re
@@ -97,16 +98,28 @@ def validate(raw: RawWorkbook, problems: Problems, *, today: date, include_draft
     known = {s.sop_id: s for s in sops}
     children = _children(raw, known, folder, problems, gaps)
     shared = children.pop(_SHARED, {}).get("definitions", ())
-    built = tuple(_complete(s, children.get(s.sop_id, {}), shared, AboutSop(problems, s.sop_id), today,
-                            gaps.of(s.sop_id)) for s in sops)
-    packs = () if "Training" in gaps.unread else read_packs(raw.rows("Training"), {s.sop_id: s for s in built}, problems,
-                                                          include_drafts, report_unknown="SOPs" not in gaps.anywhere)
+    built = tuple(
+        _complete(s, children.get(s.sop_id, {}), shared, AboutSop(problems, s.sop_id), today, gaps.of(s.sop_id))
+        for s in sops
+    )
+    packs = (
+        ()
+        if "Training" in gaps.unread
+        else read_packs(
+            raw.rows("Training"),
+            {s.sop_id: s for s in built},
+            problems,
+            include_drafts,
+            report_unknown="SOPs" not in gaps.anywhere,
+        )
+    )
     _related(built, problems, gaps)
     return Library(raw.path, raw.sha256, settings, departments, built, packs, tuple(shared))
 
 
-def _new_identifier(cell, pattern: re.Pattern, wording: tuple[str, str, str, str, str], seen: dict[str, str],
-                    problems) -> bool:
+def _new_identifier(
+    cell, pattern: re.Pattern, wording: tuple[str, str, str, str, str], seen: dict[str, str], problems
+) -> bool:
     """An ID cell can be a file name, holds only allowed characters and was not used before (case-insensitively).
 
     ``wording``: the column's name, the characters allowed, an example, what it identifies, and its noun."""
@@ -114,15 +127,25 @@ def _new_identifier(cell, pattern: re.Pattern, wording: tuple[str, str, str, str
     value = v.text(cell)
     reason = unsafe_name(value)
     if reason:
-        problems.error(cell.coord, f'{label} "{shown(value)}" cannot be used in a file name: {reason}',
-                       f"choose another {noun}, e.g. {example}", code="unsafe-name")
+        problems.error(
+            cell.coord,
+            f'{label} "{shown(value)}" cannot be used in a file name: {reason}',
+            f"choose another {noun}, e.g. {example}",
+            code="unsafe-name",
+        )
         return False
     if not pattern.fullmatch(value):
-        problems.error(cell.coord, f'{label} "{shown(value)}" may hold only {allowed}', f"e.g. {example}", code="bad-id")
+        problems.error(
+            cell.coord, f'{label} "{shown(value)}" may hold only {allowed}', f"e.g. {example}", code="bad-id"
+        )
         return False
     if value.casefold() in seen:
-        problems.error(cell.coord, f'{label} "{value}" is used twice (also at {seen[value.casefold()]})',
-                       f"give each {owner} its own {noun}", code="duplicate-id")
+        problems.error(
+            cell.coord,
+            f'{label} "{value}" is used twice (also at {seen[value.casefold()]})',
+            f"give each {owner} its own {noun}",
+            code="duplicate-id",
+        )
         return False
     seen[value.casefold()] = cell.coord
     return True
@@ -134,16 +157,29 @@ def _departments(rows: tuple[RawRow, ...], problems: Problems, gaps: Gaps) -> tu
     for row in rows:
         complete = required_filled(row, "Departments", problems)
         code = v.text(row.get("code"))
-        if not code or not _new_identifier(row.get("code"), _CODE, ("Code", "letters, digits and -", "FIN or OPS-2",
-                                                                    "department", "code"), seen, problems):
+        if not code or not _new_identifier(
+            row.get("code"),
+            _CODE,
+            ("Code", "letters, digits and -", "FIN or OPS-2", "department", "code"),
+            seen,
+            problems,
+        ):
             gaps.anywhere.add("Departments")  # the code meant is unknown: SOPs naming a department are not reported
             continue
         codes.add(code)
         if not complete:
             continue
         name = v.text(row.get("name"))
-        result.append(Department(code, name, v.text(row.get("binder_title")) or f"{name} Standard Operating Procedures",
-                                 v.text(row.get("owner")), v.text(row.get("help_contact")), origin(row)))
+        result.append(
+            Department(
+                code,
+                name,
+                v.text(row.get("binder_title")) or f"{name} Standard Operating Procedures",
+                v.text(row.get("owner")),
+                v.text(row.get("help_contact")),
+                origin(row),
+            )
+        )
     return tuple(result), codes
 
 
@@ -151,8 +187,9 @@ def _sops(rows: tuple[RawRow, ...], codes: set[str], folder, problems: Problems,
     result, seen = [], {}
     for row in rows:
         sop_id = v.text(row.get("sop_id"))
-        if not sop_id or not _new_identifier(row.get("sop_id"), SOP_ID, ("SOP ID", "letters, digits, -, . and _",
-                                                                         "FIN-001", "SOP", "ID"), seen, problems):
+        if not sop_id or not _new_identifier(
+            row.get("sop_id"), SOP_ID, ("SOP ID", "letters, digits, -, . and _", "FIN-001", "SOP", "ID"), seen, problems
+        ):
             required_filled(row, "SOPs", problems)
             gaps.anywhere.add("SOPs")  # rows of other sheets naming this SOP cannot be told from typos
             if sop_id.casefold() in seen:  # a second row for an SOP: which rows are whose is unknown
@@ -170,29 +207,49 @@ def _sop(row: RawRow, sop_id: str, codes: set[str], folder, problems: AboutSop, 
     if department and department not in codes:
         match = next((c for c in codes if c.casefold() == department.casefold()), None)
         if match is None and "Departments" not in gaps.anywhere:
-            problems.error(row.get("department").coord, f'Department "{department}" is not a Code in the Departments sheet',
-                           "pick one of: " + (", ".join(sorted(codes)) or "(add departments first)"),
-                           code="unknown-department")
+            problems.error(
+                row.get("department").coord,
+                f'Department "{department}" is not a Code in the Departments sheet',
+                "pick one of: " + (", ".join(sorted(codes)) or "(add departments first)"),
+                code="unknown-department",
+            )
         department = match or department
     status = v.choice(row.get("status"), problems, "Status", STATUSES, "")
     effective = v.a_date(row.get("effective_date"), problems, "Effective date")
-    if status == "Approved" and effective is None and row.get("effective_date").blank \
-            and not row.get("effective_date").covered:
-        problems.error(row.get("effective_date").coord, f"{sop_id} is Approved but has no Effective date",
-                       "enter the date the SOP takes effect", code="required-value")
+    if (
+        status == "Approved"
+        and effective is None
+        and row.get("effective_date").blank
+        and not row.get("effective_date").covered
+    ):
+        problems.error(
+            row.get("effective_date").coord,
+            f"{sop_id} is Approved but has no Effective date",
+            "enter the date the SOP takes effect",
+            code="required-value",
+        )
     version = v.version(row.get("version"), problems) if not row.get("version").blank else ""
     if version is None:
         gaps.about[sop_id].add(BAD_VERSION)
     return Sop(
-        sop_id=sop_id, title=v.text(row.get("title")), department=department, version=version or "",
-        status=status, owner=v.text(row.get("owner")), audience=v.text(row.get("audience")),
+        sop_id=sop_id,
+        title=v.text(row.get("title")),
+        department=department,
+        version=version or "",
+        status=status,
+        owner=v.text(row.get("owner")),
+        audience=v.text(row.get("audience")),
         effective_date=effective,
         review_months=v.whole_number(row.get("review_months"), problems, "Review every (months)", 1, 60, 12),
         format=v.choice(row.get("format"), problems, "Format", FORMATS, "Steps"),
-        purpose=v.text(row.get("purpose")), scope=v.text(row.get("scope")), policy=v.text(row.get("policy")),
-        help_contact=v.text(row.get("help_contact")), related=v.id_list(row.get("related")),
+        purpose=v.text(row.get("purpose")),
+        scope=v.text(row.get("scope")),
+        policy=v.text(row.get("policy")),
+        help_contact=v.text(row.get("help_contact")),
+        related=v.id_list(row.get("related")),
         template=v.confined_path(row.get("template"), folder, problems, "Template", (".docx",)),
-        origin=origin(row))
+        origin=origin(row),
+    )
 
 
 def _find_sop(sop_id: str, known) -> str | None:
@@ -210,19 +267,27 @@ def _owner(row: RawRow, known: dict[str, Sop], problems: Problems, gaps: Gaps, *
         return _SHARED if blank_ok else None
     match = _find_sop(sop_id, known)
     if match is None and "SOPs" not in gaps.anywhere:
-        problems.error(cell.coord, f'SOP ID "{sop_id}" is not in the SOPs sheet',
-                       "check the spelling, or add the SOP to the SOPs sheet", code="unknown-sop")
+        problems.error(
+            cell.coord,
+            f'SOP ID "{sop_id}" is not in the SOPs sheet',
+            "check the spelling, or add the SOP to the SOPs sheet",
+            code="unknown-sop",
+        )
     return match
 
 
-def _children(raw: RawWorkbook, known: dict[str, Sop], folder, problems: Problems, gaps: Gaps) -> dict[str, dict[str, list]]:
+def _children(
+    raw: RawWorkbook, known: dict[str, Sop], folder, problems: Problems, gaps: Gaps
+) -> dict[str, dict[str, list]]:
     """Rows of every per-SOP sheet, grouped by SOP ID then by kind; rows with an error are left out (and remembered)."""
     grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     readers = {
         "Steps": lambda r, p: _step(r, folder, p),
         "Roles": lambda r, p: Role(v.text(r.get("role")), v.text(r.get("responsibility")), origin(r)),
         "Definitions": lambda r, p: Definition(v.text(r.get("term")), v.text(r.get("definition")), origin(r)),
-        "KPIs": lambda r, p: Kpi(v.text(r.get("measure")), v.text(r.get("target")), v.text(r.get("frequency")), origin(r)),
+        "KPIs": lambda r, p: Kpi(
+            v.text(r.get("measure")), v.text(r.get("target")), v.text(r.get("frequency")), origin(r)
+        ),
         "FAQ": lambda r, p: Faq(v.text(r.get("question")), v.text(r.get("answer")), origin(r)),
         "References": lambda r, p: _reference(r, known, p, gaps),
         "Revisions": _revision,
@@ -249,16 +314,29 @@ def _step(row: RawRow, folder, problems) -> Step | None:
     number_cell = row.get("step")
     number = v.text(number_cell).strip()
     if number and not _STEP.fullmatch(number):
-        problems.error(number_cell.coord, f'Step "{shown(number)}" must be a number such as 3 or 2.1',
-                       "number the steps 1, 2, 3 and their sub-steps 2.1, 2.2", code="bad-step-number")
+        problems.error(
+            number_cell.coord,
+            f'Step "{shown(number)}" must be a number such as 3 or 2.1',
+            "number the steps 1, 2, 3 and their sub-steps 2.1, 2.2",
+            code="bad-step-number",
+        )
         number = None
     step_type = v.choice(row.get("type"), problems, "Type", STEP_TYPES, "")
     image = v.image_path(row.get("image"), folder, problems, "Image")
     if number is None or (not step_type and not row.get("type").blank):
         return None
-    return Step(number=number, action=v.text(row.get("action")), responsible=v.text(row.get("responsible")),
-                details=v.text(row.get("details")), caution=v.text(row.get("caution")), type=step_type or "Action",
-                if_yes=_target(row.get("if_yes")), if_no=_target(row.get("if_no")), image=image, origin=origin(row))
+    return Step(
+        number=number,
+        action=v.text(row.get("action")),
+        responsible=v.text(row.get("responsible")),
+        details=v.text(row.get("details")),
+        caution=v.text(row.get("caution")),
+        type=step_type or "Action",
+        if_yes=_target(row.get("if_yes")),
+        if_no=_target(row.get("if_no")),
+        image=image,
+        origin=origin(row),
+    )
 
 
 def _target(cell) -> str:
@@ -272,19 +350,30 @@ def _reference(row: RawRow, known: dict[str, Sop], problems, gaps: Gaps) -> Refe
     link = v.text(link_cell).strip()
     extra = _mail_extra(link)
     if extra:
-        problems.error(link_cell.coord, f'Link "{shown(link, 80)}" {extra}',
-                       "give the address only, e.g. mailto:help@example.com", code="bad-link")
+        problems.error(
+            link_cell.coord,
+            f'Link "{shown(link, 80)}" {extra}',
+            "give the address only, e.g. mailto:help@example.com",
+            code="bad-link",
+        )
         link = ""
     elif link and not _WEB.fullmatch(link) and SOP_ID.fullmatch(link):
         match = _find_sop(link, known)
         if match is None and "SOPs" not in gaps.anywhere:
-            problems.error(link_cell.coord, f'Link "{shown(link)}" is not an SOP ID of the SOPs sheet',
-                           "give the ID of an SOP of this workbook, or a full address such as https://…",
-                           code="unknown-sop")
+            problems.error(
+                link_cell.coord,
+                f'Link "{shown(link)}" is not an SOP ID of the SOPs sheet',
+                "give the ID of an SOP of this workbook, or a full address such as https://…",
+                code="unknown-sop",
+            )
         link = match or ""
     elif link and not _WEB.fullmatch(link):
-        problems.error(link_cell.coord, f'Link "{link}" is not an http(s):// or mailto: address or an SOP ID',
-                       "e.g. https://intranet.example.com/policy, mailto:help@example.com or FIN-001", code="bad-link")
+        problems.error(
+            link_cell.coord,
+            f'Link "{link}" is not an http(s):// or mailto: address or an SOP ID',
+            "e.g. https://intranet.example.com/policy, mailto:help@example.com or FIN-001",
+            code="bad-link",
+        )
         link = ""
     return Reference(v.text(row.get("reference")), link, origin(row))
 
@@ -318,8 +407,14 @@ def _approval(row: RawRow, problems) -> Approval | None:
     when = v.a_date(row.get("date"), problems, "Date")
     if not role or (when is None and not row.get("date").blank):
         return None
-    return Approval(role, v.text(row.get("name")), v.text(row.get("job_title")), when,
-                    v.text(row.get("meaning")) or DEFAULT_MEANINGS[role], origin(row))
+    return Approval(
+        role,
+        v.text(row.get("name")),
+        v.text(row.get("job_title")),
+        when,
+        v.text(row.get("meaning")) or DEFAULT_MEANINGS[role],
+        origin(row),
+    )
 
 
 def _complete(sop: Sop, kids: dict[str, list], shared, problems, today: date, incomplete: frozenset[str]) -> Sop:
@@ -327,11 +422,17 @@ def _complete(sop: Sop, kids: dict[str, list], shared, problems, today: date, in
     steps = sorted(kids.get("steps", ()), key=lambda s: tuple(int(p) for p in s.number.split(".")) if s.number else ())
     own_terms = {d.term.casefold() for d in kids.get("definitions", ())}
     definitions = [d for d in shared if d.term.casefold() not in own_terms] + list(kids.get("definitions", ()))
-    full = replace(sop, steps=tuple(steps), roles=tuple(kids.get("roles", ())),
-                   definitions=tuple(sorted(definitions, key=lambda d: d.term.casefold())),
-                   kpis=tuple(kids.get("kpis", ())), faq=tuple(kids.get("faq", ())),
-                   references=tuple(kids.get("references", ())), revisions=tuple(kids.get("revisions", ())),
-                   approvals=tuple(kids.get("approvals", ())))
+    full = replace(
+        sop,
+        steps=tuple(steps),
+        roles=tuple(kids.get("roles", ())),
+        definitions=tuple(sorted(definitions, key=lambda d: d.term.casefold())),
+        kpis=tuple(kids.get("kpis", ())),
+        faq=tuple(kids.get("faq", ())),
+        references=tuple(kids.get("references", ())),
+        revisions=tuple(kids.get("revisions", ())),
+        approvals=tuple(kids.get("approvals", ())),
+    )
     check_sop(full, problems, today, incomplete)
     return full
 
@@ -341,8 +442,18 @@ def _related(sops: tuple[Sop, ...], problems: Problems, gaps: Gaps) -> None:
     for sop in sops:
         for other in sop.related:
             if other == sop.sop_id:
-                problems.error(sop.origin.at("related"), f"{sop.sop_id} lists itself in Related SOPs",
-                               "remove it from the list", code="self-reference", sop_id=sop.sop_id)
+                problems.error(
+                    sop.origin.at("related"),
+                    f"{sop.sop_id} lists itself in Related SOPs",
+                    "remove it from the list",
+                    code="self-reference",
+                    sop_id=sop.sop_id,
+                )
             elif other not in ids and "SOPs" not in gaps.anywhere:
-                problems.error(sop.origin.at("related"), f'Related SOP "{shown(other)}" is not in the SOPs sheet',
-                               "check the spelling, or remove it from the list", code="unknown-sop", sop_id=sop.sop_id)
+                problems.error(
+                    sop.origin.at("related"),
+                    f'Related SOP "{shown(other)}" is not in the SOPs sheet',
+                    "check the spelling, or remove it from the list",
+                    code="unknown-sop",
+                    sop_id=sop.sop_id,
+                )

@@ -6,6 +6,7 @@ folder (pictures and templates checked by their content). It imports
 ``binder.model``, ``binder.problems``, ``binder.errors`` and its own package
 (python-docx only to read a picture's size).
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,12 @@ def required_filled(row: RawRow, sheet_name: str, problems) -> bool:
         if column.required and row.has(column.field) and cell.blank:
             ok = False
             if not cell.covered:
-                problems.error(cell.coord, f"{column.header} is required",
-                               f"fill in {column.header}, or clear the whole row", code="required-value")
+                problems.error(
+                    cell.coord,
+                    f"{column.header} is required",
+                    f"fill in {column.header}, or clear the whole row",
+                    code="required-value",
+                )
     return ok
 
 
@@ -72,12 +77,20 @@ def version(cell: RawCell, problems: Problems, label: str = "Version") -> str | 
     else:
         value = text(cell).strip()
     if not _VERSION.fullmatch(value):
-        problems.error(cell.coord, f'{label} "{_shown(cell) if not typed else value}" is not a version number',
-                       "use numbers separated by dots, e.g. 1.0 or 2.3", code="bad-version")
+        problems.error(
+            cell.coord,
+            f'{label} "{_shown(cell) if not typed else value}" is not a version number',
+            "use numbers separated by dots, e.g. 1.0 or 2.3",
+            code="bad-version",
+        )
         return None
     if typed:
-        problems.warning(cell.coord, f"{label} {value} was typed as a number, so Excel may have changed it (1.10 becomes 1.1)",
-                         "format the cell as text and type the version again", code="version-as-number")
+        problems.warning(
+            cell.coord,
+            f"{label} {value} was typed as a number, so Excel may have changed it (1.10 becomes 1.1)",
+            "format the cell as text and type the version again",
+            code="version-as-number",
+        )
     return value
 
 
@@ -96,8 +109,12 @@ def a_date(cell: RawCell, problems: Problems, label: str) -> date | None:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
-    problems.error(cell.coord, f'{label} "{text(cell)}" is not a date',
-                   "enter a real date, or text in the form 2026-01-31", code="bad-date")
+    problems.error(
+        cell.coord,
+        f'{label} "{text(cell)}" is not a date',
+        "enter a real date, or text in the form 2026-01-31",
+        code="bad-date",
+    )
     return None
 
 
@@ -116,8 +133,12 @@ def whole_number(cell: RawCell, problems: Problems, label: str, low: int, high: 
     elif isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 18:
         number = int(value.strip())  # isdecimal, not isdigit: int() refuses superscripts such as "²"
     if number is None or not low <= number <= high:
-        problems.error(cell.coord, f'{label} "{_shown(cell)}" must be a whole number from {low} to {high}',
-                       f"leave it blank for the default ({default})", code="bad-number")
+        problems.error(
+            cell.coord,
+            f'{label} "{_shown(cell)}" must be a whole number from {low} to {high}',
+            f"leave it blank for the default ({default})",
+            code="bad-number",
+        )
         return default
     return number
 
@@ -136,8 +157,12 @@ def choice(cell: RawCell, problems: Problems, label: str, choices: tuple[str, ..
     for option in choices:
         if option.casefold() == wanted:
             return option
-    problems.error(cell.coord, f'{label} "{text(cell)}" is not one of: {", ".join(choices)}',
-                   "pick a value from the dropdown", code="bad-choice")
+    problems.error(
+        cell.coord,
+        f'{label} "{text(cell)}" is not one of: {", ".join(choices)}',
+        "pick a value from the dropdown",
+        code="bad-choice",
+    )
     return default
 
 
@@ -146,8 +171,9 @@ def id_list(cell: RawCell) -> tuple[str, ...]:
     return tuple(part.strip() for part in _ID_SPLIT.split(text(cell)) if part.strip())
 
 
-def confined_path(cell: RawCell, folder: Path, problems: Problems, label: str,
-                  suffixes: tuple[str, ...]) -> Path | None:
+def confined_path(
+    cell: RawCell, folder: Path, problems: Problems, label: str, suffixes: tuple[str, ...]
+) -> Path | None:
     """A file path relative to the workbook's folder that must stay inside it (symlinks resolved).
 
     A ``.docx`` file must also be a Word document by its content, within the zip limits.
@@ -160,26 +186,43 @@ def confined_path(cell: RawCell, folder: Path, problems: Problems, label: str,
         root = folder.resolve()
         candidate = Path(raw)
         if candidate.is_absolute() or _WINDOWS_ABSOLUTE.match(raw):
-            problems.error(cell.coord, f'{label} "{shown}" is an absolute path',
-                           "give a path relative to the workbook's folder", code="unsafe-path")
+            problems.error(
+                cell.coord,
+                f'{label} "{shown}" is an absolute path',
+                "give a path relative to the workbook's folder",
+                code="unsafe-path",
+            )
             return None
         resolved = (root / candidate).resolve()
         if not resolved.is_relative_to(root):
-            problems.error(cell.coord, f'{label} "{shown}" points outside the workbook\'s folder',
-                           "copy the file into the workbook's folder and give its relative path", code="unsafe-path")
+            problems.error(
+                cell.coord,
+                f'{label} "{shown}" points outside the workbook\'s folder',
+                "copy the file into the workbook's folder and give its relative path",
+                code="unsafe-path",
+            )
             return None
         if not resolved.is_file():
-            problems.error(cell.coord, f'{label} "{shown}" does not exist', f"put the file at {resolved}",
-                           code="missing-file")
+            problems.error(
+                cell.coord, f'{label} "{shown}" does not exist', f"put the file at {resolved}", code="missing-file"
+            )
             return None
     except (OSError, RuntimeError, ValueError) as exc:  # name too long, symlink loop, NUL byte ...
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        problems.error(cell.coord, f'{label} "{shown}" cannot be opened ({reason})',
-                       "give the relative path of a file in the workbook's folder", code="unreadable-file")
+        problems.error(
+            cell.coord,
+            f'{label} "{shown}" cannot be opened ({reason})',
+            "give the relative path of a file in the workbook's folder",
+            code="unreadable-file",
+        )
         return None
     if suffixes and resolved.suffix.lower() not in suffixes:
-        problems.error(cell.coord, f'{label} "{shown}" must be a {" or ".join(suffixes)} file',
-                       f"give the path of a {' or '.join(suffixes)} file", code="wrong-file-type")
+        problems.error(
+            cell.coord,
+            f'{label} "{shown}" must be a {" or ".join(suffixes)} file',
+            f"give the path of a {' or '.join(suffixes)} file",
+            code="wrong-file-type",
+        )
         return None
     if resolved.suffix.lower() == ".docx" and ".docx" in suffixes:
         if not _docx_ok(cell, resolved, problems, f'{label} "{shown}"'):
@@ -193,22 +236,33 @@ def _docx_ok(cell: RawCell, path: Path, problems: Problems, named: str) -> bool:
     try:
         size = path.stat().st_size
         if size > limits.MAX_TEMPLATE_BYTES:
-            problems.error(cell.coord, f"{named} is {size // 1_000_000} MB; the limit is "
-                           f"{limits.MAX_TEMPLATE_BYTES // 1_000_000} MB", "save a smaller template",
-                           code="file-too-large")
+            problems.error(
+                cell.coord,
+                f"{named} is {size // 1_000_000} MB; the limit is {limits.MAX_TEMPLATE_BYTES // 1_000_000} MB",
+                "save a smaller template",
+                code="file-too-large",
+            )
             return False
         with zipfile.ZipFile(path) as archive:
             limits.check_zip(path, archive)
             if "word/document.xml" not in archive.namelist():
-                problems.error(cell.coord, f"{named} is not a Word .docx file (it is a zip archive without a document)",
-                               hint, code="wrong-file-type")
+                problems.error(
+                    cell.coord,
+                    f"{named} is not a Word .docx file (it is a zip archive without a document)",
+                    hint,
+                    code="wrong-file-type",
+                )
                 return False
     except FileProblem as exc:
         problems.error(cell.coord, f"{named} is not safe to open: {exc.problems[0].message}", hint, code="zip-bomb")
         return False
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        problems.error(cell.coord, f"{named} is not a Word .docx file (its content is not a zip archive)", hint,
-                       code="wrong-file-type")
+        problems.error(
+            cell.coord,
+            f"{named} is not a Word .docx file (its content is not a zip archive)",
+            hint,
+            code="wrong-file-type",
+        )
         return False
     return True
 
@@ -226,23 +280,39 @@ def image_path(cell: RawCell, folder: Path, problems: Problems, label: str) -> P
     except OSError:
         size = 0
     if size > limits.MAX_IMAGE_BYTES:
-        problems.error(cell.coord, f'{label} "{shown}" is {size // 1_000_000} MB; the limit is '
-                       f"{limits.MAX_IMAGE_BYTES // 1_000_000} MB", "save a smaller picture", code="image-too-large")
+        problems.error(
+            cell.coord,
+            f'{label} "{shown}" is {size // 1_000_000} MB; the limit is {limits.MAX_IMAGE_BYTES // 1_000_000} MB',
+            "save a smaller picture",
+            code="image-too-large",
+        )
         return None
     try:
         image = Image.from_file(str(path))
         width, height = image.px_width, image.px_height
     except Exception:  # noqa: BLE001 - python-docx raises many types (not only UnrecognizedImageError) for damaged pictures
-        problems.error(cell.coord, f'{label} "{shown}" is not a readable PNG or JPEG picture',
-                       "save the picture as PNG or JPEG", code="bad-image")
+        problems.error(
+            cell.coord,
+            f'{label} "{shown}" is not a readable PNG or JPEG picture',
+            "save the picture as PNG or JPEG",
+            code="bad-image",
+        )
         return None
     if image.content_type not in ("image/png", "image/jpeg"):
-        problems.error(cell.coord, f'{label} "{shown}" is {image.content_type}, not PNG or JPEG',
-                       "save the picture as PNG or JPEG", code="wrong-file-type")
+        problems.error(
+            cell.coord,
+            f'{label} "{shown}" is {image.content_type}, not PNG or JPEG',
+            "save the picture as PNG or JPEG",
+            code="wrong-file-type",
+        )
         return None
     if width * height > limits.MAX_IMAGE_PIXELS or not width or not height:
-        problems.error(cell.coord, f'{label} "{shown}" is {width}×{height} pixels; '
-                       f"the limit is {limits.MAX_IMAGE_PIXELS // 1_000_000} megapixels", "save a smaller picture",
-                       code="image-too-large")
+        problems.error(
+            cell.coord,
+            f'{label} "{shown}" is {width}×{height} pixels; '
+            f"the limit is {limits.MAX_IMAGE_PIXELS // 1_000_000} megapixels",
+            "save a smaller picture",
+            code="image-too-large",
+        )
         return None
     return path

@@ -5,6 +5,7 @@ Used by ``binder init`` (a blank workbook with example rows) and by
 notes, widths and dropdown choices all come from the schema; this module only
 decides how they look in Excel. Imports openpyxl, ``binder.files`` and its own package only.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -88,6 +89,7 @@ def save_atomically(wb: Workbook, path: Path) -> None:
 
 
 # --- data sheets -----------------------------------------------------------------------------
+
 
 def _write_sheet(ws: Worksheet, spec: Sheet, rows: Sequence[Mapping[str, object]]) -> None:
     _write_header(ws, spec)
@@ -204,6 +206,7 @@ def fit_to_page_width(ws: Worksheet) -> None:
 
 # --- dropdowns -------------------------------------------------------------------------------
 
+
 def _add_choice_lists(ws: Worksheet, spec: Sheet) -> None:
     for index, column in enumerate(spec.columns, start=1):
         if column.choices:
@@ -217,8 +220,13 @@ def _add_department_list(ws: Worksheet, spec: Sheet) -> None:
     code = _letter(departments, "code")
     letter = _letter(spec, "department")
     source = f"{quote_sheetname(departments.name)}!${code}$2:${code}${DEPARTMENT_LIST_END}"
-    _validation(ws, source, f"{letter}2:{letter}{LAST_ROW}", "Department",
-                "Pick a Code from the Departments sheet (add the department there first).")
+    _validation(
+        ws,
+        source,
+        f"{letter}2:{letter}{LAST_ROW}",
+        "Department",
+        "Pick a Code from the Departments sheet (add the department there first).",
+    )
 
 
 def _add_setting_lists(ws: Worksheet, rows: Sequence[Mapping[str, object]]) -> None:
@@ -232,9 +240,15 @@ def _add_setting_lists(ws: Worksheet, rows: Sequence[Mapping[str, object]]) -> N
 
 
 def _validation(ws: Worksheet, formula: str, cells: str, label: str, message: str = "") -> DataValidation:
-    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False,
-                        showErrorMessage=True, errorTitle=label,
-                        error=message or f"Pick a {label} from the list.")
+    dv = DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showDropDown=False,
+        showErrorMessage=True,
+        errorTitle=label,
+        error=message or f"Pick a {label} from the list.",
+    )
     dv.add(cells)
     ws.add_data_validation(dv)
     return dv
@@ -266,19 +280,34 @@ SHEET_PURPOSES = {
 }
 
 GENERAL_RULES = (
-    ("Required cells", ("A column whose header is dark blue is required: fill it on every row you use "
-                        "(marked * in the list below). Hover over a header to read what goes in it.")),
+    (
+        "Required cells",
+        (
+            "A column whose header is dark blue is required: fill it on every row you use "
+            "(marked * in the list below). Hover over a header to read what goes in it."
+        ),
+    ),
     ("Example rows", "The rows already filled in are worked examples: change them or delete them."),
     ("Dates", "Type a real date (Excel shows it right-aligned) or text in the form 2026-01-31."),
-    ("Versions", ("Versions and step numbers are text: the Version, Step and go-to columns are formatted as text, "
-                  "so 1.10 stays 1.10. In a cell formatted as a number, start with an apostrophe ('1.10), "
-                  "or Excel turns 1.10 into 1.1.")),
+    (
+        "Versions",
+        (
+            "Versions and step numbers are text: the Version, Step and go-to columns are formatted as text, "
+            "so 1.10 stays 1.10. In a cell formatted as a number, start with an apostrophe ('1.10), "
+            "or Excel turns 1.10 into 1.1."
+        ),
+    ),
     ("Line breaks", "Press Alt+Enter (Option+Return on a Mac) for a new line inside a cell. Line breaks are kept."),
     ("ID lists", "In Related SOPs, separate SOP IDs with commas or new lines: FIN-001, FIN-002."),
     ("Dropdowns", "Status, Format, Type, Role, Department, Paper size and Language offer a dropdown list."),
     ("Blank rows", "Blank rows are skipped. Do not merge cells. Extra columns and sheets are ignored."),
-    ("Statuses", ("Only Approved SOPs go into binders. Draft and In review are left out unless you build with "
-                  "--include-drafts; Retired SOPs never are.")),
+    (
+        "Statuses",
+        (
+            "Only Approved SOPs go into binders. Draft and In review are left out unless you build with "
+            "--include-drafts; Retired SOPs never are."
+        ),
+    ),
 )
 
 COMMANDS = (
@@ -294,8 +323,14 @@ def write_instructions(ws: Worksheet) -> None:
     ws.column_dimensions["B"].width = 110
     ws.append(["How to fill in this workbook"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([("Each sheet has a header row (row 1) and one row per item below it. "
-                "Sheets and columns are matched by name, so keep the header text as it is.")])
+    ws.append(
+        [
+            (
+                "Each sheet has a header row (row 1) and one row per item below it. "
+                "Sheets and columns are matched by name, so keep the header text as it is."
+            )
+        ]
+    )
     _section(ws, "General rules", GENERAL_RULES)
     _section(ws, "The sheets", [(s.name, _describe(s)) for s in SHEETS])
     _section(ws, "Commands", COMMANDS)
