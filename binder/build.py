@@ -21,7 +21,7 @@ from binder.errors import InputError
 from binder.files import link_or_copy
 from binder.issue.issuing import WORK, IssueContext, issue
 from binder.issue.plan import IssuePlan, plan_binders, plan_packs
-from binder.issue.reissue import carry_over, decide, issue_key, unsigned_reissues
+from binder.issue.reissue import carry_over, decide, issue_key, reissue_warnings
 from binder.model import Library
 from binder.output.cache import DocumentCache
 from binder.output.changes import unversioned_changes
@@ -137,7 +137,7 @@ def produce(
         )
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
         warnings = select(
-            unsigned_reissues(decisions, options.signing is not None) + _discarded(cache),
+            reissue_warnings(decisions, options.signing is not None) + _discarded(cache),
             ignore=_ignored(library, options),
         )
         judge(warnings, options, workbook)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from binder.problems import Problem
 
 
-def _rebuild(cls: type, args: tuple, state: dict) -> BaseException:
+def _rebuild(cls: type[BaseException], args: tuple, state: dict) -> BaseException:
     error = cls.__new__(cls)
     BaseException.__init__(error, *args)
     error.__dict__.update(state)
@@ -44,8 +44,8 @@ class InputError(BinderError):
 class FileProblem(InputError):
     """A single problem with a whole file (not a workbook, unreadable, missing)."""
 
-    def __init__(self, path: str, message: str, hint: str = "") -> None:
-        super().__init__([Problem.error(str(path), message, hint)], f"{path}: {message}")
+    def __init__(self, path: str, message: str, hint: str = "", code: str = "bad-file") -> None:
+        super().__init__([Problem.error(str(path), message, hint, code=code)], f"{path}: {message}")
 
 
 class ToolError(BinderError):

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 ERROR = "error"
 WARNING = "warning"
@@ -116,6 +117,18 @@ class Problem:
             "cell": f"{loc.column}{loc.row}" if isinstance(loc, Cell) and loc.row else "",
             "sop_id": self.sop_id,
         }
+
+
+class Reporter(Protocol):
+    """Where problems are reported: ``Problems``, or a wrapper that passes them on (e.g. tagged with an SOP)."""
+
+    def error(
+        self, where: str | Location, message: str, hint: str = "", *, code: str = "", sop_id: str = ""
+    ) -> None: ...
+
+    def warning(
+        self, where: str | Location, message: str, hint: str = "", *, code: str = "", sop_id: str = ""
+    ) -> None: ...
 
 
 class Problems:

@@ -292,6 +292,7 @@ class Converter(ConverterBase):
         half-way (Ctrl-C) can be finished by the next one, or at exit.
         """
         for _, worker in workers:
+            assert worker.proc.stdin is not None  # workers are started with stdin=PIPE
             with contextlib.suppress(OSError):
                 worker.proc.stdin.close()
         for slot, worker in workers:

@@ -234,6 +234,7 @@ class Worker:
         """Convert one document; the seconds it took. AttemptFailed if it did not convert."""
         self._wait_ready()
         request = json.dumps({"docx": str(job.docx.absolute()), "pdf": str(job.pdf.absolute())}) + "\n"
+        assert self.proc.stdin is not None  # Popen was given stdin=PIPE
         try:
             self.proc.stdin.write(request.encode("ascii"))
             self.proc.stdin.flush()
@@ -277,6 +278,7 @@ class Worker:
         with self._stop_lock:  # a serving thread and close() may both stop a worker
             if self._reaped:
                 return
+            assert self.proc.stdin is not None  # Popen was given stdin=PIPE
             with contextlib.suppress(OSError):
                 self.proc.stdin.close()
             if grace > 0:
@@ -289,6 +291,7 @@ class Worker:
         for reader in self._readers:
             reader.join(timeout=5)
         for stream in (self.proc.stdout, self.proc.stderr):
+            assert stream is not None  # Popen was given stdout=PIPE and stderr=PIPE
             with contextlib.suppress(OSError):
                 stream.close()
 

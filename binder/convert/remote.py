@@ -17,6 +17,7 @@ import time
 import xmlrpc.client
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from binder.convert.base import ConverterBase, Job, Result, check_pdf
@@ -190,7 +191,7 @@ class RemoteConverter(ConverterBase):
     def _ping(self, endpoint: Endpoint) -> bool:
         try:
             with self._proxy(endpoint, 10) as proxy:
-                info = proxy.info()
+                info = cast(dict[str, Any], proxy.info())  # unoserver's info() answers a struct
             return str(info.get("api")) == API_VERSION
         except (OSError, xmlrpc.client.Error, http.client.HTTPException):
             self._rest(endpoint)
@@ -200,16 +201,20 @@ class RemoteConverter(ConverterBase):
         started = time.monotonic()
         try:
             with self._proxy(endpoint, self.timeout) as proxy:
-                result = proxy.convert(
-                    None,
-                    xmlrpc.client.Binary(job.docx.read_bytes()),
-                    None,
-                    "pdf",
-                    "writer_pdf_Export",
-                    PDF_OPTIONS,
-                    True,
-                    "MS Word 2007 XML",
-                    None,
+                # unoserver answers the converted document as binary data, or nil when there is none
+                result = cast(
+                    "xmlrpc.client.Binary | None",
+                    proxy.convert(
+                        None,
+                        xmlrpc.client.Binary(job.docx.read_bytes()),
+                        None,
+                        "pdf",
+                        "writer_pdf_Export",
+                        PDF_OPTIONS,
+                        True,
+                        "MS Word 2007 XML",
+                        None,
+                    ),
                 )
         except (OSError, xmlrpc.client.Error, http.client.HTTPException) as exc:
             raise _EndpointDown(f"{type(exc).__name__}: {str(exc)[:200]}") from None

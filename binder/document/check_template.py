@@ -26,6 +26,7 @@ from binder.document.render import (
     part_kind,
     part_source,
     split_standalone_tags,
+    template_code,
     template_problem,
 )
 from binder.errors import FileProblem
@@ -91,7 +92,7 @@ def _check_part(path: Path, kind: str, source: str, sample: Mapping[str, Any]) -
             if text
             else f" (in the {kind})"
         )
-        return Problem.error(str(path), message + where, HINT)
+        return Problem.error(str(path), message + where, HINT, code=template_code(message))
 
     try:
         ast = make_environment().parse(source)

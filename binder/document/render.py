@@ -308,11 +308,26 @@ def template_problem(tpl: DocxTemplate, template: Path, exc: BaseException) -> P
         return None
     place = _place(tpl, line, exc)
     where = f' (in the {place.part}, paragraph "{shorten(place.paragraph, PARAGRAPH_TEXT_LIMIT)}")' if place else ""
+    message = describe(exc)
     return Problem.error(
         str(template),
-        describe(exc) + where,
+        message + where,
         "see docs/templates.md for the variables a template can use; binder check-template lists every mistake",
+        code=template_code(message),
     )
+
+
+_CODES = (
+    ("template syntax error", "template-syntax"),
+    ("unknown variable", "unknown-variable"),
+    ("not allowed in a template", "template-not-allowed"),
+    ("the template's tags break", "template-structure"),
+)
+
+
+def template_code(message: str) -> str:
+    """The problem code of a template mistake described by ``describe``."""
+    return next((code for prefix, code in _CODES if message.startswith(prefix)), "template-error")
 
 
 def describe(exc: BaseException) -> str:

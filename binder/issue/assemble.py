@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
 
 from binder.document.links import resolve_links
 from binder.files import atomic_write
@@ -83,7 +84,7 @@ def assemble(doc: Document, out: Path) -> Assembled:
     root = writer.add_outline_item(title=doc.top_bookmark, page_number=0)
     for item in doc.front_items:
         writer.add_outline_item(title=item.title, page_number=item.page, parent=root)
-    writer.set_page_label(0, front_pages - 1, style="/r")
+    writer.set_page_label(0, front_pages - 1, style=PageLabelStyle.LOWERCASE_ROMAN)
     starts: list[tuple[str, int]] = []
     for part in doc.parts:
         reader = PdfReader(part.pdf)
@@ -92,12 +93,14 @@ def assemble(doc: Document, out: Path) -> Assembled:
         starts.append((part.key, first + 1))
         parent = writer.add_outline_item(title=part.title, page_number=first, parent=root)
         _copy_outline(writer, reader, reader.outline, first, parent)
-        writer.set_page_label(first, len(writer.pages) - 1, style="/D", prefix=f"{part.key}-", start=1)
+        writer.set_page_label(
+            first, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, prefix=f"{part.key}-", start=1
+        )
     if doc.back is not None:
         first = len(writer.pages)
         writer.append(PdfReader(doc.back), import_outline=False)
         writer.add_outline_item(title=doc.back_title, page_number=first, parent=root)
-        writer.set_page_label(first, len(writer.pages) - 1, style="/r", start=front_pages + 1)
+        writer.set_page_label(first, len(writer.pages) - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=front_pages + 1)
     resolve_links(writer, dict(starts))
     writer.add_metadata({"/Title": doc.title, "/Author": doc.author, "/Subject": doc.subject, "/Creator": "binder"})
     writer.page_mode = "/UseOutlines"

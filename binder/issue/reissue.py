@@ -63,6 +63,8 @@ class Decision:
     """The previous build's issue of the same file, if any."""
     keep: bool
     """True: the previous issue stands, carried over as it is."""
+    tampered: bool = False
+    """The previous issue would have stood, but one of its files is not what binder wrote."""
 
 
 def decide(
@@ -72,8 +74,9 @@ def decide(
     decisions = []
     for plan in plans:
         old = previous.issue(plan.kind, plan.path) if previous else None
-        keep = old is not None and old.key == keys[plan.path] and old.record == plan.record and _intact(out, old)
-        decisions.append(Decision(plan, keys[plan.path], old, keep))
+        same = old is not None and old.key == keys[plan.path] and old.record == plan.record
+        intact = same and old is not None and _intact(out, old)
+        decisions.append(Decision(plan, keys[plan.path], old, intact, tampered=same and not intact))
     return tuple(decisions)
 
 
@@ -108,8 +111,24 @@ def carry_over(out: Path, root: Path, entry: IssueEntry) -> IssueEntry:
     )
 
 
-def unsigned_reissues(decisions: tuple[Decision, ...], signing: bool) -> tuple[Problem, ...]:
-    """Warnings for changed issues whose previous issue was signed, when this build does not sign."""
+def reissue_warnings(decisions: tuple[Decision, ...], signing: bool) -> tuple[Problem, ...]:
+    """Warnings for issues whose previous file was changed by someone else (re-issued, never trusted),
+    and for changed issues whose previous issue was signed, when this build does not sign."""
+    tampered = tuple(
+        Problem.warning(
+            d.plan.path,
+            f"{_what(d.plan)}: the issued file is not the one binder wrote (changed or "
+            "replaced since); it was re-issued, not carried over",
+            "find out who changed it",
+            code="issue-tampered",
+        )
+        for d in decisions
+        if d.tampered
+    )
+    return tampered + _unsigned(decisions, signing)
+
+
+def _unsigned(decisions: tuple[Decision, ...], signing: bool) -> tuple[Problem, ...]:
     if signing:
         return ()
     return tuple(

@@ -115,7 +115,8 @@ class Manifest:
     def paths(self) -> set[str]:
         """Every file (relative) this build wrote, the manifest included."""
         found = {MANIFEST}
-        for entry in (*self.documents, *self.binders, *self.packs):
+        entries: tuple[DocumentEntry | IssueEntry, ...] = (*self.documents, *self.binders, *self.packs)
+        for entry in entries:
             found.update(entry.paths)
         return found
 

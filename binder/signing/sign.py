@@ -179,7 +179,8 @@ def sign_pdf(
 def _pdf_signer(
     signer: signers.SimpleSigner, options: SignOptions, field_name: str, place: Box | None, params: dict[str, str]
 ) -> signers.PdfSigner:
-    spec = fields.SigFieldSpec(field_name, on_page=0, box=place) if place else fields.SigFieldSpec(field_name)
+    # pyHanko annotates box as ints, but only writes the numbers into the PDF: fractional points work
+    spec = fields.SigFieldSpec(field_name, on_page=0, box=place) if place else fields.SigFieldSpec(field_name)  # type: ignore[arg-type]
     shown = STAMP_TEXT + (signer.subject_name or "") + "".join(params.values())
     return signers.PdfSigner(
         _signature_meta(options, field_name),

@@ -265,14 +265,18 @@ def _trust_problem(status: PdfSignatureStatus, anchors: int) -> str:
     indic = status.trust_problem_indic
     if indic is None:
         return "the signer's certificate could not be validated"
-    return TRUST_PROBLEMS.get(indic.name, f"the signer's certificate could not be validated ({indic.name})")
+    # pyhanko types this as the AdESSubIndic base class, which declares no .name; every value is an enum member
+    name: str = indic.name  # type: ignore[attr-defined]
+    return TRUST_PROBLEMS.get(name, f"the signer's certificate could not be validated ({name})")
 
 
 def _summary(report: SignatureReport, status: PdfSignatureStatus, anchors: int) -> str:
     if not report.intact:
         return "NOT VALID: the signed content was changed after signing"
     if not report.valid:
-        problem = _timestamp_problem(status) or (status.trust_problem_indic.name if status.trust_problem_indic else "")
+        indic = status.trust_problem_indic
+        # pyhanko types this as the AdESSubIndic base class, which declares no .name; every value is an enum member
+        problem = _timestamp_problem(status) or (indic.name if indic else "")  # type: ignore[attr-defined]
         return "NOT VALID: the signature does not check out" + (f" ({problem})" if problem else "")
     if not report.trusted:
         return f"NOT TRUSTED: signature intact, but {_trust_problem(status, anchors)}"

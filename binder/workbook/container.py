@@ -219,7 +219,7 @@ def unreadable(path: Path, exc: Exception, sheet: str = "") -> FileProblem:
     return refused(path, f"{what} ({_reason(exc)})", _AS_XLSX, code="damaged-workbook")
 
 
-def _caused_by(exc: BaseException, kind: type) -> bool:
+def _caused_by(exc: BaseException | None, kind: type) -> bool:
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, kind):

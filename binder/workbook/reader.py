@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
@@ -40,6 +41,9 @@ from binder.workbook.container import (
 )
 from binder.workbook.schema import SHEETS, SHEETS_BY_KEY, Column, Sheet
 from binder.workbook.sheets import MAX_COLUMN_NUMBER, Damaged, SheetCell, SheetStream
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what open_book's read-only workbook holds
 
 # Excel stores characters XML cannot hold as _xHHHH_; openpyxl hands them over escaped.
 _XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -110,7 +114,7 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
     book = open_book(path, data)
     try:
         sheets, present, incomplete = [], set(), set()
-        by_key: dict[str, object] = {}
+        by_key: dict[str, ReadOnlyWorksheet] = {}
         for ws in book.worksheets:
             key = ws.title.strip().casefold()
             if key in by_key:

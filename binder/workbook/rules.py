@@ -205,15 +205,18 @@ def _dates(sop: Sop, current: Revision | None, problems, incomplete: frozenset[s
                 code="required-value",
             )
             complete = False
-    signed = [app for app in sop.approvals if app.role == "Approved by" and app.name and app.date is not None]
+    # The Approved by rows with a Name and a Date, each with its date (narrowed: not None)
+    signed = [
+        (app, app.date) for app in sop.approvals if app.role == "Approved by" and app.name and app.date is not None
+    ]
     if effective is not None and current is not None and current.date > effective:
-        if signed and all(app.date > effective for app in signed):  # the Effective date is the odd one out
+        if signed and all(day > effective for _, day in signed):  # the Effective date is the odd one out
             problems.error(
                 sop.origin.at("effective_date"),
                 f"Effective date {effective.isoformat()} of {sop.sop_id} "
                 f"is before its revision {current.version} ({current.date.isoformat()}, "
                 f"{current.origin.at('date')}) and its approval "
-                f"({min(app.date for app in signed).isoformat()})",
+                f"({min(day for _, day in signed).isoformat()})",
                 "an SOP takes effect once its current version is approved: correct the Effective date",
                 code="effective-too-early",
             )
@@ -247,12 +250,12 @@ def _dates(sop: Sop, current: Revision | None, problems, incomplete: frozenset[s
             code="missing-approval",
         )
         return
-    if current is None or effective is None or late or any(current.date <= app.date <= effective for app in signed):
+    if current is None or effective is None or late or any(current.date <= day <= effective for _, day in signed):
         return
-    last = max(signed, key=lambda app: app.date)
+    last, last_date = max(signed, key=lambda pair: pair[1])
     problems.error(
         last.origin.at("date"),
-        f"Approved by date {last.date.isoformat()} is before revision "
+        f"Approved by date {last_date.isoformat()} is before revision "
         f"{current.version} of {sop.sop_id} ({current.date.isoformat()}, {current.origin.at('date')}): "
         f"version {current.version} was never approved",
         f"add the Approved by row of version {current.version}, dated from {current.date.isoformat()} "
@@ -263,9 +266,11 @@ def _dates(sop: Sop, current: Revision | None, problems, incomplete: frozenset[s
 
 def _review(sop: Sop, problems, today: date) -> None:
     if sop.is_overdue(today):
+        due = sop.next_review
+        assert due is not None  # is_overdue is only true when there is a review date
         problems.warning(
             sop.origin.at("effective_date"),
-            f"review of {sop.sop_id} was due on {sop.next_review.isoformat()}",
+            f"review of {sop.sop_id} was due on {due.isoformat()}",
             "review the SOP, then record a new revision and effective date",
             code="review-overdue",
         )

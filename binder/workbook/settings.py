@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from binder.model import Settings
 from binder.problems import Problems
@@ -20,7 +21,7 @@ _FILE_SUFFIXES = {"template": (".docx",)}
 
 def read_settings(rows: tuple[RawRow, ...], folder: Path, problems: Problems) -> Settings:
     """Settings from the sheet's rows; unknown keys warned about, bad values reported at the Value cell."""
-    by_field: dict[str, object] = {}
+    by_field: dict[str, Any] = {}  # Settings' keyword arguments, each field's own type
     origins: list[tuple[str, str]] = []
     keys = {k.casefold(): k for k in SETTING_KEYS}
     seen: dict[str, str] = {}
@@ -59,7 +60,9 @@ def read_settings(rows: tuple[RawRow, ...], folder: Path, problems: Problems) ->
         elif field == "ignore":
             by_field[field] = _ignored(value_cell, problems)
         elif choices:
-            by_field[field] = v.choice(value_cell, problems, key, choices, Settings.__dataclass_fields__[field].default)
+            default = Settings.__dataclass_fields__[field].default
+            assert isinstance(default, str)  # the settings with choices are text fields with a default
+            by_field[field] = v.choice(value_cell, problems, key, choices, default)
         else:
             by_field[field] = v.text(value_cell)
     return Settings(**by_field, origins=tuple(origins))

@@ -37,7 +37,7 @@ from binder.model import (
     Sop,
     Step,
 )
-from binder.problems import Problems
+from binder.problems import Location, Problems
 from binder.workbook import values as v
 from binder.workbook.names import shown, unsafe_name
 from binder.workbook.reader import RawRow, RawWorkbook
@@ -81,10 +81,10 @@ class AboutSop:
     def __init__(self, problems: Problems, sop_id: str) -> None:
         self._problems, self._sop_id = problems, sop_id
 
-    def error(self, where, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> None:
+    def error(self, where: str | Location, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> None:
         self._problems.error(where, message, hint, code=code, sop_id=sop_id or self._sop_id)
 
-    def warning(self, where, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> None:
+    def warning(self, where: str | Location, message: str, hint: str = "", *, code: str = "", sop_id: str = "") -> None:
         self._problems.warning(where, message, hint, code=code, sop_id=sop_id or self._sop_id)
 
 
@@ -153,7 +153,9 @@ def _new_identifier(
 
 def _departments(rows: tuple[RawRow, ...], problems: Problems, gaps: Gaps) -> tuple[tuple[Department, ...], set[str]]:
     """The departments, and every code the sheet defines (also of rows left out for another cell's error)."""
-    result, seen, codes = [], {}, set()
+    result: list[Department] = []
+    seen: dict[str, str] = {}
+    codes: set[str] = set()
     for row in rows:
         complete = required_filled(row, "Departments", problems)
         code = v.text(row.get("code"))
@@ -184,7 +186,8 @@ def _departments(rows: tuple[RawRow, ...], problems: Problems, gaps: Gaps) -> tu
 
 
 def _sops(rows: tuple[RawRow, ...], codes: set[str], folder, problems: Problems, gaps: Gaps) -> tuple[Sop, ...]:
-    result, seen = [], {}
+    result: list[Sop] = []
+    seen: dict[str, str] = {}
     for row in rows:
         sop_id = v.text(row.get("sop_id"))
         if not sop_id or not _new_identifier(
@@ -312,7 +315,7 @@ def _children(
 
 def _step(row: RawRow, folder, problems) -> Step | None:
     number_cell = row.get("step")
-    number = v.text(number_cell).strip()
+    number: str | None = v.text(number_cell).strip()
     if number and not _STEP.fullmatch(number):
         problems.error(
             number_cell.coord,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from binder.errors import FileProblem
 from binder.model import Origin
-from binder.problems import Problems
+from binder.problems import Reporter
 from binder.workbook import limits
 from binder.workbook.reader import RawCell, RawRow
 from binder.workbook.schema import sheet
@@ -34,7 +34,7 @@ def origin(row: RawRow) -> Origin:
     return Origin(row.sheet, row.row, row.columns)
 
 
-def required_filled(row: RawRow, sheet_name: str, problems) -> bool:
+def required_filled(row: RawRow, sheet_name: str, problems: Reporter) -> bool:
     """Report every blank required cell of a non-blank row; True when none is blank.
 
     A cell a merged range covers is not reported again (the merged range is)."""
@@ -67,7 +67,7 @@ def text(cell: RawCell) -> str:
     return str(value)
 
 
-def version(cell: RawCell, problems: Problems, label: str = "Version") -> str | None:
+def version(cell: RawCell, problems: Reporter, label: str = "Version") -> str | None:
     """A version as text (numbers separated by dots); a number typed into Excel is accepted with a warning.
 
     None (and an error) when the cell holds something else."""
@@ -94,7 +94,7 @@ def version(cell: RawCell, problems: Problems, label: str = "Version") -> str | 
     return value
 
 
-def a_date(cell: RawCell, problems: Problems, label: str) -> date | None:
+def a_date(cell: RawCell, problems: Reporter, label: str) -> date | None:
     """A real Excel date or ISO text ``2026-01-31``; anything else is an error."""
     value = cell.value
     if value is None or value == "":
@@ -118,7 +118,7 @@ def a_date(cell: RawCell, problems: Problems, label: str) -> date | None:
     return None
 
 
-def whole_number(cell: RawCell, problems: Problems, label: str, low: int, high: int, default: int) -> int:
+def whole_number(cell: RawCell, problems: Reporter, label: str, low: int, high: int, default: int) -> int:
     """A whole number in ``low..high``; blank gives ``default``."""
     if cell.blank:
         return default
@@ -149,7 +149,7 @@ def _shown(cell: RawCell, limit: int = 60) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
-def choice(cell: RawCell, problems: Problems, label: str, choices: tuple[str, ...], default: str) -> str:
+def choice(cell: RawCell, problems: Reporter, label: str, choices: tuple[str, ...], default: str) -> str:
     """One of ``choices``, matched case-insensitively; blank gives ``default``."""
     if cell.blank:
         return default
@@ -172,7 +172,7 @@ def id_list(cell: RawCell) -> tuple[str, ...]:
 
 
 def confined_path(
-    cell: RawCell, folder: Path, problems: Problems, label: str, suffixes: tuple[str, ...]
+    cell: RawCell, folder: Path, problems: Reporter, label: str, suffixes: tuple[str, ...]
 ) -> Path | None:
     """A file path relative to the workbook's folder that must stay inside it (symlinks resolved).
 
@@ -230,7 +230,7 @@ def confined_path(
     return resolved
 
 
-def _docx_ok(cell: RawCell, path: Path, problems: Problems, named: str) -> bool:
+def _docx_ok(cell: RawCell, path: Path, problems: Reporter, named: str) -> bool:
     """``path`` is a Word document it is safe to open; else an error at ``cell`` (``named`` starts the message)."""
     hint = "save the template from Word as a .docx document"
     try:
@@ -267,7 +267,7 @@ def _docx_ok(cell: RawCell, path: Path, problems: Problems, named: str) -> bool:
     return True
 
 
-def image_path(cell: RawCell, folder: Path, problems: Problems, label: str) -> Path | None:
+def image_path(cell: RawCell, folder: Path, problems: Reporter, label: str) -> Path | None:
     """A PNG or JPEG inside the workbook's folder, recognised by its content, within the size limits."""
     from docx.image.image import Image
 
