@@ -1,3 +1,15 @@
-from binder.cli import main
+"""``python -m binder`` and the ``binder`` command: Ctrl-C and SIGTERM are routed to binder's
+handler before anything heavy is imported, so even an interrupt during start-up exits 130/143."""
 
-main()
+from binder import interrupts
+
+
+def run() -> None:
+    interrupts.install()
+    from binder.cli import main
+
+    main()
+
+
+if __name__ == "__main__":
+    run()

@@ -9,6 +9,8 @@ moment leaves it as it was.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -90,7 +92,7 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
     with output_lock(options.out, options.wait):
         previous = previous_build(options)
         change_control(library, previous, options, workbook)
-        with full_disk_explained(options.out), Transaction(options.out) as stage:
+        with _located(workbook), full_disk_explained(options.out), Transaction(options.out) as stage:
             made = produce(library, binders, packs, previous, options, workbook, stage.path, progress)
             # LibreOffice is stopped: nothing writes into the staging folder any more.
             documents, issues = keep_the_rest(options, previous, stage.path, made.documents, made.issues)
@@ -109,6 +111,17 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
         warnings + made.warnings,
         made.documents.converted,
     )
+
+
+@contextmanager
+def _located(workbook: Path) -> Iterator[None]:
+    """Problems found while building (a flowchart too large, a template mistake) point into the workbook too."""
+    try:
+        yield
+    except InputError as exc:
+        if not exc.source:
+            exc.source = str(workbook)
+        raise
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ from binder.console import display_path, print_problems, stderr_console
 from binder.errors import BinderError, InputError, Interrupted
 
 
+def _log_unraisable(unraisable) -> None:
+    if unraisable.exc_value is not None:
+        _log_unexpected(unraisable.exc_value)
+
+
 def error_log() -> Path:
     """Where unexpected errors are logged: a folder of this user's (``$XDG_STATE_HOME/binder``), never a shared path."""
     state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
@@ -67,6 +72,9 @@ def main(argv: list[str] | None = None) -> None:
     console = stderr_console()
     # Ctrl-C and SIGTERM unwind like any error: workers stopped, staging removed, output untouched.
     interrupts.install()
+    # Objects a failed library call leaves half-closed (a zip file on a full disk) complain when they are
+    # collected; that is not news to the user, who gets one message for the failure itself.
+    sys.unraisablehook = _log_unraisable
     verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)[1:2]
     try:
         cli.main(args=argv, prog_name="binder", standalone_mode=False)

@@ -16,12 +16,9 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from binder.document.context import sop_context
-from binder.document.render import (
+from binder.document.diagnose import (
     PARAGRAPH_TEXT_LIMIT,
-    bind,
     describe,
-    make_environment,
-    open_template,
     paragraph_text,
     part_kind,
     part_source,
@@ -29,6 +26,7 @@ from binder.document.render import (
     template_code,
     template_problem,
 )
+from binder.document.render import bind, make_environment, open_template
 from binder.errors import FileProblem
 from binder.model import (
     Approval,
@@ -124,6 +122,7 @@ def _unknown_fields(node: nodes.Node, scope: dict[str, Any]) -> list[tuple[str, 
     found = []
     key = _field_name(node)
     if key is not None:
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))  # the only nodes _field_name names a field of
         base = _resolve(node.node, scope)
         if isinstance(base, dict) and key not in base:
             found.append((f"{_dotted(node.node)}.{key}", node.lineno))
@@ -147,6 +146,7 @@ def _resolve(node: nodes.Node, scope: dict[str, Any]) -> Any:
         return scope.get(node.name)
     key = _field_name(node)
     if key is not None:
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))  # the only nodes _field_name names a field of
         base = _resolve(node.node, scope)
         return base.get(key) if isinstance(base, dict) else None
     return None
@@ -156,7 +156,10 @@ def _dotted(node: nodes.Node) -> str:
     if isinstance(node, nodes.Name):
         return node.name
     key = _field_name(node)
-    return f"{_dotted(node.node)}.{key}" if key is not None else "…"
+    if key is None:
+        return "…"
+    assert isinstance(node, (nodes.Getattr, nodes.Getitem))  # the only nodes _field_name names a field of
+    return f"{_dotted(node.node)}.{key}"
 
 
 def _shape(value: Any) -> Any:

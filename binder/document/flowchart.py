@@ -90,6 +90,10 @@ def _run_dot(source: str, timeout: float, sop: Sop | None) -> bytes:
         proc.kill()
         proc.communicate()
         raise _too_large(sop, timeout) from None
+    except BaseException:  # interrupted: Graphviz must not outlive the build
+        proc.kill()
+        proc.wait()
+        raise
     finally:
         _RUNNING.pop("dot", None)
     if proc.returncode != 0 or not png:

@@ -8,10 +8,8 @@ XML cannot hold before rendering. A mistake in a template becomes an
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +19,22 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from binder.document import template_files
 from binder.document.context import Image, Link, sop_context
+from binder.document.diagnose import template_problem
 from binder.document.labels import language_tag
+from binder.document.ooxml import fit_matrix_columns, set_paper_size, set_properties
 from binder.errors import FileProblem, InputError
 from binder.model import Library, Sop
-from binder.problems import Problem
-from binder.text import clean, shorten
+from binder.text import clean
 
 BUILTIN_TEMPLATE = template_files.SOP
-PAPER_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
-MIN_SIDE_MARGIN_MM = 12.7
-MATRIX_TABLE_STYLE = "SOPMatrix"
-"""Tables of this style (the roles matrix) get their role columns sized after rendering."""
-MATRIX_FIRST_MIN_MM = 40.0
-MATRIX_ROLE_MAX_MM = 26.0
-PARAGRAPH_TEXT_LIMIT = 80
-CORE_PROPERTY_LIMIT = 255
-"""python-docx refuses longer core property values."""
 
 # XML 1.0 cannot hold these (\t \n \r it can); Excel's Alt+Enter leaves \x0b, form feeds mean a new line too.
-_TAGS = re.compile(r"<[^>]+>")
-_FIELD_CODES = re.compile(r"<w:instrText[^>]*>.*?</w:instrText>")
 
 
 class _CompilingOnceEnvironment(ImmutableSandboxedEnvironment):
@@ -216,190 +204,8 @@ def _has_style(tpl: DocxTemplate, style_id: str) -> bool:
 # ---------------------------------------------------------------- roles matrix
 
 
-def fit_matrix_columns(document) -> None:
-    """Size the columns of each roles matrix: narrow equal role columns, the rest for the steps.
-
-    Its role columns come from a ``{%tc for %}`` loop, so the template cannot know how many there are.
-    """
-    for tbl in document.element.body.iter(qn("w:tbl")):
-        style = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblStyle')}")
-        grid = tbl.find(qn("w:tblGrid"))
-        if style is None or style.get(qn("w:val")) != MATRIX_TABLE_STYLE or grid is None:
-            continue
-        rows = tbl.findall(qn("w:tr"))
-        columns = max((len(r.findall(qn("w:tc"))) for r in rows), default=0)
-        if columns < 2:
-            continue
-        total = _table_width(tbl, grid)
-        role = min(Mm(MATRIX_ROLE_MAX_MM).twips, (total - Mm(MATRIX_FIRST_MIN_MM).twips) // (columns - 1))
-        widths = [total - role * (columns - 1)] + [role] * (columns - 1)
-        for col in list(grid):
-            grid.remove(col)
-        for width in widths:
-            etree.SubElement(grid, qn("w:gridCol")).set(qn("w:w"), str(width))
-        for row in rows:
-            for cell, width in zip(row.findall(qn("w:tc")), widths):
-                tc_w = cell.get_or_add_tcPr().get_or_add_tcW()
-                tc_w.set(qn("w:w"), str(width))
-                tc_w.set(qn("w:type"), "dxa")
-
-
-def _table_width(tbl, grid) -> int:
-    """The table's width in twips: its own when fixed, else the sum of its grid."""
-    tbl_w = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblW')}")
-    if tbl_w is not None and tbl_w.get(qn("w:type")) == "dxa" and (tbl_w.get(qn("w:w")) or "").isdigit():
-        return int(tbl_w.get(qn("w:w")))
-    return sum(int(float(c.get(qn("w:w"), "0"))) for c in grid)
-
-
-# ---------------------------------------------------------------- page and properties
-
-
-def set_paper_size(document, paper_size: str) -> None:
-    """A4 or Letter on every section, keeping orientation and the width between the margins."""
-    width_mm, height_mm = PAPER_MM[paper_size]
-    for section in document.sections:
-        if section.page_width is None or section.page_height is None:
-            section.page_width, section.page_height = Mm(width_mm), Mm(height_mm)
-            continue
-        landscape = section.page_width > section.page_height
-        new_w, new_h = (Mm(height_mm), Mm(width_mm)) if landscape else (Mm(width_mm), Mm(height_mm))
-        side = (new_w - section.page_width) // 2
-        left, right = section.left_margin + side, section.right_margin + side
-        if min(left, right) >= Mm(MIN_SIDE_MARGIN_MM):
-            section.left_margin, section.right_margin = left, right
-        section.page_width, section.page_height = new_w, new_h
-
-
-def set_properties(document, properties: Mapping[str, str]) -> None:
-    """Core properties (title, subject, author ...) and the language spelling and hyphenation use."""
-    core = document.core_properties
-    for name, value in properties.items():
-        setattr(core, name, sanitise(value)[:CORE_PROPERTY_LIMIT])
-    if "language" in properties:
-        _set_default_language(document, properties["language"])
-
-
-def _set_default_language(document, tag: str) -> None:
-    defaults = document.styles.element.find(qn("w:docDefaults"))
-    lang = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}") if defaults is not None else None
-    if lang is not None:
-        lang.set(qn("w:val"), tag)
-
-
 def _department_name(sop: Sop, library: Library) -> str:
     return next((d.name for d in library.departments if d.code == sop.department), sop.department)
 
 
 # ---------------------------------------------------------------- template mistakes
-
-
-@dataclass(frozen=True)
-class _Place:
-    part: str
-    """``body``, ``header`` or ``footer``."""
-    paragraph: str
-
-
-def template_problem(tpl: DocxTemplate, template: Path, exc: BaseException) -> Problem | None:
-    """The ``Problem`` a template mistake amounts to; ``None`` when ``exc`` is not the template's doing."""
-    line = _template_line(exc)
-    if not isinstance(exc, (TemplateError, etree.XMLSyntaxError)) and line is None:
-        return None
-    place = _place(tpl, line, exc)
-    where = f' (in the {place.part}, paragraph "{shorten(place.paragraph, PARAGRAPH_TEXT_LIMIT)}")' if place else ""
-    message = describe(exc)
-    return Problem.error(
-        str(template),
-        message + where,
-        "see docs/templates.md for the variables a template can use; binder check-template lists every mistake",
-        code=template_code(message),
-    )
-
-
-_CODES = (
-    ("template syntax error", "template-syntax"),
-    ("unknown variable", "unknown-variable"),
-    ("not allowed in a template", "template-not-allowed"),
-    ("the template's tags break", "template-structure"),
-)
-
-
-def template_code(message: str) -> str:
-    """The problem code of a template mistake described by ``describe``."""
-    return next((code for prefix, code in _CODES if message.startswith(prefix)), "template-error")
-
-
-def describe(exc: BaseException) -> str:
-    """What went wrong, in words a template author understands."""
-    message = getattr(exc, "message", None) or str(exc)
-    if isinstance(exc, TemplateSyntaxError):
-        return f"template syntax error: {message}"
-    if isinstance(exc, UndefinedError):
-        return f"unknown variable: {message}"
-    if isinstance(exc, SecurityError):
-        return f"not allowed in a template: {message}"
-    if isinstance(exc, etree.XMLSyntaxError):
-        return (
-            "the template's tags break the document structure (a block tag that spans paragraphs, "
-            "rows or cells needs {%p %}, {%tr %} or {%tc %})"
-        )
-    return f"template error: {message}"
-
-
-def _template_line(exc: BaseException) -> int | None:
-    """The template line the error is on: syntax errors know it; runtime errors leave it in the traceback."""
-    if isinstance(exc, TemplateSyntaxError) and exc.lineno:
-        return exc.lineno
-    line, tb = None, exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
-
-def _place(tpl: DocxTemplate, line: int | None, exc: BaseException) -> _Place | None:
-    """The paragraph on ``line`` of the part docxtpl was rendering (docxtpl puts one paragraph per line)."""
-    part = getattr(tpl, "current_rendering_part", None)
-    if line is None or part is None:
-        return None
-    lines = part_source(tpl, part).splitlines()
-    if not 0 < line <= len(lines):
-        return None
-    return _Place(part_kind(tpl, part), _culprit(lines[line - 1], exc))
-
-
-def _culprit(line: str, exc: BaseException) -> str:
-    """The paragraph (or stand-alone tag) of ``line`` that names what the error is about; else the whole line."""
-    names = re.findall(r"'([^']+)'", str(exc))
-    segments = [paragraph_text(s) for s in split_standalone_tags(line).splitlines()]
-    if names:
-        for segment in segments:
-            if re.search(r"(\{\{|\{%)[^}%]*\b" + re.escape(names[-1]) + r"\b", segment):
-                return segment
-    return paragraph_text(line)
-
-
-def split_standalone_tags(source: str) -> str:
-    """Put each tag that stood for a whole paragraph, row or cell (``{%p``, ``{%tr``...) on a line of its own."""
-    source = re.sub(r"(<(?!w:t[ >])[^>]*>)(\{%)", "\\1\n\\2", source)
-    return re.sub(r"(%\})(\{%)", "\\1\n\\2", source)
-
-
-def paragraph_text(line: str) -> str:
-    """The text of one line of a part's Jinja source: its paragraph, without the XML."""
-    return _TAGS.sub("", _FIELD_CODES.sub("", line))
-
-
-def part_source(tpl: DocxTemplate, part) -> str:
-    """The Jinja source docxtpl makes of a part, split like docxtpl does: one paragraph per line."""
-    xml = tpl.get_xml() if part is tpl.docx.part else tpl.get_part_xml(part)
-    return re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))
-
-
-def part_kind(tpl: DocxTemplate, part) -> str:
-    """``body``, ``header`` or ``footer``."""
-    if part is tpl.docx.part:
-        return "body"
-    return "footer" if "footer" in str(part.partname) else "header"

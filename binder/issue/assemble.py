@@ -34,8 +34,8 @@ class FrontItem:
     """A bookmark into the front matter, e.g. Contents."""
 
     title: str
-    page: int
-    """0-based page within the front matter."""
+    page: int | None
+    """0-based page within the front matter; None: a bookmark that goes nowhere."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ again only when the guess was wrong.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,8 @@ from binder.convert.base import Job
 from binder.document import template_files
 from binder.document.labels import format_date, labels_for
 from binder.document.links import sop_link
-from binder.document.render import make_environment, sanitise, set_paper_size
+from binder.document.ooxml import set_paper_size
+from binder.document.render import make_environment, sanitise
 from binder.interrupts import shielded
 from binder.issue.assemble import page_count, start_pages
 from binder.model import Library
@@ -35,8 +37,10 @@ ACK_TEMPLATE = template_files.ACKNOWLEDGEMENT
 class MadeFront:
     pdf: Path
     pages: int
-    items: tuple[tuple[str, int], ...]
-    """(heading, 0-based page) of the front matter's own headings: Contents, Changes."""
+    items: tuple[tuple[str, int | None], ...]
+    """(heading, 0-based page) of the front matter's own headings: Contents, Changes.
+
+    The page is None for a bookmark whose destination is not a page of the PDF."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,12 @@ class FrontSpec:
 
 
 def make_fronts(
-    library: Library, specs: list[FrontSpec], pages: dict[str, int], workdir: Path, converter: Converter, issued: date
+    library: Library,
+    specs: list[FrontSpec],
+    pages: Mapping[str, int],
+    workdir: Path,
+    converter: Converter,
+    issued: date,
 ) -> dict[str, MadeFront]:
     """Render and convert every front matter; repeat for those whose page count moved."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -125,7 +134,7 @@ def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issu
     return out
 
 
-def _headings(pdf: Path) -> tuple[tuple[str, int], ...]:
+def _headings(pdf: Path) -> tuple[tuple[str, int | None], ...]:
     """The front matter's own bookmarks (LibreOffice exports Heading 1 paragraphs)."""
     reader = PdfReader(pdf)
     return tuple(

@@ -20,7 +20,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from binder.errors import BinderError, ToolError
@@ -109,8 +109,36 @@ def _writable(out: Path) -> None:
 
 @contextmanager
 def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
-    """Hold the output folder's lock (``OUT/.binder-lock``); wait up to ``wait`` seconds for another build."""
+    """Hold the output folder's lock (``OUT/.binder-lock``); wait up to ``wait`` seconds for another build.
+
+    A folder this build created is removed again when the build leaves nothing in it (a first build
+    that failed). That is safe for a build waiting on the same lock: having locked, a build checks
+    that its lock file is still the one in the folder, and starts over if it is not."""
     _writable(out)
+    created = not out.exists()
+    deadline = time.monotonic() + wait
+    while True:
+        handle = _open_lock(out)
+        try:
+            _acquire(handle, out, deadline)
+        except BaseException:
+            handle.close()
+            raise
+        if _still_there(handle, out / LOCK):
+            break
+        handle.close()  # the folder was removed while we waited: lock the new one
+    try:
+        # The lock file stays empty: an interrupted build must leave every byte of the folder as it was.
+        yield out / LOCK
+    finally:
+        if created and {p.name for p in out.iterdir()} <= {LOCK}:
+            (out / LOCK).unlink(missing_ok=True)
+            with suppress(OSError):
+                out.rmdir()
+        handle.close()
+
+
+def _open_lock(out: Path):
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -123,26 +151,28 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
             f"cannot create the lock file {path}: {exc.strerror}",
             hint="make the output folder writable, or choose another --out",
         ) from None
-    handle = os.fdopen(fd, "r+")
-    deadline = time.monotonic() + wait
+    return os.fdopen(fd, "r+")
+
+
+def _acquire(handle, out: Path, deadline: float) -> None:
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise Locked(
+                    f"another build is writing {out}; lock file {out / LOCK}",
+                    hint="wait for it to finish, or pass --wait SECONDS",
+                ) from None
+            time.sleep(0.1)
+
+
+def _still_there(handle, path: Path) -> bool:
     try:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise Locked(
-                        f"another build is writing {out}; lock file {path}",
-                        hint="wait for it to finish, or pass --wait SECONDS",
-                    ) from None
-                time.sleep(0.1)
-        # The lock file stays empty: an interrupted build must leave every byte of the folder as it was.
-        yield path
-    finally:
-        # The lock file stays, even after a first build that failed: removing it could let a build that
-        # is waiting on it run beside one that makes a new one.
-        handle.close()
+        return os.stat(path, follow_symlinks=False).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _alive(pid: int) -> bool:

@@ -265,8 +265,7 @@ def _trust_problem(status: PdfSignatureStatus, anchors: int) -> str:
     indic = status.trust_problem_indic
     if indic is None:
         return "the signer's certificate could not be validated"
-    # pyhanko types this as the AdESSubIndic base class, which declares no .name; every value is an enum member
-    name: str = indic.name  # type: ignore[attr-defined]
+    name: str = indic.name  # type: ignore[attr-defined]  # pyhanko's AdESSubIndic base lacks .name; values are enums
     return TRUST_PROBLEMS.get(name, f"the signer's certificate could not be validated ({name})")
 
 
@@ -274,8 +273,7 @@ def _summary(report: SignatureReport, status: PdfSignatureStatus, anchors: int) 
     if not report.intact:
         return "NOT VALID: the signed content was changed after signing"
     if not report.valid:
-        indic = status.trust_problem_indic
-        # pyhanko types this as the AdESSubIndic base class, which declares no .name; every value is an enum member
+        indic = status.trust_problem_indic  # below: AdESSubIndic's .name, as in _trust_problem
         problem = _timestamp_problem(status) or (indic.name if indic else "")  # type: ignore[attr-defined]
         return "NOT VALID: the signature does not check out" + (f" ({problem})" if problem else "")
     if not report.trusted:

@@ -45,6 +45,7 @@ def load_workbook(
 ) -> Loaded:
     """The valid library; raises ``InputError`` with every problem when there is any error."""
     library, found = check_workbook(path, today=today, include_drafts=include_drafts, strict=strict)
+    assert library is not None  # check_workbook always returns a library: an unreadable file raises
     if any(p.is_error for p in found):
         raise InputError(found, source=str(path))
     return Loaded(library, found)
