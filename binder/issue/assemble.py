@@ -1,5 +1,5 @@
-"""Assemble PDFs with pypdf: front matter, then SOPs exactly as issued, with bookmarks,
-page labels, metadata, and link markers turned into jumps inside the binder.
+"""Assemble PDFs with pypdf: front matter, then SOPs exactly as issued (plus the binder page
+stamp), with bookmarks, page labels, metadata, and link markers turned into jumps inside the binder.
 
 Links to other SOPs are written into Word documents as ``https://binder.invalid/sop/<ID>``
 (``.invalid`` is reserved and never resolves). Here they become GoTo actions to the
@@ -16,6 +16,7 @@ from pypdf.constants import PageLabelStyle
 
 from binder.document.links import resolve_links
 from binder.files import atomic_write
+from binder.issue.stamp import stamp_pages
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Document:
     parts: tuple[Part, ...]
     back: Path | None = None
     back_title: str = ""
+    stamp: str = ""
+    """Stamped with its page number on every page ("FIN binder · 17"); nothing when empty."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ def assemble(doc: Document, out: Path) -> Assembled:
         writer.add_outline_item(title=doc.back_title, page_number=first, parent=root)
         writer.set_page_label(first, len(writer.pages) - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=front_pages + 1)
     resolve_links(writer, dict(starts))
+    if doc.stamp:
+        stamp_pages(writer, doc.stamp)
     writer.add_metadata({"/Title": doc.title, "/Author": doc.author, "/Subject": doc.subject, "/Creator": "binder"})
     writer.page_mode = "/UseOutlines"
     atomic_write(out, writer.write)

@@ -23,6 +23,7 @@ from binder.issue.changes_page import binder_changes
 from binder.issue.plan import BINDER, IssuePlan
 from binder.issue.record import write_record
 from binder.issue.reissue import Decision, carry_over
+from binder.issue.stamp import stamp_label
 from binder.model import Library
 from binder.output.manifest import IssueEntry, Manifest
 from binder.signing.options import Signing
@@ -117,6 +118,7 @@ def _make(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, ba
         parts=tuple(Part(i, f"{i} {library.sop(i).title}", ctx.linked(i)) for i in plan.sop_ids),
         back=back,
         back_title=plan.back_title,
+        stamp=stamp_label(plan.kind, plan.name),
     )
     target = ctx.root / plan.path
     target.parent.mkdir(parents=True, exist_ok=True)

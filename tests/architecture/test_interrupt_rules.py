@@ -1,0 +1,66 @@
+"""Interrupts always win, and errors survive the trip back from a render process."""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+
+import pytest
+
+from binder import interrupts
+from binder.errors import FileProblem, InputError, Interrupted
+from binder.problems import Problem
+
+
+@pytest.fixture()
+def handlers():
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    interrupts.install()
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+def test_an_interrupt_is_not_an_exception_a_library_can_catch():
+    assert not issubclass(Interrupted, Exception)
+    with pytest.raises(Interrupted):
+        try:
+            raise Interrupted(signal.SIGINT)
+        except Exception:  # what pypdf's lenient parser does
+            pytest.fail("swallowed")
+
+
+def test_a_signal_inside_third_party_parsing_is_raised_when_the_parsing_ends(handlers):
+    reached_the_end = False
+    with pytest.raises(Interrupted) as caught:
+        with interrupts.shielded():
+            os.kill(os.getpid(), signal.SIGTERM)
+            reached_the_end = True  # nothing was raised in the middle of the block
+    assert reached_the_end and caught.value.exit_code == 143
+
+
+def test_a_signal_after_the_commit_is_ignored(handlers):
+    interrupts.committed()
+    os.kill(os.getpid(), signal.SIGINT)  # no exception: the new output is already in place
+    interrupts.check()
+
+
+def test_a_signal_outside_parsing_is_raised_at_once(handlers):
+    with pytest.raises(Interrupted) as caught:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):
+            pass
+    assert caught.value.exit_code == 130
+
+
+def test_input_errors_cross_process_boundaries_whole():
+    """The render pool sends errors back pickled: a template mistake under --jobs 2 must read like under -j1."""
+    error = InputError([Problem.error("Steps!D4", "bad", "fix it", code="bad-choice", sop_id="FIN-001")],
+                       source="book.xlsx")
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is InputError and back.problems == error.problems and back.source == "book.xlsx"
+    assert back.message == error.message and back.exit_code == 1
+    file_error = pickle.loads(pickle.dumps(FileProblem("t.docx", "template not found", "check it")))
+    assert file_error.problems[0].where == "t.docx" and file_error.problems[0].code == "bad-file"
+    interrupted = pickle.loads(pickle.dumps(Interrupted(signal.SIGTERM)))
+    assert interrupted.exit_code == 143

@@ -1,0 +1,111 @@
+"""The house plan holds: stages only import the layers below them, there are no import cycles,
+no module is over 400 lines, and click and rich stay in the command line."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2] / "binder"
+LAYERS = [
+    {"binder.model", "binder.problems", "binder.errors", "binder.files", "binder.text", "binder.interrupts",
+     "binder.examples"},
+    {"binder.workbook"},
+    {"binder.document"},
+    {"binder.convert"},
+    {"binder.signing"},
+    {"binder.output"},
+    {"binder.issue"},
+    {"binder.build", "binder.console", "binder.cli", "binder.__main__", "binder"},
+]
+"""Lowest first. A module may import its own layer's modules and those of lower layers only."""
+CLI_ONLY = {"click", "rich"}
+CLI_MODULES = {"binder.console", "binder.__main__", "binder.workbook.status"}
+"""``status`` builds the rich table the CLI prints; nothing else may touch the terminal."""
+MAX_LINES = 400
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+
+
+def test_the_package_is_where_these_tests_look():
+    assert {"binder", "binder.build", "binder.cli.main", "binder.workbook.load"} <= set(MODULES)
+
+
+def layer(name: str) -> int:
+    for rank, members in enumerate(LAYERS):
+        if any(name == m or name.startswith(m + ".") for m in members - {"binder"}) or name in members:
+            return rank
+    raise AssertionError(f"{name} is in no layer: add it to LAYERS")
+
+
+def imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in MODULES}
+    return found
+
+
+def internal(path: Path) -> set[str]:
+    own = module_name(path)
+    return {i for i in imports(path) if i in MODULES and i not in ("binder", own)}
+
+
+@pytest.mark.parametrize("name", [n for n in MODULES if n != "binder.convert.worker"])
+def test_no_module_imports_a_higher_layer(name):
+    own = layer(name)
+    higher = sorted(i for i in internal(MODULES[name]) if layer(i) > own)
+    assert not higher, f"{name} (layer {own}) imports higher layers: {higher}"
+
+
+def test_there_are_no_import_cycles():
+    graph = {name: internal(path) for name, path in MODULES.items()}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                raise AssertionError("import cycle: " + " → ".join(stack[stack.index(nxt):] + [nxt]))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name)
+
+
+def test_click_and_rich_only_in_the_command_line():
+    offenders = sorted(name for name, path in MODULES.items()
+                       if name not in CLI_MODULES and name != "binder.cli" and not name.startswith("binder.cli.")
+                       and any(i.split(".")[0] in CLI_ONLY for i in imports(path)))
+    assert not offenders
+
+
+def test_no_module_is_over_400_lines():
+    long = {name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert not long
+
+
+def test_every_package_says_what_it_owns_and_may_import():
+    for name, path in MODULES.items():
+        if path.name == "__init__.py" and name != "binder":
+            doc = ast.get_docstring(ast.parse(path.read_text()))
+            assert doc and "import" in doc.lower(), f"{name}: its docstring must say what it owns and what it may import"
