@@ -41,6 +41,20 @@ def unsafe_name(name: str) -> str:
     return ""
 
 
+def unsafe_pack_name(name: str) -> str:
+    """Why ``name`` cannot name a pack's files, or "": a pack's file name is its ``pack_file_stem``, so
+    slashes and dots are fine ("Sales / Marketing" → sales-marketing.pdf); length and control characters
+    are not, nor a stem that is a reserved device name."""
+    if _CONTROL.search(name):
+        return "it holds a line break or another control character"
+    if len(name) > MAX_NAME_CHARS:
+        return f"it is {len(name)} characters long; at most {MAX_NAME_CHARS} are allowed"
+    if not _NOT_SLUG.sub("", name):
+        return "it has no letter or digit to make a file name of"
+    stem = pack_file_stem(name)
+    return f"its file name {stem}.pdf is reserved on Windows" if reserved_word(stem) else ""
+
+
 def reserved_word(name: str) -> str:
     """``CON``, ``NUL``, ``COM1`` ... when ``name`` is a Windows device name (with any extension), else ""."""
     stem = name.split(".", 1)[0].strip().rstrip(" ")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from binder.model import Origin, Pack, PackEntry, Sop
 from binder.problems import Problems
 from binder.workbook import values as v
-from binder.workbook.names import pack_file_stem, reserved_word, shown, unsafe_name
+from binder.workbook.names import pack_file_stem, shown, unsafe_pack_name
 from binder.workbook.reader import RawRow
 
 
@@ -76,7 +76,7 @@ def read_packs(
 def _new_pack(name: str, cell, stems: dict[str, tuple[str, str]], problems: Problems) -> bool:
     """A new pack's name can be a file name, and no other pack has the same file name; records it."""
     stem = pack_file_stem(name)
-    reason = unsafe_name(name) or (f"its file name {stem}.pdf is reserved on Windows" if reserved_word(stem) else "")
+    reason = unsafe_pack_name(name)
     if reason:
         problems.error(
             cell.coord,

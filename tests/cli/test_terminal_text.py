@@ -1,0 +1,27 @@
+"""Workbook text printed on the terminal is shown as typed: never read as rich markup."""
+from __future__ import annotations
+
+import json
+
+import wb
+from cli import run
+
+MARKUP = ["[/]", "[link=https://evil.test]click[/link]", "[bold red]LOUD[/]", "\\[escaped]"]
+
+
+def test_status_and_packs_print_markup_like_text_as_typed(tmp_path):
+    data = wb.base()
+    data["SOPs"][0]["Title"] = MARKUP[0] + " payroll " + MARKUP[1]
+    data["SOPs"][1]["Title"] = MARKUP[2] + " " + MARKUP[3]
+    data["Training"] = [{"Pack": "[/] new [link=x]staff", "SOP ID": "FIN-001"}]
+    wb.write(tmp_path / "book.xlsx", data)
+    status = run("status", "book.xlsx", cwd=tmp_path, env={"COLUMNS": "400"})
+    assert status.returncode == 0, status.stderr
+    text = " ".join(status.stdout.split())
+    assert "[/] payroll [link=https://evil.test]click[/link]" in text
+    assert "[bold red]LOUD[/] \\[escaped]" in text
+    packs = run("packs", "book.xlsx", cwd=tmp_path, env={"COLUMNS": "400"})
+    assert packs.returncode == 0, packs.stderr
+    assert "[/] new [link=x]staff (1 SOPs)" in packs.stdout
+    assert json.loads(run("packs", "book.xlsx", "--format", "json", cwd=tmp_path).stdout)[0]["pack"] == \
+        "[/] new [link=x]staff"
