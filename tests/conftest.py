@@ -1,13 +1,22 @@
-import sys
-from pathlib import Path
+"""Settings for the whole test session; the tests live in one folder per stage of the build
+(``workbook``, ``document``, ``convert``, ``signing``, ``output``, ``issue``, ``cli``), whole
+builds with LibreOffice in ``end_to_end`` and the package's layering in ``architecture``.
 
-sys.path.insert(0, str(Path(__file__).parent))
+``tests/support`` holds what tests share (``wb``, ``pdfs``, ``certs``, ``fakes``, ``cli``...): it is
+put first on ``sys.path`` here, so tests import those modules by their plain names. The folders
+have no ``__init__.py``: pytest imports each test module by its file name, so every test file's
+name must be unique across the folders.
+"""
 
 import os
 import secrets
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
 # Builds in tests seal their manifests and cache with a key of the test session's, never the user's.
 _KEY_FOLDER = Path(tempfile.mkdtemp(prefix="binder-test-key-"))

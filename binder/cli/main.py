@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     # Objects a failed library call leaves half-closed (a zip file on a full disk) complain when they are
     # collected; that is not news to the user, who gets one message for the failure itself.
     sys.unraisablehook = _log_unraisable
-    verbose = "--verbose" in (argv or sys.argv) or "-v" in (argv or sys.argv)[1:2]
+    args = sys.argv[1:] if argv is None else list(argv)
+    verbose = "--verbose" in args or "-v" in args[:1]
     try:
         cli.main(args=argv, prog_name="binder", standalone_mode=False)
         interrupts.hold_for_exit()

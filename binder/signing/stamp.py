@@ -154,6 +154,10 @@ def _font_at_1000_upem(font_file: str, characters: str) -> bytes:
     return buffer.getvalue()
 
 
+def _beyond_basic(characters: str) -> str:
+    return "".join(sorted(set(characters) - set(BASIC_CHARACTERS)))
+
+
 def _quiet_fonttools():
     """fontTools warns about harmless things (e.g. Carlito's odd creation date)."""
     return quiet_logs("fontTools")
@@ -171,7 +175,9 @@ class _EmbeddedFontFactory(GlyphAccumulatorFactory):
             obj_stream = writer.prepare_object_stream()
         return GlyphAccumulator(
             writer=writer,
-            font_handle=io.BytesIO(_font_at_1000_upem(self.font_file, self.characters)),
+            # Keyed on the characters beyond ASCII only (always in the cut): the stamp's time changes
+            # every second, and cutting the font again for each new digit would cost half a second.
+            font_handle=io.BytesIO(_font_at_1000_upem(self.font_file, _beyond_basic(self.characters))),
             font_size=self.font_size,
             obj_stream=obj_stream,
         )

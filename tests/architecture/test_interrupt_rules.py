@@ -1,4 +1,5 @@
 """Interrupts always win, and errors survive the trip back from a render process."""
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,9 @@ def test_a_signal_outside_parsing_is_raised_at_once(handlers):
 
 def test_input_errors_cross_process_boundaries_whole():
     """The render pool sends errors back pickled: a template mistake under --jobs 2 must read like under -j1."""
-    error = InputError([Problem.error("Steps!D4", "bad", "fix it", code="bad-choice", sop_id="FIN-001")],
-                       source="book.xlsx")
+    error = InputError(
+        [Problem.error("Steps!D4", "bad", "fix it", code="bad-choice", sop_id="FIN-001")], source="book.xlsx"
+    )
     back = pickle.loads(pickle.dumps(error))
     assert type(back) is InputError and back.problems == error.problems and back.source == "book.xlsx"
     assert back.message == error.message and back.exit_code == 1

@@ -1,5 +1,6 @@
 """The house plan holds: stages only import the layers below them, there are no import cycles,
 no module is over 400 lines, and click and rich stay in the command line."""
+
 from __future__ import annotations
 
 import ast
@@ -9,8 +10,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "binder"
 LAYERS = [
-    {"binder.model", "binder.problems", "binder.errors", "binder.files", "binder.text", "binder.interrupts",
-     "binder.examples"},
+    {
+        "binder.model",
+        "binder.problems",
+        "binder.errors",
+        "binder.files",
+        "binder.text",
+        "binder.interrupts",
+        "binder.examples",
+    },
     {"binder.workbook"},
     {"binder.document"},
     {"binder.convert"},
@@ -81,7 +89,7 @@ def test_there_are_no_import_cycles():
         stack.append(node)
         for nxt in graph[node]:
             if state.get(nxt) == 1:
-                raise AssertionError("import cycle: " + " → ".join(stack[stack.index(nxt):] + [nxt]))
+                raise AssertionError("import cycle: " + " → ".join(stack[stack.index(nxt) :] + [nxt]))
             if nxt not in state:
                 visit(nxt)
         stack.pop()
@@ -93,9 +101,14 @@ def test_there_are_no_import_cycles():
 
 
 def test_click_and_rich_only_in_the_command_line():
-    offenders = sorted(name for name, path in MODULES.items()
-                       if name not in CLI_MODULES and name != "binder.cli" and not name.startswith("binder.cli.")
-                       and any(i.split(".")[0] in CLI_ONLY for i in imports(path)))
+    offenders = sorted(
+        name
+        for name, path in MODULES.items()
+        if name not in CLI_MODULES
+        and name != "binder.cli"
+        and not name.startswith("binder.cli.")
+        and any(i.split(".")[0] in CLI_ONLY for i in imports(path))
+    )
     assert not offenders
 
 
@@ -108,4 +121,6 @@ def test_every_package_says_what_it_owns_and_may_import():
     for name, path in MODULES.items():
         if path.name == "__init__.py" and name != "binder":
             doc = ast.get_docstring(ast.parse(path.read_text()))
-            assert doc and "import" in doc.lower(), f"{name}: its docstring must say what it owns and what it may import"
+            assert doc and "import" in doc.lower(), (
+                f"{name}: its docstring must say what it owns and what it may import"
+            )

@@ -1,4 +1,5 @@
 """Workbook text printed on the terminal is shown as typed: never read as rich markup."""
+
 from __future__ import annotations
 
 import json
@@ -23,5 +24,7 @@ def test_status_and_packs_print_markup_like_text_as_typed(tmp_path):
     packs = run("packs", "book.xlsx", cwd=tmp_path, env={"COLUMNS": "400"})
     assert packs.returncode == 0, packs.stderr
     assert "[/] new [link=x]staff (1 SOPs)" in packs.stdout
-    assert json.loads(run("packs", "book.xlsx", "--format", "json", cwd=tmp_path).stdout)[0]["pack"] == \
-        "[/] new [link=x]staff"
+    assert (
+        json.loads(run("packs", "book.xlsx", "--format", "json", cwd=tmp_path).stdout)[0]["pack"]
+        == "[/] new [link=x]staff"
+    )

@@ -1,6 +1,7 @@
 """``binder validate`` is the build's first half: what build would refuse, validate reports, with the
 same messages (change control against the output folder's manifest, every template's mistakes at once)
 and never a follow-on error; ``--ignore`` and the Settings key ``Ignore warnings`` silence warnings."""
+
 from __future__ import annotations
 
 import json

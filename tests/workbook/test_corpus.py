@@ -1,9 +1,10 @@
-"""The corpus of bad workbooks (``tests/bad_workbooks.py``): each gives exactly its expected first problem.
+"""The corpus of bad workbooks (``tests/support/bad_workbooks.py``): each gives exactly its expected first problem.
 
 Also the problem codes: every problem of the corpus and of the example has one,
 and the codes used in ``binder/workbook/`` are exactly those of the table in
 ``docs/workbook.md``, with the same severity.
 """
+
 from __future__ import annotations
 
 import ast
@@ -38,8 +39,20 @@ def test_the_corpus_is_big_and_covers_every_sheet():
     names = [bad.name for bad in bad_workbooks.CORPUS]
     assert len(names) >= 40 and len(set(names)) == len(names)
     sheets = {bad.where.split("!")[0] for bad in bad_workbooks.CORPUS if "!" in bad.where}
-    assert {"Settings", "Departments", "SOPs", "Steps", "Roles", "Definitions", "KPIs", "FAQ", "References",
-            "Revisions", "Approvals", "Training"} <= sheets
+    assert {
+        "Settings",
+        "Departments",
+        "SOPs",
+        "Steps",
+        "Roles",
+        "Definitions",
+        "KPIs",
+        "FAQ",
+        "References",
+        "Revisions",
+        "Approvals",
+        "Training",
+    } <= sheets
     assert sum(bad.where == bad_workbooks.FILE for bad in bad_workbooks.CORPUS) >= 10
 
 
@@ -61,8 +74,7 @@ def test_bad_workbook_gives_its_exact_first_problem(tmp_path, bad):
 @pytest.mark.slow
 def test_the_script_writes_the_corpus_to_a_folder(tmp_path):
     out = tmp_path / "corpus"
-    result = subprocess.run([sys.executable, str(SCRIPT), str(out)], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run([sys.executable, str(SCRIPT), str(out)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     written = sorted(p.stem for p in out.glob("*.xlsx"))
     assert written == sorted(bad.name for bad in bad_workbooks.CORPUS)
@@ -80,8 +92,13 @@ def test_the_example_gives_problems_with_codes_only():
 
 # ---------------------------------------------------------------- the codes in the source and in the docs
 
-SEVERITY_OF_CALL = {"error": "error", "warning": "warning", "refused": "error", "CellIssue": "error",
-                    "FileProblem": "error"}
+SEVERITY_OF_CALL = {
+    "error": "error",
+    "warning": "warning",
+    "refused": "error",
+    "CellIssue": "error",
+    "FileProblem": "error",
+}
 """Calls that make a problem: ``problems.error``/``warning``, ``limits.refused``, ``sheets.CellIssue``,
 ``errors.FileProblem`` (code ``bad-file`` unless given)."""
 
@@ -103,7 +120,9 @@ def source_codes() -> dict[str, set[str]]:
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name not in SEVERITY_OF_CALL or (name in ("error", "warning") and not isinstance(node.func, ast.Attribute)):
+            if name not in SEVERITY_OF_CALL or (
+                name in ("error", "warning") and not isinstance(node.func, ast.Attribute)
+            ):
                 continue
             code = next((k.value for k in node.keywords if k.arg == "code"), None)
             if name in ("error", "warning") and code is None and len(node.args) < 2:

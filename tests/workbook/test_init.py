@@ -1,4 +1,5 @@
 """``binder init`` and the shipped example: layout, dropdowns, refusal to overwrite, validity."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -88,10 +89,18 @@ def test_settings_hold_every_key_with_sensible_values(book):
     ws = book["Settings"]
     values = {k: v for k, v in ws.iter_rows(min_row=2, values_only=True)}
     assert list(values) == list(SETTING_KEYS)
-    assert values == {"Organisation": "Your organisation", "Logo": None, "Paper size": "A4", "Language": "en",
-                      "Confidentiality": "Internal use only", "Template": None,
-                      "Signature reason": "Issued as controlled copy", "Signature location": None,
-                      "Signature contact": None, "Ignore warnings": None}
+    assert values == {
+        "Organisation": "Your organisation",
+        "Logo": None,
+        "Paper size": "A4",
+        "Language": "en",
+        "Confidentiality": "Internal use only",
+        "Template": None,
+        "Signature reason": "Issued as controlled copy",
+        "Signature location": None,
+        "Signature contact": None,
+        "Ignore warnings": None,
+    }
 
 
 @pytest.mark.parametrize("spec", [s for s in SHEETS if s.name != "Settings"], ids=lambda s: s.name)
@@ -165,6 +174,7 @@ def test_writer_refuses_unknown_sheets_and_fields(tmp_path):
 
 
 # --- the shipped example ------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def example():

@@ -1,0 +1,73 @@
+"""What SOPs show beyond text, in the PDF: LibreOffice converts two rendered SOPs, then they are
+assembled into a pack and issued alone (tick boxes, role marks, embedded fonts, live links).
+
+How the Word files are made is tested in ``tests/document/test_visuals.py``."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from helpers_docx import make_library, make_sop
+from pdfs import links, page_texts
+from pypdf import PdfWriter
+
+from binder.document.links import LINK_PREFIX, standalone_copy
+from binder.document.render import render_sop
+from binder.issue.assemble import Document as Assembly
+from binder.issue.assemble import Part, assemble
+
+TICK_BOX, MARK = "\u2610", "\u25cf"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdffonts"), reason="LibreOffice not installed")
+def test_pdf_shows_tick_boxes_and_marks_with_embedded_fonts_and_live_links(tmp_path):
+    from binder.convert.pool import Converter, Job
+
+    sop = make_sop(format="Checklist")  # related: OPS-001 (another department); references: web + OPS-001
+    library = make_library(sop, folder=tmp_path)
+    fin, ops = tmp_path / "FIN-001.docx", tmp_path / "OPS-001.docx"
+    render_sop(sop, library, fin)
+    render_sop(library.sop("OPS-001"), library, ops)
+    with Converter(workdir=tmp_path / "lo") as converter:
+        converter.convert(
+            [Job("FIN-001", fin, tmp_path / "FIN-001.pdf"), Job("OPS-001", ops, tmp_path / "OPS-001.pdf")]
+        )
+    pdf = tmp_path / "FIN-001.pdf"
+    text = "".join(page_texts(pdf))
+    assert text.count(TICK_BOX) == len(sop.steps)
+    assert text.count(MARK) == len(sop.steps)  # every step has a Responsible
+    assert "see OPS-001 Receiving goods (Operations binder)" in " ".join(text.split())
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    fonts = listing.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), listing  # every font embedded
+    assert "DejaVuSans" in listing  # the tick box's font: no missing-glyph box
+    targets = [target for _, target in links(pdf)]
+    assert "https://intranet.acme.test/payroll" in targets  # web links are link annotations
+    assert targets.count(LINK_PREFIX + "OPS-001") == 2  # the cross-references carry their marker
+
+    # Issued alone, the marker goes and the web link stays; in a pack holding OPS-001 it becomes a jump.
+    pack = tmp_path / "pack.pdf"
+    front = tmp_path / "front.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(front)
+    made = assemble(
+        Assembly(
+            "Pack",
+            "Acme",
+            "Pack",
+            "Pack",
+            front,
+            (),
+            (Part("FIN-001", "FIN-001", pdf), Part("OPS-001", "OPS-001", tmp_path / "OPS-001.pdf")),
+        ),
+        pack,
+    )
+    ops_start = dict(made.starts)["OPS-001"] - 1
+    assert len([1 for page, target in links(pack) if page < ops_start and target == ops_start]) == 2
+    standalone_copy(pdf, tmp_path / "standalone.pdf")
+    targets = [target for _, target in links(tmp_path / "standalone.pdf")]
+    assert "https://intranet.acme.test/payroll" in targets and not any(str(t).startswith(LINK_PREFIX) for t in targets)

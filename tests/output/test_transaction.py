@@ -1,0 +1,242 @@
+"""The output folder belongs to the user: a build changes only the files it wrote, all of them or none."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import stat
+import threading
+
+import pytest
+
+from binder.output.manifest import MANIFEST
+from binder.output.transaction import (
+    JOURNAL,
+    LOCK,
+    Locked,
+    OutputError,
+    Transaction,
+    _apply,
+    check_out_folder,
+    output_lock,
+    recover,
+)
+
+
+def snapshot(folder):
+    """Every entry under ``folder``: kind, mode, bytes or link target; the folder's own mode too."""
+    found = {".": ("dir", stat.S_IMODE(folder.lstat().st_mode))}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        info = path.lstat()
+        if path.is_symlink():
+            found[rel] = ("link", os.readlink(path))
+        elif path.is_dir():
+            found[rel] = ("dir", stat.S_IMODE(info.st_mode))
+        else:
+            found[rel] = ("file", stat.S_IMODE(info.st_mode), path.read_bytes())
+    return found
+
+
+def previous_build(out):
+    (out / "sops").mkdir(parents=True)
+    (out / "sops" / "A.pdf").write_bytes(b"old pdf")
+    (out / "sops" / "A.docx").write_bytes(b"old docx")
+    (out / "notes.txt").write_text("mine")
+    (out / MANIFEST).write_text(json.dumps({"documents": [{"pdf": "sops/A.pdf", "docx": "sops/A.docx"}]}))
+
+
+PREVIOUS = {"sops/A.pdf", "sops/A.docx", MANIFEST}
+
+
+def stage_new(stage, files):
+    for rel, data in files.items():
+        (stage.path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (stage.path / rel).write_bytes(data)
+
+
+def files(folder):
+    return {k: v[2] for k, v in snapshot(folder).items() if v[0] == "file"}
+
+
+def test_commit_replaces_what_binder_wrote_and_keeps_user_files(tmp_path):
+    out = tmp_path / "output"
+    previous_build(out)
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/B.pdf": b"new pdf", MANIFEST: b"{}"})
+        stage.commit(PREVIOUS)
+    assert files(out) == {"sops/B.pdf": b"new pdf", MANIFEST: b"{}", "notes.txt": b"mine"}
+    assert [p.name for p in tmp_path.iterdir()] == ["output"]  # nothing beside the output folder
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".binder")]  # no staging, backup or journal
+
+
+def test_a_failed_build_leaves_the_previous_output_exactly_as_it_was(tmp_path):
+    out = tmp_path / "output"
+    previous_build(out)
+    before = snapshot(out)
+    with pytest.raises(RuntimeError):
+        with Transaction(out) as stage:
+            (stage.path / "half.pdf").write_bytes(b"half")
+            raise RuntimeError("LibreOffice died")
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_first_build_creates_the_folder(tmp_path):
+    out = tmp_path / "new" / "output"
+    with Transaction(out) as stage:
+        stage_new(stage, {MANIFEST: b"{}"})
+        stage.commit(set())
+    assert files(out) == {MANIFEST: b"{}"}
+
+
+def test_what_the_user_put_there_is_untouched_entry_by_entry(tmp_path):
+    """Files, empty folders, symbolic links (also dangling ones) and permissions of the user's stay as they were."""
+    out = tmp_path / "output"
+    previous_build(out)
+    (out / "empty").mkdir(mode=0o750)
+    (out / "sops" / "mine").mkdir()
+    (out / "link-to-notes").symlink_to("notes.txt")
+    (out / "dangling").symlink_to("nowhere")
+    (out / "notes.txt").chmod(0o600)
+    out.chmod(0o751)
+    (out / "sops").chmod(0o700)
+    theirs = {k: v for k, v in snapshot(out).items() if k not in PREVIOUS}
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/B.pdf": b"new", "binders/X.pdf": b"x", MANIFEST: b"{}"})
+        stage.commit(PREVIOUS)
+    after = snapshot(out)
+    assert {k: v for k, v in after.items() if k in theirs} == theirs
+    assert set(after) - set(theirs) == {"sops/B.pdf", "binders", "binders/X.pdf", MANIFEST}
+
+
+def test_an_out_symlink_to_a_folder_writes_into_the_target(tmp_path):
+    target = tmp_path / "real"
+    target.mkdir()
+    out = tmp_path / "output"
+    out.symlink_to(target)
+    with Transaction(out) as stage:
+        stage_new(stage, {MANIFEST: b"{}"})
+        stage.commit(set())
+    assert out.is_symlink() and files(target) == {MANIFEST: b"{}"}
+
+
+def test_a_commit_cut_short_is_rolled_back_by_the_next_build(tmp_path):
+    """As if the build was killed (kill -9, power cut) half-way through moving files into place."""
+    out = tmp_path / "output"
+    previous_build(out)
+    before = snapshot(out)
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/A.pdf": b"new A", "sops/B.pdf": b"new B", MANIFEST: b"{}"})
+        journal = {
+            "staging": stage.path.name,
+            "backup": stage.backup.name,
+            "moves": ["sops/A.pdf", "sops/B.pdf"],
+            "removes": ["sops/A.docx"],
+            "created": [],
+            "state": "started",
+        }
+        (out / JOURNAL).write_text(json.dumps(journal))
+        journal["moves"] = ["sops/A.pdf"]  # only the first move happened
+        _apply(out, journal)
+        assert (out / "sops" / "A.pdf").read_bytes() == b"new A"
+        recover(out)
+    assert snapshot(out) == before
+
+
+def test_a_commit_killed_after_its_manifest_is_finished_by_the_next_build(tmp_path):
+    out = tmp_path / "output"
+    previous_build(out)
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/A.pdf": b"new A", MANIFEST: b"{}"})
+        journal = {
+            "staging": stage.path.name,
+            "backup": stage.backup.name,
+            "moves": ["sops/A.pdf", MANIFEST],
+            "removes": ["sops/A.docx"],
+            "created": [],
+            "state": "started",
+        }
+        _apply(out, journal)
+        (out / JOURNAL).write_text(json.dumps({**journal, "state": "committed"}))
+    recover(out)
+    assert files(out) == {"sops/A.pdf": b"new A", MANIFEST: b"{}", "notes.txt": b"mine"}
+    assert not (out / JOURNAL).exists()
+
+
+def test_leftovers_of_a_killed_build_are_removed(tmp_path):
+    out = tmp_path / "output"
+    previous_build(out)
+    dead = multiprocessing.Process(target=int)
+    dead.start()
+    dead.join()
+    for prefix in (".binder-staging-", ".binder-lo-"):
+        (out / f"{prefix}{dead.pid}" / "x").mkdir(parents=True)
+    with Transaction(out):
+        pass
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".binder-") and p.name != LOCK]
+
+
+def test_the_current_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError) as caught:
+        check_out_folder(tmp_path / ".")
+    assert "is the current folder" in caught.value.message
+
+
+def test_a_folder_of_the_users_is_refused_unless_forced(tmp_path):
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / ".gitkeep").write_text("")
+    check_out_folder(out)  # dotfiles only: fine
+    (out / "report.docx").write_text("mine")
+    with pytest.raises(OutputError) as caught:
+        check_out_folder(out)
+    assert "report.docx" in caught.value.message and "--force" in caught.value.hint
+    check_out_folder(out, force=True)
+    (out / MANIFEST).write_text("{}")
+    check_out_folder(out)  # binder's own output folder
+
+
+def _hold(out, ready, release):
+    with output_lock(out):
+        ready.set()
+        release.wait(30)
+
+
+def test_a_second_build_is_refused_naming_the_lock(tmp_path):
+    out = tmp_path / "output"
+    ready, release = multiprocessing.Event(), multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold, args=(out, ready, release))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(Locked) as caught:
+            with output_lock(out, wait=0):
+                pass
+        assert str(out / LOCK) in caught.value.message
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_a_second_build_waits_for_the_first(tmp_path):
+    out = tmp_path / "output"
+    ready, release = multiprocessing.Event(), multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold, args=(out, ready, release))
+    holder.start()
+    assert ready.wait(10)
+    order = []
+
+    def second():
+        with output_lock(out, wait=30):
+            order.append("second")
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    order.append("released")
+    release.set()
+    waiter.join(30)
+    holder.join()
+    assert order == ["released", "second"]

@@ -1,0 +1,64 @@
+"""Reading real PDFs in tests: text per page, bookmarks with their pages, page labels, links."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """Text of each page, as poppler's pdftotext lays it out."""
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    pages = out.split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def outline(pdf: Path) -> list[tuple[int, str, int]]:
+    """(depth, title, 0-based page) of every bookmark, in order."""
+    reader = PdfReader(pdf)
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, str(item.title), reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return found
+
+
+def labels(pdf: Path) -> list[str]:
+    return list(PdfReader(pdf).page_labels)
+
+
+def links(pdf: Path) -> list[tuple[int, object]]:
+    """(0-based page, target) of every link: a page index for internal jumps, the URI otherwise."""
+    reader = PdfReader(pdf)
+    pages = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    found = []
+    for index, page in enumerate(reader.pages):
+        for ref in page.get("/Annots") or ():
+            annot = ref.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A")
+            dest = annot.get("/Dest")
+            if action is not None and action.get("/S") == "/URI":
+                found.append((index, str(action["/URI"])))
+                continue
+            if action is not None and action.get("/S") == "/GoTo":
+                dest = action["/D"]
+            if isinstance(dest, (str, bytes)):  # a named destination
+                found.append((index, reader.get_destination_page_number(reader.named_destinations[str(dest)])))
+            elif dest is not None:
+                found.append((index, pages.get(dest[0].idnum)))
+    return found
