@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TextIO
 
 from binder.errors import BinderError, ToolError
 from binder.files import write_text
@@ -119,6 +120,8 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
     deadline = time.monotonic() + wait
     while True:
         handle = _open_lock(out)
+        if handle is None:
+            continue
         try:
             _acquire(handle, out, deadline)
         except BaseException:
@@ -138,7 +141,7 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
         handle.close()
 
 
-def _open_lock(out: Path):
+def _open_lock(out: Path) -> TextIO | None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -146,6 +149,8 @@ def _open_lock(out: Path):
     path = out / LOCK
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except FileNotFoundError:
+        return None  # the folder went away again (a failed first build removing it): try once more
     except OSError as exc:
         raise OutputError(
             f"cannot create the lock file {path}: {exc.strerror}",

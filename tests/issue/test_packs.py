@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pdfs
 import pytest
@@ -40,7 +41,11 @@ def test_pack_holds_the_sops_in_sheet_order_exactly_as_issued(out):
     texts = pdfs.page_texts(pack)
     for (_title, start), sop_id in zip(sop_marks, ["OPS-001", "FIN-001"]):
         own = pdfs.page_texts(out / "sops" / f"{sop_id}.pdf")
-        assert texts[start : start + len(own)] == own  # same pages as issued
+        stamps = [f"New finance staff · {start + n}" for n in range(1, len(own) + 1)]
+        # same pages as issued, plus the pack's page stamp at the foot of each
+        assert [pdfs.squash(t) for t in texts[start : start + len(own)]] == [
+            f"{pdfs.squash(o)} {stamp}" for o, stamp in zip(own, stamps)
+        ]
         labels = pdfs.labels(pack)[start : start + len(own)]
         assert labels == [f"{sop_id}-{n}" for n in range(1, len(own) + 1)]
     cover = pdfs.squash(texts[0])
@@ -68,8 +73,8 @@ def test_record_workbook_has_the_same_rows(out):
     ws = open_xlsx(out / "packs" / "new-finance-staff-record.xlsx").active
     rows = [r for r in ws.iter_rows(values_only=True) if r and r[0] in ("OPS-001", "FIN-001")]
     assert [r[:4] for r in rows] == [
-        ("OPS-001", "Receiving goods", "1.0", "1 Feb 2026"),
-        ("FIN-001", "Payroll processing", "2.0", "1 Mar 2026"),
+        ("OPS-001", "Receiving goods", "1.0", datetime(2026, 2, 1)),
+        ("FIN-001", "Payroll processing", "2.0", datetime(2026, 3, 1)),
     ]
     assert all(r[4] is None and r[5] is None for r in rows)
 
