@@ -83,6 +83,8 @@ class Step:
     if_no: str
     image: Path | None
     origin: Origin
+    go_to: str = ""
+    """For an Action: the step number it jumps to, or ``End``; "" flows to the next step."""
 
     @property
     def level(self) -> int:
@@ -92,6 +94,10 @@ class Step:
     @property
     def is_decision(self) -> bool:
         return self.type == "Decision"
+
+    @property
+    def is_end(self) -> bool:
+        return self.type == "End"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Run from the repository root:
     .venv/bin/python tools/make_example.py [--out inputs/example.xlsx]
 
 The content is fixed in this file, so every run writes the same workbook.
-It exercises the whole contract: every sheet, Decision steps, Checklist and
+It exercises the whole contract: every sheet, Decision steps, a Go to jump (SAL-002), Checklist and
 Flowchart formats, every status, a text version "1.10", one Approved SOP whose
 review is overdue (from 2026-04-01) and shared definitions.
 """
@@ -66,11 +66,11 @@ class Procedure:
 
 
 def step(number: str, action: str, responsible: str, details: str = "", caution: str = "",
-         *, yes: str = "", no: str = "", end: bool = False) -> dict[str, object]:
-    """A Steps row; giving ``yes``/``no`` makes it a Decision."""
+         *, yes: str = "", no: str = "", end: bool = False, go_to: str = "") -> dict[str, object]:
+    """A Steps row; giving ``yes``/``no`` makes it a Decision; ``go_to`` is an Action's jump (a step or End)."""
     kind = "Decision" if yes or no else "End" if end else ""
     return {"step": number, "action": action, "responsible": responsible, "details": details,
-            "caution": caution, "type": kind, "if_yes": yes, "if_no": no}
+            "caution": caution, "type": kind, "if_yes": yes, "if_no": no, "go_to": go_to}
 
 
 SETTINGS = [
@@ -638,9 +638,9 @@ def complaints() -> Procedure:
 def returns() -> Procedure:
     advisor, operative, assistant = "Customer service advisor", "Goods-in operative", "Accounts assistant"
     return Procedure(
-        sop={"sop_id": "SAL-002", "title": "Returns & refunds", "department": "SAL", "version": "1.1",
+        sop={"sop_id": "SAL-002", "title": "Returns & refunds", "department": "SAL", "version": "1.2",
              "status": "Approved", "owner": "Grace O'Neill", "audience": "Customer service and warehouse staff",
-             "effective_date": date(2026, 5, 18), "review_months": 12, "format": "Steps",
+             "effective_date": date(2026, 9, 21), "review_months": 12, "format": "Steps",
              "purpose": "Take back returned goods and refund customers within 5 working days.",
              "scope": "Goods returned within 30 days of delivery. Faulty goods after 30 days follow SAL-001.",
              "policy": "Customers may return unused goods within 30 days of delivery for a full refund.",
@@ -653,9 +653,9 @@ def returns() -> Procedure:
                  "Match the returns number on the parcel to the request in the CRM."),
             step("4", "Are the goods damaged or incomplete?", operative, yes="5", no="6"),
             step("5", "Photograph the goods and move them to the quarantine bay.", operative,
-                 "Customer Service decides with the Team leader whether a partial refund applies."),
-            step("6", "Confirm the return in the stock system.", operative,
-                 "Goods in good condition go back into stock; damaged goods are booked to quarantine."),
+                 "Book them to quarantine in the stock system. Customer Service decides with the Team leader "
+                 "whether a partial refund applies.", go_to="7"),
+            step("6", "Put the goods back on the shelf and book them into stock.", operative),
             step("7", "Refund the customer to the original payment method within 5 working days.", assistant,
                  caution="Never refund to a different card or bank account from the one used to pay."),
             step("8", "Tell the customer the refund has been made.", advisor),
@@ -664,10 +664,12 @@ def returns() -> Procedure:
                (operative, "Receives, inspects and books in returned goods."),
                (assistant, "Pays the refund.")],
         revisions=[("1.0", date(2025, 11, 3), "Jamal Hughes", "First issue."),
-                   ("1.1", date(2026, 5, 4), "Jamal Hughes", "Return window extended from 14 to 30 days.")],
-        approvals=[("Prepared by", "Jamal Hughes", date(2026, 5, 4)),
-                   ("Reviewed by", "Marek Nowak", date(2026, 5, 6)),
-                   ("Approved by", "Grace O'Neill", date(2026, 5, 11))],
+                   ("1.1", date(2026, 5, 4), "Jamal Hughes", "Return window extended from 14 to 30 days."),
+                   ("1.2", date(2026, 9, 7), "Jamal Hughes",
+                    "Damaged returns are booked straight to quarantine and skip the return to stock.")],
+        approvals=[("Prepared by", "Jamal Hughes", date(2026, 9, 7)),
+                   ("Reviewed by", "Marek Nowak", date(2026, 9, 9)),
+                   ("Approved by", "Grace O'Neill", date(2026, 9, 14))],
         definitions=[("Returns number", "The reference we give a customer for one return; it is printed on the returns label.")],
         kpis=[("Refunds paid within 5 working days of receipt", "95 %", "Weekly")],
         faq=[("The customer returned the goods without a returns number.",

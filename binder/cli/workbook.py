@@ -54,7 +54,8 @@ def validate(
     every template it uses, and change control against OUT's manifest. Writes nothing.
 
     Exits 1 when there is any error (with --strict: any warning)."""
-    from binder.build import BuildOptions, preflight
+    from binder.options import BuildOptions
+    from binder.preflight import preflight
     from binder.problems import to_json
 
     path = workbook or default_workbook()

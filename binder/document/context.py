@@ -23,7 +23,7 @@ from binder.document.labels import (
 )
 from binder.document.links import sop_link
 from binder.model import Definition, Library, Sop, Step
-from binder.workbook.flow import short
+from binder.workbook.flow import jumps, short
 
 STEP_IMAGE_MAX_MM = {"Checklist": (70.0, 100.0), "Steps": (110.0, 100.0), "Flowchart": (110.0, 100.0)}
 """Width and height a step's picture may take: the text width of the Action column of the built-in template."""
@@ -32,6 +32,8 @@ LOGO_MAX_MM = (30.0, 12.0)
 MATRIX_MARK = "\u25cf"
 """● marks who performs a step in the roles matrix (in Carlito and Calibri, so no symbol font is needed)."""
 MATRIX_ACTION_CHARS = 60
+JUMP_STEP_WORD = {"en": "step", "fr": "étape"}
+"""The word before a step number in a jump ("→ step 6", "→ étape 6"); the end is ``labels.flow_end``."""
 _WEB_LINK = ("http://", "https://", "mailto:")
 
 
@@ -79,8 +81,14 @@ def sop_context(sop: Sop, library: Library, extra: Mapping[str, Any] | None = No
         "roles": [{"role": r.role, "responsibility": r.responsibility} for r in sop.roles],
         "definitions": _definitions(sop.definitions, library.shared_definitions),
         "steps": [
-            _step(step, lang, library, STEP_IMAGE_MAX_MM.get(sop.format, STEP_IMAGE_MAX_MM["Steps"]))
-            for step in sop.steps
+            _step(
+                step,
+                lang,
+                library,
+                STEP_IMAGE_MAX_MM.get(sop.format, STEP_IMAGE_MAX_MM["Steps"]),
+                last=index == len(sop.steps) - 1,
+            )
+            for index, step in enumerate(sop.steps)
         ],
         "checklist": [],
         "matrix": roles_matrix(sop),
@@ -175,7 +183,9 @@ def _image(
     return Image(path if path.is_absolute() else library.folder / path, max_width_mm, max_height_mm)
 
 
-def _step(step: Step, lang: str, library: Library, image_mm: tuple[float, float]) -> dict[str, Any]:
+def _step(
+    step: Step, lang: str, library: Library, image_mm: tuple[float, float], *, last: bool = False
+) -> dict[str, Any]:
     return {
         "number": step.number,
         "level": step.level,
@@ -185,10 +195,12 @@ def _step(step: Step, lang: str, library: Library, image_mm: tuple[float, float]
         "caution": step.caution,
         "type": step.type,
         "is_decision": step.is_decision,
-        "is_end": step.type == "End",
+        "is_end": step.is_end,
         "if_yes": step.if_yes,
         "if_no": step.if_no,
         "decision_text": _decision_text(step, lang) if step.is_decision else "",
+        "go_to": step.go_to if jumps(step) else "",
+        "go_to_text": _go_to_text(step, lang, last),
         "image": _image(step.image, library, *image_mm),
         "image_caption": labels_for(lang)["figure_step"].format(number=step.number) if step.image else "",
     }
@@ -202,6 +214,22 @@ def _decision_text(step: Step, lang: str) -> str:
         return labels["end_of_procedure"] if to.casefold() == "end" else f"{labels['go_to_step']} {to}"
 
     return f"{labels['yes']} → {target(step.if_yes)} · {labels['no']} → {target(step.if_no)}"
+
+
+def _go_to_text(step: Step, lang: str, last: bool) -> str:
+    """Where the procedure goes after a step that does not go on to the next: ``→ step 6``, ``→ End``.
+
+    An Action's Go to, and an End step that is not the last step (the reader would read on); else "".
+    """
+    if jumps(step):
+        target = step.go_to
+    elif step.is_end and not last:
+        target = "End"
+    else:
+        return ""
+    if target.casefold() == "end":
+        return f"→ {labels_for(lang)['flow_end']}"
+    return f"→ {JUMP_STEP_WORD.get(lang, JUMP_STEP_WORD['en'])} {target}"
 
 
 def _definitions(own: tuple[Definition, ...], shared: tuple[Definition, ...]) -> list[dict[str, str]]:

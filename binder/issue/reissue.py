@@ -19,7 +19,7 @@ from binder.files import link_or_copy, sha256
 from binder.issue.plan import IssuePlan
 from binder.model import Library
 from binder.output.cache import issue_environment_fingerprint, template_sha256
-from binder.output.manifest import IssueEntry, Manifest
+from binder.output.manifest import DocumentEntry, IssueEntry, Manifest
 from binder.problems import Problem
 
 
@@ -145,3 +145,21 @@ def _unsigned(decisions: tuple[Decision, ...], signing: bool) -> tuple[Problem, 
 
 def _what(plan: IssuePlan) -> str:
     return f"{plan.name} binder" if plan.kind == "binder" else f'training pack "{plan.name}"'
+
+
+def keep_others(
+    out: Path, root: Path, previous: Manifest | None, documents: tuple[DocumentEntry, ...], made: list[IssueEntry]
+) -> tuple[list[DocumentEntry], list[IssueEntry]]:
+    """With ``--pack``: the previous build's other documents, binders and packs stay as they are."""
+    if previous is None:
+        return list(documents), made
+    rebuilt = {d.sop_id for d in documents}
+    kept_docs = [d for d in previous.documents if d.sop_id not in rebuilt]
+    for doc in kept_docs:
+        for rel in doc.paths:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            if not (root / rel).exists():
+                link_or_copy(out / rel, root / rel)
+    names = {e.path for e in made}
+    kept = [carry_over(out, root, e) for e in previous.binders + previous.packs if e.path not in names]
+    return sorted(list(documents) + kept_docs, key=lambda d: d.sop_id), kept + made

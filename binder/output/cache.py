@@ -31,7 +31,10 @@ from binder.files import sha256 as file_sha256
 from binder.model import Library, Sop
 from binder.output import seal
 from binder.output.codehash import DOCUMENT_CODE, ISSUE_CODE, code_fingerprint
+from binder.problems import Problem
 
+CACHE = ".cache"
+"""The cache folder, inside the output folder."""
 FORMAT = "2"
 """Raise when the layout of an entry changes."""
 
@@ -177,3 +180,24 @@ class DocumentCache:
             pages,
             {kind: meta[kind] for kind in _FILES},
         )
+
+
+def discarded_warnings(cache: DocumentCache) -> tuple[Problem, ...]:
+    """A warning when entries of the previous build failed their check and were rebuilt."""
+    if not cache.discarded:
+        return ()
+    return (
+        Problem.warning(
+            str(cache.previous),
+            f"{cache.discarded} cache entr{'y' if cache.discarded == 1 else 'ies'} "
+            "failed the integrity check (damaged, edited or not written by binder) and "
+            "were rebuilt",
+            code="cache-entry-discarded",
+        ),
+    )
+
+
+def previous_cache(out: Path, use: bool = True) -> Path | None:
+    """The previous build's cache folder, if there is one to use."""
+    folder = out / CACHE
+    return folder if use and folder.is_dir() and not folder.is_symlink() else None

@@ -18,6 +18,7 @@ DOCUMENT_CODE = (
     "binder.document",
     "binder.convert",
     "binder.text",
+    "binder.workbook.flow",
     "binder.model",
     "binder.output.cache",
     "binder.output.codehash",

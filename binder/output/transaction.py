@@ -26,9 +26,9 @@ from typing import TextIO
 
 from binder.errors import BinderError, ToolError
 from binder.files import write_text
-from binder.output.manifest import MANIFEST
+from binder.output.cache import CACHE
+from binder.output.manifest import MANIFEST, Manifest
 
-CACHE = ".cache"
 LOCK = ".binder-lock"
 JOURNAL = ".binder-journal.json"
 STAGING_PREFIX = ".binder-staging-"
@@ -334,3 +334,13 @@ def recover(out: Path) -> None:
         _finish(out, journal)
     else:
         _roll_back(out, journal)
+
+
+def previous_files(out: Path, previous: Manifest | None, keep_cache: bool = False) -> set[str]:
+    """What the previous build wrote, which this one may replace or remove: its files and the cache
+    (``keep_cache``, for ``--pack``: the other SOPs' entries are still good)."""
+    files = set(previous.paths) if previous else set()
+    cache = out / CACHE
+    if not keep_cache and cache.is_dir() and not cache.is_symlink():
+        files |= {p.relative_to(out).as_posix() for p in cache.rglob("*") if p.is_file()}
+    return files

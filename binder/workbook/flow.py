@@ -4,7 +4,9 @@ Drawing it is ``binder.document.flowchart``; validation uses the reachability he
 This module imports ``binder.model`` and ``binder.text`` only.
 
 Every step flows to the next step in number order; a Decision step flows to its
-"If yes" and "If no" targets instead; an End step, or the last step, flows to End.
+"If yes" and "If no" targets instead, an Action with a "Go to" to that step (or End);
+an End step, or the last step, flows to End. Validation, the procedure table and the
+chart all read the flow from ``flow_graph``, so they never disagree.
 """
 
 from __future__ import annotations
@@ -42,9 +44,19 @@ class FlowGraph:
         return [e.target for e in self.edges if e.source == node_id]
 
 
+def jumps(step: Step) -> bool:
+    """True for an Action step with a Go to (a Go to on a Decision or End step is an error, and ignored)."""
+    return bool(step.go_to) and not step.is_decision and not step.is_end
+
+
+def branches(sop: Sop) -> bool:
+    """True when the flow is more than the steps in order: a Decision, or an Action's Go to."""
+    return sop.has_decisions or any(jumps(step) for step in sop.steps)
+
+
 def needs_flowchart(sop: Sop) -> bool:
-    """Flowchart-format SOPs and any SOP with a Decision step get one."""
-    return bool(sop.steps) and (sop.format == "Flowchart" or sop.has_decisions)
+    """Flowchart-format SOPs and any SOP with a Decision step or a Go to get one."""
+    return bool(sop.steps) and (sop.format == "Flowchart" or branches(sop))
 
 
 def short(text: str, limit: int = 70) -> str:
@@ -71,11 +83,25 @@ def flow_graph(sop: Sop, yes: str = "Yes", no: str = "No", start: str = "Start",
         if step.is_decision:
             edges.append(Edge(_id(step), ids.get(step.if_yes, END), yes))
             edges.append(Edge(_id(step), ids.get(step.if_no, END), no))
-        elif step.type == "End" or index == len(steps) - 1:
+        elif jumps(step):
+            edges.append(Edge(_id(step), ids.get(step.go_to, END)))
+        elif step.is_end or index == len(steps) - 1:
             edges.append(Edge(_id(step), END))
         else:
             edges.append(Edge(_id(step), _id(steps[index + 1])))
     return FlowGraph(tuple(nodes), tuple(edges))
+
+
+def step_targets(sop: Sop) -> dict[str, tuple[str, ...]]:
+    """Each step's number → the step numbers it flows to (``End`` for the end), read from ``flow_graph``."""
+    numbers = {_id(step): step.number for step in sop.steps}
+    numbers[END] = "End"
+    targets: dict[str, tuple[str, ...]] = {}
+    for edge in flow_graph(sop).edges:
+        if edge.source in numbers:
+            source = numbers[edge.source]
+            targets[source] = (*targets.get(source, ()), numbers[edge.target])
+    return targets
 
 
 def _reachable(graph: FlowGraph, start: str, reverse: bool = False) -> set[str]:
@@ -92,7 +118,7 @@ def _reachable(graph: FlowGraph, start: str, reverse: bool = False) -> set[str]:
 
 def flow_problems(sop: Sop) -> list[tuple[Step, bool, str]]:
     """(step, reached, message) for steps no path reaches (reached False), and steps from which no path reaches End."""
-    if not sop.has_decisions:
+    if not branches(sop):
         return []
     graph = flow_graph(sop)
     from_start = _reachable(graph, START)

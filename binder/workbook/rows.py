@@ -84,6 +84,7 @@ def step_row(row: RawRow, folder, problems) -> Step | None:
         if_no=target(row.get("if_no")),
         image=image,
         origin=origin(row),
+        go_to=target(row.get("go_to")),
     )
 
 

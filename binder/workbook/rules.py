@@ -9,15 +9,22 @@ another error, so one mistake gives one error. It imports ``binder.model``,
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from binder.model import Revision, Sop
-from binder.workbook.flow import flow_problems
+from binder.model import Revision, Sop, Step
+from binder.workbook.flow import flow_problems, step_targets
 
 BAD_VERSION = "version"
 """In ``incomplete``: the SOP's own Version cell has an error."""
 AMBIGUOUS = "ambiguous"
 """In ``incomplete``: two SOPs rows share the ID, so which rows are whose is unknown."""
+
+_SAYS_GO_TO_EN = r"\b(?:go(?:\s+back)?\s+to|continue\s+(?:at|with|from)|return\s+to|skip\s+to)\s+step"
+_SAYS_GO_TO_FR = r"\b(?:aller|passer|revenir|retourner)\s+à\s+l['’]\s*étape"
+SAYS_GO_TO = re.compile(rf"(?:{_SAYS_GO_TO_EN}|{_SAYS_GO_TO_FR})\s+([0-9]{{1,6}}(?:\.[0-9]{{1,6}})*)", re.IGNORECASE)
+"""An Action that names the step it continues at: "go to step 6", "return to step 2", "continue at step 4";
+in French "aller à l'étape 6", "passer à l'étape 6", "revenir à l'étape 2"."""
 
 
 def check_sop(sop: Sop, problems, today: date, incomplete: frozenset[str] = frozenset()) -> None:
@@ -56,6 +63,7 @@ def _steps(sop: Sop, problems, incomplete: frozenset[str], roles_whole: bool) ->
                 code="missing-parent-step",
             )
         clean = _decision(sop, step, numbers, problems, whole) and clean
+        clean = _go_to(sop, step, numbers, problems, whole) and clean
     if roles_whole:
         roles = {r.role.casefold() for r in sop.roles}
         for step in sop.steps:
@@ -66,6 +74,8 @@ def _steps(sop: Sop, problems, incomplete: frozenset[str], roles_whole: bool) ->
                     "add it to the Roles sheet for this SOP, or correct the name",
                     code="unknown-role",
                 )
+    if clean:
+        _said_go_to(sop, numbers, problems)
     for step, reached, message in flow_problems(sop) if clean else ():
         if reached:
             problems.warning(step.origin.at("step"), message, "give the loop a way out to End", code="endless-loop")
@@ -73,7 +83,7 @@ def _steps(sop: Sop, problems, incomplete: frozenset[str], roles_whole: bool) ->
             problems.warning(
                 step.origin.at("step"),
                 message,
-                "check the If yes / If no targets of its decisions",
+                "check the If yes / If no targets of its decisions and the Go to of its steps",
                 code="unreachable-step",
             )
     if whole and not sop.steps and sop.status != "Retired":
@@ -122,6 +132,78 @@ def _decision(sop: Sop, step, numbers: dict[str, str], problems, whole: bool) ->
             )
             ok = False
     return ok
+
+
+def _go_to(sop: Sop, step: Step, numbers: dict[str, str], problems, whole: bool) -> bool:
+    """The Go to cell of a step: on an Action only, a step of the same SOP or End; False when it has an error."""
+    target = step.go_to
+    if not target:
+        return True
+    where = step.origin.at("go_to")
+    if step.is_decision:
+        problems.error(
+            where,
+            f"Go to is not used on Decision step {step.number} of {sop.sop_id}: a Decision goes on by its answer",
+            "use If yes / If no, go to, and clear Go to",
+            code="misplaced-go-to",
+        )
+        return False
+    if step.is_end:
+        problems.error(
+            where,
+            f"step {step.number} of {sop.sop_id} is an End step: the procedure ends there, it cannot go to {target}",
+            "clear Go to, or set Type to Action",
+            code="misplaced-go-to",
+        )
+        return False
+    if target != "End" and target not in numbers:
+        if whole:
+            problems.error(
+                where,
+                f'Go to "{target}": {sop.sop_id} has no step {target}',
+                "give a step number of the same SOP, or End",
+                code="unknown-step",
+            )
+        return False
+    if target == step.number:
+        problems.error(
+            where,
+            f"Go to of step {step.number} points at itself",
+            "give the step to continue at, or End",
+            code="self-reference",
+        )
+        return False
+    return True
+
+
+def _said_go_to(sop: Sop, numbers: dict[str, str], problems) -> None:
+    """An Action whose text says "go to step N" while its flow goes elsewhere: a warning at its Action cell."""
+    targets: dict[str, tuple[str, ...]] | None = None
+    for step in sop.steps:
+        if step.type != "Action":
+            continue
+        said = [(m.group(0), m.group(1)) for m in SAYS_GO_TO.finditer(step.action)]
+        if not said:
+            continue
+        if targets is None:
+            targets = step_targets(sop)
+        goes = targets.get(step.number, ("End",))[0]
+        if goes in {number for _, number in said}:
+            continue
+        phrase, number = said[0]
+        if number not in numbers:
+            hint = f"{sop.sop_id} has no step {number}: correct the step number in the text"
+        elif len({n for _, n in said}) > 1:
+            hint = "an Action goes one way only: set Go to to the step it continues at, or make it a Decision"
+        else:
+            hint = f"set Go to to {number}, or correct the text"
+        problems.warning(
+            step.origin.at("action"),
+            f'step {step.number} of {sop.sop_id} says "{phrase}", but it goes to '
+            + ("End" if goes == "End" else f"step {goes}"),
+            hint,
+            code="goto-mismatch",
+        )
 
 
 def _roles(sop: Sop, problems) -> bool:

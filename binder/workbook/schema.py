@@ -143,6 +143,13 @@ SHEETS: tuple[Sheet, ...] = (
             _c("If yes, go to", "if_yes", False, "For a Decision: a Step of the same SOP, or End.", 10),
             _c("If no, go to", "if_no", False, "For a Decision: a Step of the same SOP, or End.", 10),
             _c("Image", "image", False, "PNG or JPEG file, path relative to the workbook, inside its folder.", 20),
+            _c(
+                "Go to",
+                "go_to",
+                False,
+                "For an Action: the Step of the same SOP it continues at, or End. Blank: the next step.",
+                8,
+            ),
         ),
     ),
     Sheet(

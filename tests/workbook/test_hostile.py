@@ -427,7 +427,7 @@ def test_a_formula_in_a_column_binder_ignores_is_ignored(tmp_path):
     data = wb.base()
     data["Steps"][0]["Notes"] = "=" + DDE
     assert problems_of(wb.write(tmp_path / "book.xlsx", data)) == [
-        ("Steps!K1", "warning", 'column "Notes" is not part of the Steps sheet and is ignored')
+        ("Steps!L1", "warning", 'column "Notes" is not part of the Steps sheet and is ignored')
     ]
 
 

@@ -190,7 +190,8 @@ def roles(doc) -> None:
 
 
 def _step_cells(number_cell, action_cell, var: str) -> None:
-    """Step number (sub-steps indented), action, decision, details, picture with caption, and caution."""
+    """Step number (sub-steps indented), action, decision or jump ("→ step 6"), details, picture with caption,
+    and caution."""
     tag(number_cell, f"if {var}.level == 1")
     para(number_cell, "{{ " + var + ".number }}", "StepNumber")
     tag(number_cell, "else")
@@ -198,6 +199,7 @@ def _step_cells(number_cell, action_cell, var: str) -> None:
     tag(number_cell, "endif")
     para(action_cell, "{{ " + var + ".action }}", "Step")
     for condition, text, style in ((f"{var}.is_decision", "{{ " + var + ".decision_text }}", "Decision"),
+                                   (f"{var}.go_to_text", "{{ " + var + ".go_to_text }}", "Decision"),
                                    (f"{var}.details", "{{ " + var + ".details }}", "StepDetail")):
         tag(action_cell, "if " + condition)
         para(action_cell, text, style)
