@@ -17,13 +17,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*command, cwd=None, env=None, timeout=600):
+    # Nothing of the source tree may leak in: the installed copy alone must be what runs.
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
         [str(c) for c in command],
         capture_output=True,
         text=True,
         cwd=cwd,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**clean, **(env or {})},
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return result
