@@ -210,3 +210,25 @@ def test_the_training_record_keeps_formula_like_text_as_text_and_the_date_of_iss
         issued = ws["B3"]
         assert issued.is_date and issued.data_type in ("d", "n")
         assert isinstance(issued.value, datetime) and issued.value.date() == wb.TODAY
+
+
+def test_a_replaced_binder_is_never_carried_over_but_reissued_with_a_warning(built):
+    """An issued file that is not what binder wrote (a colleague's edit, a planted file) is not trusted."""
+    book, out = built
+    fin = out / "binders" / "FIN-binder.pdf"
+    planted = PdfReader(fin)
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=planted)
+    writer.add_metadata({"/Title": "PLANTED"})
+    with open(fin, "wb") as handle:
+        writer.write(handle)
+    planted_hash = sha256(fin)
+    result = rebuild(book, out)
+    assert [(w.code, w.where) for w in result.warnings if w.code == "issue-tampered"] == [
+        ("issue-tampered", "binders/FIN-binder.pdf")
+    ]
+    assert sha256(fin) != planted_hash and PdfReader(fin).metadata.title != "PLANTED"
+    fin_entry = by(manifest(out)["binders"], "department")["FIN"]
+    assert fin_entry["sha256"] == sha256(fin)
+    assert not next(b for b in result.binders if b.department == "FIN").reused
