@@ -64,6 +64,25 @@ def test_force_builds_past_a_hand_edited_manifest_and_seals_a_new_one(built):
         assert doc["sha256"]["pdf"] == sha256(out / doc["pdf"])
 
 
+def test_a_build_with_another_build_key_refuses_the_manifest_and_rebuilds_the_cache(
+    built, tmp_path, monkeypatch, converters
+):
+    """Someone without this user's (or the team's) build key: nothing of the folder is trusted."""
+    import secrets
+
+    book, out = built
+    other = tmp_path / "other.key"
+    other.write_bytes(secrets.token_bytes(32))
+    monkeypatch.setenv("BINDER_BUILD_KEY_FILE", str(other))
+    before = snapshot(out)
+    with pytest.raises(ManifestError, match="another build key"):
+        rebuild(book, out, today=LATER)
+    assert snapshot(out) == before
+    result = rebuild(book, out, today=LATER, force=True)
+    assert [w.code for w in result.warnings if w.code == "cache-entry-discarded"] == ["cache-entry-discarded"]
+    assert converters[-1].converted  # every SOP rendered and converted again
+
+
 # --- the cache ----------------------------------------------------------------------------------
 
 
