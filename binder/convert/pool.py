@@ -33,6 +33,7 @@ from binder.convert.process import (
     find_uno_python,
 )
 from binder.errors import ConversionError
+from binder.interrupts import shielded
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,10 @@ class Converter(ConverterBase):
         """Stop every worker and soffice, wait for them, remove the profiles. Idempotent.
 
         soffice is killed rather than asked to quit: its profile is thrown away, so nothing
-        is lost, and a polite quit costs a third of a second per build."""
-        self._shut_down(grace=0.0)
+        is lost, and a polite quit costs a third of a second per build. A signal meanwhile waits until
+        every soffice is gone and its profile removed (an interrupted build leaves nothing behind)."""
+        with shielded():
+            self._shut_down(grace=0.0)
 
     def _shut_down(self, grace: float) -> None:
         """Stop workers (killing them when ``grace`` is 0), the serving threads and the profiles."""

@@ -26,6 +26,7 @@ from typing import TextIO
 
 from binder.errors import BinderError, ToolError
 from binder.files import write_text
+from binder.interrupts import shielded
 from binder.output.cache import CACHE
 from binder.output.manifest import MANIFEST, Manifest
 
@@ -222,7 +223,8 @@ class Transaction:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        with shielded():  # a second Ctrl-C must not leave the staging folder half removed
+            shutil.rmtree(self.path, ignore_errors=True)
 
     def commit(self, previous: set[str], on_commit: Callable[[], None] = lambda: None) -> None:
         """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
