@@ -1,5 +1,8 @@
 """Assemble PDFs with pypdf: front matter, then SOPs exactly as issued (plus the binder page
-stamp), with bookmarks, page labels, metadata, and link markers turned into jumps inside the binder.
+stamp), with bookmarks, page labels, metadata, and link markers turned into jumps inside the binder;
+then, with pikepdf, ``tagging`` merges the parts' structure trees into it (pypdf drops them), the
+document is described (``/Lang``, ``/MarkInfo``, ``/DisplayDocTitle``, XMP metadata with the PDF/UA
+identification when tagged) and written atomically.
 
 Links to other SOPs are written into Word documents as ``https://binder.invalid/sop/<ID>``
 (``.invalid`` is reserved and never resolves). Here they become GoTo actions to the
@@ -8,15 +11,22 @@ page where that SOP starts, or are removed when the SOP is not in this PDF.
 
 from __future__ import annotations
 
+import io
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
 
+from binder.document.labels import language_tag
 from binder.document.links import resolve_links
 from binder.files import atomic_write
 from binder.issue.stamp import stamp_pages
+from binder.issue.tagging import Source, merge_structure
+
+PRODUCER = "binder (pypdf, pikepdf)"
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,8 @@ class Document:
     back_title: str = ""
     stamp: str = ""
     """Stamped with its page number on every page ("FIN binder · 17"); nothing when empty."""
+    lang: str = "en"
+    """The workbook's language (``en``, ``fr``) or a BCP 47 tag: the document's ``/Lang``."""
 
 
 @dataclass(frozen=True)
@@ -79,11 +91,14 @@ def start_pages(front_pages: int, part_pages: list[int]) -> list[int]:
 
 
 def assemble(doc: Document, out: Path) -> Assembled:
-    """Write ``doc`` to ``out`` (atomically) and return where each SOP starts."""
+    """Write ``doc`` to ``out`` (atomically) and return where each SOP starts.
+
+    Parses PDFs throughout: the caller holds ``binder.interrupts.shielded()``."""
     writer = PdfWriter()
     front = PdfReader(doc.front)
     writer.append(front, import_outline=False)
     front_pages = len(writer.pages)
+    sources = [Source(doc.front, 0)]
     root = writer.add_outline_item(title=doc.top_bookmark, page_number=0)
     for item in doc.front_items:
         writer.add_outline_item(title=item.title, page_number=item.page, parent=root)
@@ -93,6 +108,7 @@ def assemble(doc: Document, out: Path) -> Assembled:
         reader = PdfReader(part.pdf)
         first = len(writer.pages)
         writer.append(reader, import_outline=False)
+        sources.append(Source(part.pdf, first, part.title))
         starts.append((part.key, first + 1))
         parent = writer.add_outline_item(title=part.title, page_number=first, parent=root)
         _copy_outline(writer, reader, reader.outline, first, parent)
@@ -102,6 +118,7 @@ def assemble(doc: Document, out: Path) -> Assembled:
     if doc.back is not None:
         first = len(writer.pages)
         writer.append(PdfReader(doc.back), import_outline=False)
+        sources.append(Source(doc.back, first, doc.back_title))
         writer.add_outline_item(title=doc.back_title, page_number=first, parent=root)
         writer.set_page_label(first, len(writer.pages) - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=front_pages + 1)
     resolve_links(writer, dict(starts))
@@ -109,8 +126,54 @@ def assemble(doc: Document, out: Path) -> Assembled:
         stamp_pages(writer, doc.stamp)
     writer.add_metadata({"/Title": doc.title, "/Author": doc.author, "/Subject": doc.subject, "/Creator": "binder"})
     writer.page_mode = "/UseOutlines"
-    atomic_write(out, writer.write)
+    assembled = io.BytesIO()
+    writer.write(assembled)
+    _write_tagged(assembled, sources, doc, out)
     return Assembled(out, len(writer.pages), tuple(starts))
+
+
+def _write_tagged(assembled: io.BytesIO, sources: list[Source], doc: Document, out: Path) -> None:
+    """``assembled`` with the parts' structure and the document's description, written to ``out``."""
+    lang = _language(doc.lang)
+    with ExitStack() as stack:
+        pdf = stack.enter_context(pikepdf.open(assembled))
+        # Objects copied from the parts read their data from them when saved: they stay open until then.
+        parts = [(source, stack.enter_context(pikepdf.open(source.pdf))) for source in sources]
+        tagged = merge_structure(pdf, parts, lang)
+        _describe(pdf, doc, lang, tagged)
+        # Object streams: a tagged binder holds thousands of small structure elements.
+        streams = pikepdf.ObjectStreamMode.generate
+        atomic_write(out, lambda h: pdf.save(h, min_version="1.7", deterministic_id=True, object_stream_mode=streams))
+
+
+def _describe(pdf: pikepdf.Pdf, doc: Document, lang: str, tagged: bool) -> None:
+    """Catalog entries and XMP metadata; tagging and PDF/UA are claimed only for a ``tagged`` file."""
+    root = pdf.Root
+    if tagged:
+        root.MarkInfo = pikepdf.Dictionary(Marked=True)
+    root.Lang = pikepdf.String(lang)
+    preferences = root.get("/ViewerPreferences")
+    preferences = pikepdf.Dictionary() if preferences is None else preferences
+    preferences.DisplayDocTitle = True
+    root.ViewerPreferences = preferences
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:  # also sets the document information
+        meta["dc:title"] = doc.title
+        if doc.author:
+            meta["dc:creator"] = [doc.author]
+        if doc.subject:
+            meta["dc:description"] = doc.subject
+        meta["pdf:Producer"] = PRODUCER
+        meta["xmp:CreatorTool"] = "binder"
+        if tagged:
+            meta["pdfuaid:part"] = "1"
+
+
+def _language(lang: str) -> str:
+    """``en-GB`` for ``en``, as the SOPs' own PDFs say; a tag binder does not know is kept as it is."""
+    try:
+        return language_tag(lang)
+    except (KeyError, ValueError):
+        return lang
 
 
 def _copy_outline(writer: PdfWriter, reader: PdfReader, items, offset: int, parent) -> None:

@@ -101,7 +101,15 @@ def check_out_folder(out: Path, force: bool = False) -> None:
 
 
 def _writable(out: Path) -> None:
-    probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    for probe in (out, *out.parents):
+        if os.access(probe, os.W_OK | os.X_OK):
+            return
+        if probe.exists():
+            break
+        # A folder that does not exist (or was just removed by a failed first build) is created
+        # later; what matters is whether its nearest existing parent is writable.
+    else:
+        probe = Path(".")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(
             f"cannot write into {probe}: permission denied or read-only",
