@@ -22,3 +22,13 @@ def shorten(text: str, limit: int) -> str:
         return flat
     cut = flat[: limit - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(",;:") + "…"
+
+
+NON_BREAKING_HYPHEN = "\u2011"
+"""Marks a hyphen a line must not break at; ``binder.document.ooxml.keep_hyphens`` turns it into
+Word's own non-breaking hyphen, as many fonts (Carlito among them) have no glyph for U+2011."""
+
+
+def unbreakable(identifier: str) -> str:
+    """An ID such as ``FRONT-001`` that never wraps at its hyphen ("FRONT-/001")."""
+    return identifier.replace("-", NON_BREAKING_HYPHEN)

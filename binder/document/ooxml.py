@@ -1,5 +1,5 @@
 """Raw OOXML work on rendered Word documents, below python-docx's API: paper size and margins,
-document properties and language, and sizing the roles matrix's columns.
+document properties and language, sizing the roles matrix's columns, non-breaking hyphens.
 
 May import python-docx, lxml and ``binder.text``.
 """
@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from lxml import etree
 
-from binder.text import clean
+from binder.text import NON_BREAKING_HYPHEN, clean
 
 CORE_PROPERTY_LIMIT = 255
 """python-docx refuses longer core property values."""
@@ -94,3 +94,35 @@ def _set_default_language(document, tag: str) -> None:
     lang = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}") if defaults is not None else None
     if lang is not None:
         lang.set(qn("w:val"), tag)
+
+
+def keep_hyphens(document) -> None:
+    """Turn every ``NON_BREAKING_HYPHEN`` in the text of the body, headers and footers into Word's
+    ``<w:noBreakHyphen/>``, which LibreOffice and Word draw with the font's own hyphen."""
+    parts = [document.element.body]
+    for section in document.sections:
+        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer):
+            if not part.is_linked_to_previous:
+                parts.append(part._element)
+    for root in parts:
+        for text in list(root.iter(qn("w:t"))):
+            if text.text and NON_BREAKING_HYPHEN in text.text:
+                _split_at_hyphens(text)
+
+
+def _split_at_hyphens(text) -> None:
+    run = text.getparent()
+    pieces = text.text.split(NON_BREAKING_HYPHEN)
+    text.text = pieces[0]
+    text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    anchor = text
+    for piece in pieces[1:]:
+        hyphen = etree.SubElement(run, qn("w:noBreakHyphen"))
+        anchor.addnext(hyphen)
+        anchor = hyphen
+        if piece:
+            following = etree.SubElement(run, qn("w:t"))
+            following.text = piece
+            following.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            anchor.addnext(following)
+            anchor = following
