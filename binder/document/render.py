@@ -26,6 +26,7 @@ from lxml import etree
 from binder.document import template_files
 from binder.document.context import Image, Link, sop_context
 from binder.document.diagnose import template_problem
+from binder.document.docx_template import Template
 from binder.document.labels import language_tag
 from binder.document.ooxml import fit_matrix_columns, set_paper_size, set_properties
 from binder.errors import FileProblem, InputError
@@ -136,7 +137,7 @@ def open_template(path: Path) -> DocxTemplate:
     if not path.is_file():
         raise FileProblem(str(path), "template not found", "check the Template path in the workbook")
     try:
-        tpl = DocxTemplate(path)
+        tpl = Template(path)
         tpl.init_docx()
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise FileProblem(

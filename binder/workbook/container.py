@@ -22,7 +22,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from binder.errors import FileProblem
 from binder.workbook import limits
@@ -197,11 +198,32 @@ def open_book(path: Path, data: bytes):
         with warnings.catch_warnings():
             # openpyxl warns about data validation and conditional formats it does not keep.
             warnings.simplefilter("ignore")
-            return load_workbook(
+            reader = _SheetListReader(
                 io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False, rich_text=False
             )
+            reader.read()
+            return reader.wb
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for malformed parts
         raise unreadable(path, exc) from None
+
+
+class _StreamedSheet(ReadOnlyWorksheet):
+    """A read-only worksheet that does not parse its part to find its size on opening: binder streams
+    every sheet's rows itself (``binder.workbook.sheets``), and that parse cost a millisecond a sheet."""
+
+    def _get_size(self) -> None:
+        pass
+
+
+class _SheetListReader(ExcelReader):
+    """openpyxl's reader listing the worksheets as ``_StreamedSheet``; chart sheets are not listed."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                ws = _StreamedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
 
 
 def damaged(path: Path, sheet: str, what: str) -> FileProblem:

@@ -305,12 +305,13 @@ def set_flag(part: str, *, flags: int | None = None, method: int | None = None) 
     return patch
 
 
-def zeros_part(name: str, size: int) -> Callable[[Path], Path]:
-    """Add a real zip bomb part: ``size`` zero bytes, streamed (never held in memory), compressed ~1000 times."""
+def zeros_part(name: str, size: int, compresslevel: int = 6) -> Callable[[Path], Path]:
+    """Add a real zip bomb part: ``size`` zero bytes, streamed (never held in memory), compressed ~1000
+    times (~200 times at ``compresslevel`` 1, which is three times quicker to write)."""
 
     def add(path: Path) -> Path:
         block = b"\0" * (1 << 20)
-        with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
             with archive.open(name, "w", force_zip64=True) as part:
                 left = size
                 while left > 0:
@@ -481,7 +482,7 @@ CORPUS: list[Bad] = [
     ),
     Bad(
         "file-zip-bomb-part",
-        then(mutate(), zeros_part("xl/media/zeros.bin", 210 * MB)),
+        then(mutate(), zeros_part("xl/media/zeros.bin", 210 * MB, compresslevel=1)),
         FILE,
         "error",
         "part xl/media/zeros.bin would unpack to 220 MB (limit 200 MB): refused as a possible zip bomb",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
@@ -49,13 +50,20 @@ def _name(cn: str) -> x509.Name:
     )
 
 
+@lru_cache(maxsize=None)
+def _rsa_key(role: str) -> rsa.RSAPrivateKey:
+    """One 2048-bit RSA key per role (a CA's name, the TSA) for the whole test session: making one
+    takes ~70 ms, and what the tests tell apart is certificates and CAs, never two keys of one role."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def make_ca(folder: Path, name: str = "Binder Test Root CA", filename: str = "ca.pem") -> Authority:
     """A self-signed CA certificate (CA=true, keyCertSign) valid for ten years, written as PEM."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = _rsa_key(name)
     now = _now()
     cert = (
         x509.CertificateBuilder()
@@ -177,7 +185,7 @@ def issue_tsa(ca: Authority) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
 
     RSA because pyHanko's test timestamper signs with RSA only.
     """
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = _rsa_key("TSA")
     now = _now()
     cert = (
         x509.CertificateBuilder()

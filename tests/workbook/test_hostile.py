@@ -280,13 +280,13 @@ def test_a_workbook_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch)
 
 def spy_on_openpyxl(monkeypatch) -> list[dict]:
     calls: list[dict] = []
-    real = container.load_workbook
+    real = container._SheetListReader
 
     def spy(*args, **kwargs):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(container, "load_workbook", spy)
+    monkeypatch.setattr(container, "_SheetListReader", spy)
     return calls
 
 
