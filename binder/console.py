@@ -64,9 +64,9 @@ def pack_table(pack: dict) -> Table:
     return table
 
 
-def status_table(rows: list[dict], source: str) -> Table:
+def status_table(rows: list[dict], source: str, title: str = "") -> Table:
     """The SOPs with status, dates and an OVERDUE or due-soon mark."""
-    table = Table(title=plain(f"SOPs in {source}"), title_justify="left")
+    table = Table(title=plain(title or f"SOPs in {source}"), title_justify="left")
     for header in ("SOP ID", "Title", "Dept", "Status", "Version", "Effective", "Next review", ""):
         table.add_column(header, no_wrap=header in ("SOP ID", "Effective", "Next review"))
     for row in rows:
@@ -86,6 +86,33 @@ def status_table(rows: list[dict], source: str) -> Table:
             mark,
         )
     return table
+
+
+def owner_tables(found: dict | list, source: str) -> list[Table | Text]:
+    """``binder status --owner`` (a dict) or ``--by-owner`` (a list of groups) as tables."""
+    if isinstance(found, list):
+        return [status_table(g["sops"], source, f"{g['owner']}: {len(g['sops'])} SOP(s)") for g in found]
+    person = found["person"]
+    if not (found["sops"] or found["departments"] or found["approvals"]):
+        return [plain(f"{person} owns no SOP, department or approval in {source}")]
+    shown: list[Table | Text] = []
+    if found["sops"]:
+        shown.append(status_table(found["sops"], source, f"SOPs owned by {person}"))
+    if found["departments"]:
+        table = Table(title=plain(f"Departments owned by {person}"), title_justify="left")
+        for header in ("Code", "Name", "SOPs"):
+            table.add_column(header)
+        for d in found["departments"]:
+            table.add_row(plain(d["code"]), plain(d["name"]), str(d["sops"]))
+        shown.append(table)
+    if found["approvals"]:
+        table = Table(title=plain(f"Approvals by {person} in force"), title_justify="left")
+        for header in ("SOP ID", "Title", "Version", "Role", "Date", "Next review"):
+            table.add_column(header, no_wrap=header in ("SOP ID", "Date", "Next review"))
+        for a in found["approvals"]:
+            table.add_row(*(plain(a[k]) for k in ("sop_id", "title", "version", "role", "date", "next_review")))
+        shown.append(table)
+    return shown
 
 
 def interactive() -> bool:

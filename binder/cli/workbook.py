@@ -10,7 +10,16 @@ from pathlib import Path
 import click
 
 from binder.cli.app import FORMAT, IGNORE, WORKBOOK, _codes, cli, default_workbook
-from binder.console import display_path, pack_table, plain, print_problems, status_table, stderr_console, stdout_console
+from binder.console import (
+    display_path,
+    owner_tables,
+    pack_table,
+    plain,
+    print_problems,
+    status_table,
+    stderr_console,
+    stdout_console,
+)
 
 
 @cli.command()
@@ -87,17 +96,25 @@ def validate(
     help="List only SOPs whose review is due within DAYS days (or overdue).",
 )
 @click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when any Approved SOP is overdue for review.")
+@click.option("--owner", metavar="NAME", help="What NAME owns: SOPs, departments, approvals still in force.")
+@click.option("--by-owner", is_flag=True, help="Every SOP grouped by its owner (to hand a leaver's SOPs over).")
 @FORMAT
-def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool, fmt: str) -> None:
+def status(
+    workbook: Path | None, due_within: int | None, fail_on_overdue: bool, owner: str | None, by_owner: bool, fmt: str
+) -> None:
     """Table of SOPs: status, version, effective date, next review date, overdue mark."""
     from binder.workbook.load import check_workbook
     from binder.workbook.status import status_rows
 
+    if owner is not None and by_owner:
+        raise click.UsageError("give either --owner NAME or --by-owner, not both")
     path = workbook or default_workbook()
     library, problems = check_workbook(path)
     errors = tuple(p for p in problems if p.is_error)
     rows = status_rows(library, date.today(), due_within)
-    if fmt == "json":
+    if owner is not None or by_owner:
+        _ownership(library, owner, fmt, display_path(path))
+    elif fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         stdout_console().print(status_table(rows, display_path(path)))
@@ -107,6 +124,22 @@ def status(workbook: Path | None, due_within: int | None, fail_on_overdue: bool,
     if fail_on_overdue and any(r["overdue"] for r in rows):
         stderr_console().print(f"{sum(r['overdue'] for r in rows)} Approved SOP(s) overdue for review")
         sys.exit(1)
+
+
+def _ownership(library, owner: str | None, fmt: str, source: str) -> None:
+    from binder.workbook.ownership import by_owner, owned_by
+
+    today = date.today()
+    found: dict | list
+    if library is None:  # the workbook has errors: they are printed after this
+        found = {"person": owner, "sops": [], "departments": [], "approvals": []} if owner is not None else []
+    else:
+        found = owned_by(library, owner, today) if owner is not None else by_owner(library, today)
+    if fmt == "json":
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+    else:
+        for table in owner_tables(found, source):
+            stdout_console().print(table)
 
 
 @cli.command()
