@@ -49,6 +49,8 @@ class Settings:
     signature_reason: str = ""
     signature_location: str = ""
     signature_contact: str = ""
+    flowchart: str = "flow"
+    """``flow`` (boxes top to bottom) or ``swimlanes`` (a column per Responsible role)."""
     ignore: tuple[tuple[str, str], ...] = ()
     """(SOP ID or "", warning code) pairs not to report: "" means every SOP."""
     origins: tuple[tuple[str, str], ...] = ()

@@ -1,106 +1,196 @@
-"""Flowcharts drawn with Graphviz from the flow graph of ``binder.workbook.flow`` (looked at, not unit-tested)."""
+"""Flowcharts drawn with Graphviz from the flow graph of ``binder.workbook.flow``, sized for the printed page.
+
+The chart is laid out at its natural size (box text 11 pt, the rest 10 pt) and placed at most as
+wide as the text; labels are wrapped narrower until that keeps every text at 8 pt or more. A chart
+still taller than the space a page gives it is cut between ranks into parts, each laid out on its
+own with off-page connectors (``flow_dot``), one picture a page. Each part is written as SVG (what
+Word shows and LibreOffice exports as vector text) and PNG (the fallback for older Word).
+
+Graphviz is bounded: all its runs for one chart share ``timeout``, and a SIGTERM stops it.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
-import textwrap
-from html import escape
+import time
+from collections.abc import Mapping
 from pathlib import Path
 
+from binder.document.alt_text import flowchart_alt
+from binder.document.flow_dot import SMALL_PT, ChartSpec, chart_spec, dot_source
+from binder.document.svg import Chart, Picture
 from binder.errors import InputError, ToolError
 from binder.files import write_bytes
 from binder.model import Sop
 from binder.problems import Problem
-from binder.workbook.flow import FlowGraph, Node
+from binder.workbook.flow import END, flow_graph
+
+MIN_PRINT_PT = 8.0
+"""No text of a chart is printed smaller than this."""
+WRAPS = (44, 36, 30, 24, 18, 14)
+"""Characters per line of a box, tried in turn: the widest boxes (the fewest lines, so the fewest pages)
+that keep the chart narrow enough to print at 8 pt."""
+MIN_SCALE = MIN_PRINT_PT / SMALL_PT
+PNG_DPI = 150
+PT_MM = 25.4 / 72
+PAGE_SHARE = 0.95
+"""A part is first tried with the ranks that fill this share of the page, leaving room for its connectors."""
 
 
-def _html_label(node: Node) -> str:
-    lines = "<br/>".join(escape(line) for line in textwrap.wrap(node.label, 28 if node.kind == "decision" else 34))
-    role = f'<br/><font point-size="9" color="#4F6D8A"><i>{escape(node.role)}</i></font>' if node.role else ""
-    return f"<{lines}{role}>"
+def draw_flowchart(
+    sop: Sop,
+    words: Mapping[str, str],
+    folder: Path,
+    *,
+    box_mm: tuple[float, float],
+    timeout: float = 180.0,
+    swimlanes: bool = False,
+) -> Chart:
+    """Draw ``sop``'s flow into ``folder`` as pictures at most ``box_mm`` (width, height) each, within ``timeout``."""
+    graph = flow_graph(sop, yes=words["yes"], no=words["no"], start=words["flow_start"], end=words["flow_end"])
+    spec = chart_spec(sop, graph, words, swimlanes)
+    deadline = _Deadline(timeout, sop)
+    parts = _fit_page(spec, box_mm, deadline)
+    alt = flowchart_alt(graph, words, spec.numbers, spec.texts)
+    folder.mkdir(parents=True, exist_ok=True)
+    scale = min(layout.scale(box_mm) for _, layout in parts)  # every page of the chart at the same size
+    pictures = []
+    for index, (source, layout) in enumerate(parts, 1):
+        stem = folder / f"{sop.sop_id}-{index}"
+        write_bytes(stem.with_suffix(".svg"), layout.svg)
+        write_bytes(stem.with_suffix(".png"), deadline.run(source, ["-Tpng", f"-Gdpi={PNG_DPI}"]))
+        width, height = layout.width_pt * PT_MM * scale, layout.height_pt * PT_MM * scale
+        text = alt if len(parts) == 1 or index == 1 else words["alt_part"].format(part=index, parts=len(parts))
+        pictures.append(Picture(stem.with_suffix(".svg"), stem.with_suffix(".png"), width, height, text))
+    return Chart(tuple(pictures), words["flow_continued_next"], words["flow_continued_from"])
 
 
-def render_flowchart(
-    graph: FlowGraph, out: Path, dpi: int = 200, timeout: float = 180.0, sop: Sop | None = None
-) -> Path:
-    """Draw ``graph`` to a PNG with Graphviz (``dot``), within ``timeout`` seconds."""
-    import graphviz
+class _Deadline:
+    def __init__(self, timeout: float, sop: Sop | None) -> None:
+        self.timeout, self.sop, self.end = timeout, sop, time.monotonic() + timeout
 
-    dot = graphviz.Digraph(
-        format="png",
-        graph_attr={
-            "rankdir": "TB",
-            "dpi": str(dpi),
-            "nodesep": "0.35",
-            "ranksep": "0.35",
-            "fontname": "Carlito",
-            "bgcolor": "white",
-            "pad": "0.2",
-        },
-        node_attr={
-            "fontname": "Carlito",
-            "fontsize": "11",
-            "style": "filled",
-            "color": "#1F4E79",
-            "penwidth": "1.2",
-            "margin": "0.12,0.06",
-        },
-        edge_attr={"fontname": "Carlito", "fontsize": "10", "color": "#404040", "arrowsize": "0.7"},
-    )
-    shapes = {
-        "start": ("oval", "#E2EFDA"),
-        "end": ("oval", "#F8CBAD"),
-        "action": ("box", "#FFFFFF"),
-        "decision": ("diamond", "#FFF2CC"),
-    }
-    for node in graph.nodes:
-        shape, fill = shapes[node.kind]
-        label = escape(node.label) if node.kind in ("start", "end") else _html_label(node)
-        dot.node(
-            node.id,
-            label=label,
-            shape=shape,
-            fillcolor=fill,
-            **({"style": "rounded,filled"} if node.kind == "action" else {}),
-        )
-    for edge in graph.edges:
-        dot.edge(
-            edge.source,
-            edge.target,
-            label=f" {edge.label} " if edge.label else "",
-            fontcolor="#1F4E79" if edge.label else "#404040",
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes(out, _run_dot(dot.source, timeout, sop))
-    return out
+    def left(self) -> float:
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            raise _too_large(self.sop, self.timeout)
+        return remaining
+
+    def run(self, source: str, formats: list[str]) -> bytes:
+        return _run_dot(source, self.left(), self.sop, formats, self.timeout)
+
+
+class Layout:
+    """What Graphviz made of a source: the SVG, its size in points, and each node's top and bottom."""
+
+    def __init__(self, laid_out: bytes) -> None:
+        at = laid_out.index(b"<?xml")
+        self.svg = laid_out[at:]
+        drawn = json.loads(laid_out[:at])
+        head = self.svg[: self.svg.index(b"viewBox")].decode()
+        size = re.search(r'width="([\d.]+)pt"\s+height="([\d.]+)pt"', head)
+        if size is None:
+            raise ToolError(f"Graphviz wrote an SVG without a size: {head[:200]}")
+        self.width_pt, self.height_pt = float(size[1]), float(size[2])
+        top = float(drawn["bb"].split(",")[3])
+        self.spans: dict[str, tuple[float, float]] = {}
+        for obj in drawn.get("objects", []):
+            if "pos" in obj and "height" in obj:
+                y, half = float(obj["pos"].split(",")[1]), float(obj["height"]) * 36
+                self.spans[obj["name"]] = (top - y - half, top - y + half)
+
+    def scale(self, box_mm: tuple[float, float]) -> float:
+        """The scale it is printed at: never enlarged, as wide as the box at most."""
+        return min(1.0, box_mm[0] / (self.width_pt * PT_MM), box_mm[1] / (self.height_pt * PT_MM))
+
+    def smallest_scale(self, box_mm: tuple[float, float]) -> float:
+        """The least it may be scaled to: text at 8 pt, unless it is too wide for the box even then."""
+        return min(MIN_SCALE, box_mm[0] / (self.width_pt * PT_MM))
+
+    def fits_width(self, box_mm: tuple[float, float]) -> bool:
+        return self.width_pt * PT_MM * MIN_SCALE <= box_mm[0]
+
+
+def _layout(source: str, deadline: _Deadline) -> Layout:
+    return Layout(deadline.run(source, ["-Tjson", "-Tsvg"]))
+
+
+def _fit_page(spec: ChartSpec, box_mm: tuple[float, float], deadline: _Deadline) -> list[tuple[str, Layout]]:
+    """(source, layout) of each picture: the widest wrap that prints at 8 pt, cut into parts a page high.
+
+    Parts are cut between the ranks of the whole chart, top down: each takes the ranks that the whole
+    layout says fit, and gives its last rank to the next part while its own layout is too tall.
+    """
+    for wrap in WRAPS:
+        source = dot_source(spec, wrap)
+        whole = _layout(source, deadline)
+        if whole.fits_width(box_mm):
+            break
+    if _fits(whole, box_mm):
+        return [(source, whole)]
+    # End is never a part of its own: every part whose paths end draws an End
+    ranks = _ranks(whole, {n.id for n in spec.graph.nodes} - {END})
+    budget = box_mm[1] / PT_MM / whole.smallest_scale(box_mm) * PAGE_SHARE
+    parts: list[tuple[str, Layout]] = []
+    first = 0
+    while first < len(ranks):
+        last = first + 1
+        while last < len(ranks) and ranks[last][1] - ranks[first][0] <= budget:
+            last += 1
+        while True:
+            chunk = frozenset(name for rank in ranks[first:last] for name in rank[2])
+            source = dot_source(spec, wrap, chunk)
+            layout = _layout(source, deadline)
+            if _fits(layout, box_mm) or last == first + 1:
+                break
+            last -= 1
+        parts.append((source, layout))
+        first = last
+    return parts
+
+
+def _fits(layout: Layout, box_mm: tuple[float, float]) -> bool:
+    return layout.height_pt * PT_MM * layout.smallest_scale(box_mm) <= box_mm[1]
+
+
+def _ranks(layout: Layout, owned: set[str]) -> list[tuple[float, float, set[str]]]:
+    """(top, bottom, nodes) of each rank of the owned nodes, top first."""
+    rows: dict[float, tuple[float, float, set[str]]] = {}
+    for name, (top, bottom) in layout.spans.items():
+        if name in owned:
+            key = round((top + bottom) / 2, 1)
+            old_top, old_bottom, names = rows.get(key, (top, bottom, set()))
+            rows[key] = (min(old_top, top), max(old_bottom, bottom), names | {name})
+    return [rows[key] for key in sorted(rows)]
 
 
 _RUNNING: dict[str, subprocess.Popen] = {}
 """The Graphviz process of this render process, so a SIGTERM can stop it."""
 
 
-def _run_dot(source: str, timeout: float, sop: Sop | None) -> bytes:
-    """``dot -Tpng`` on ``source``; a flow it cannot lay out within ``timeout`` is an error naming the SOP."""
-    proc = subprocess.Popen(["dot", "-Tpng"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _run_dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float = 0.0) -> bytes:
+    """``dot`` with ``formats`` on ``source``; a flow it cannot lay out within ``timeout`` is an error naming the SOP."""
+    proc = subprocess.Popen(["dot", *formats], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _RUNNING["dot"] = proc
     try:
-        png, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
+        out, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise _too_large(sop, timeout) from None
+        raise _too_large(sop, reported or timeout) from None
     except BaseException:  # interrupted: Graphviz must not outlive the build
         proc.kill()
         proc.wait()
         raise
     finally:
         _RUNNING.pop("dot", None)
-    if proc.returncode != 0 or not png:
+    if proc.returncode != 0 or not out:
         raise ToolError(
             f"Graphviz could not draw the flowchart{_of(sop)}: {err.decode(errors='replace').strip()[:200]}"
         )
-    return png
+    return out
 
 
 def _of(sop: Sop | None) -> str:

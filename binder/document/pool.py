@@ -13,11 +13,11 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from binder.document import flowchart
-from binder.document.context import Image
 from binder.document.labels import labels_for
 from binder.document.render import render_sop
+from binder.document.svg import libreoffice_copy
 from binder.model import Library, Sop
-from binder.workbook.flow import flow_graph, needs_flowchart
+from binder.workbook.flow import needs_flowchart
 
 FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM = 170, 200
 MIN_FLOWCHART_SECONDS = 5.0
@@ -84,17 +84,25 @@ def start_renderer(library: Library, root: Path, work: Path, timeout: float) -> 
 
 
 def render_one(sop_id: str) -> None:
-    library, root = _RENDERER["library"], _RENDERER["root"]
+    library, root, work = _RENDERER["library"], _RENDERER["root"], _RENDERER["work"]
     sop = library.sop(sop_id)
     extra = {}
     if needs_flowchart(sop):
-        labels = labels_for(library.settings.language)
-        graph = flow_graph(sop, yes=labels["yes"], no=labels["no"], start=labels["flow_start"], end=labels["flow_end"])
-        png = flowchart.render_flowchart(
-            graph,
-            _RENDERER["work"] / "flow" / f"{sop.sop_id}.png",
+        extra["flowchart"] = flowchart.draw_flowchart(
+            sop,
+            labels_for(library.settings.language),
+            work / "flow",
+            box_mm=(FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM),
             timeout=max(_RENDERER["timeout"], MIN_FLOWCHART_SECONDS),
-            sop=sop,
+            swimlanes=library.settings.flowchart == "swimlanes",
         )
-        extra["flowchart"] = Image(png, FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM)
-    render_sop(sop, library, root / "sops" / f"{sop.sop_id}.docx", extra=extra)
+    docx = render_sop(sop, library, root / "sops" / f"{sop.sop_id}.docx", extra=extra)
+    copy = work / "libreoffice" / docx.name
+    copy.unlink(missing_ok=True)
+    libreoffice_copy(docx, copy)
+
+
+def converter_input(work: Path, docx: Path) -> Path:
+    """The document LibreOffice converts: the SVG-only copy of ``docx`` when it has vector pictures."""
+    copy = work / "libreoffice" / docx.name
+    return copy if copy.exists() else docx

@@ -24,11 +24,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from binder.document import template_files
+from binder.document.alt_text import step_picture_alt
 from binder.document.context import Image, Link, sop_context
 from binder.document.diagnose import template_problem
 from binder.document.docx_template import Template
 from binder.document.labels import language_tag
 from binder.document.ooxml import fit_matrix_columns, set_paper_size, set_properties
+from binder.document.svg import Chart, ChartRuns, describe, split_at_page_breaks
 from binder.errors import FileProblem, InputError
 from binder.model import Library, Sop
 from binder.text import clean
@@ -123,6 +125,7 @@ def render_docx(
             raise
         raise InputError([problem], f"{template}: {problem.message}") from exc
     fit_matrix_columns(tpl.docx)
+    split_at_page_breaks(tpl.docx.element.body)
     if paper_size:
         set_paper_size(tpl.docx, paper_size)
     if properties:
@@ -151,23 +154,35 @@ def open_template(path: Path) -> DocxTemplate:
 # ---------------------------------------------------------------- context
 
 
-def bind(value: Any, tpl: DocxTemplate) -> Any:
-    """A copy of ``value`` with texts sanitised and ``Image``/``Link`` turned into docxtpl objects."""
+def bind(value: Any, tpl: DocxTemplate, alt: str = "") -> Any:
+    """A copy of ``value`` with texts sanitised and ``Image``/``Link``/``Chart`` turned into docxtpl objects.
+
+    A picture's alt text comes from the mapping it is in: a step's caption and action, the organisation.
+    """
     if isinstance(value, str):
         return sanitise(value)
     if isinstance(value, Mapping):
-        return {key: bind(item, tpl) for key, item in value.items()}
+        alt = _alt_text(value) or alt
+        return {key: bind(item, tpl, alt) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [bind(item, tpl) for item in value]
+        return [bind(item, tpl, alt) for item in value]
     if isinstance(value, Image):
-        return _inline_image(value, tpl)
+        return _inline_image(value, tpl, alt)
+    if isinstance(value, Chart):
+        return ChartRuns(tpl, value)
     if isinstance(value, Link):
         return _rich_link(value, tpl)
     return value
 
 
-def _inline_image(image: Image, tpl: DocxTemplate) -> InlineImage:
-    """The picture scaled down (never up) to fit the limits, keeping its proportions."""
+def _alt_text(mapping: Mapping[str, Any]) -> str:
+    if isinstance(mapping.get("action"), str):
+        return step_picture_alt(sanitise(str(mapping.get("image_caption") or "")), sanitise(mapping["action"]))
+    return sanitise(mapping["org"]) if isinstance(mapping.get("org"), str) else ""
+
+
+def _inline_image(image: Image, tpl: DocxTemplate, alt: str = "") -> InlineImage:
+    """The picture scaled down (never up) to fit the limits, keeping its proportions, described by ``alt``."""
     try:
         picture = DocxImage.from_file(str(image.path))
     except (OSError, UnrecognizedImageError) as exc:
@@ -175,7 +190,20 @@ def _inline_image(image: Image, tpl: DocxTemplate) -> InlineImage:
     width_mm, height_mm = picture.width.mm, picture.height.mm
     limits = ((image.max_width_mm, width_mm), (image.max_height_mm, height_mm))
     scale = min([1.0, *(limit / size for limit, size in limits if limit and size)])
-    return InlineImage(tpl, str(image.path), width=Mm(width_mm * scale), height=Mm(height_mm * scale))
+    return DescribedImage(tpl, str(image.path), width=Mm(width_mm * scale), height=Mm(height_mm * scale), alt=alt)
+
+
+class DescribedImage(InlineImage):
+    """docxtpl's picture, with a description (alt text) on its ``wp:docPr``."""
+
+    def __init__(self, tpl: DocxTemplate, path: str, *, width, height, alt: str) -> None:
+        super().__init__(tpl, path, width=width, height=height)
+        self.alt = alt
+
+    def _insert_image(self) -> str:
+        inline = self.tpl.current_rendering_part.new_pic_inline(self.image_descriptor, self.width, self.height)
+        describe(inline, self.alt)
+        return f'</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r><w:t xml:space="preserve">'
 
 
 def _rich_link(link: Link, tpl: DocxTemplate) -> RichText:

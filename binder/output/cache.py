@@ -95,7 +95,8 @@ def document_key(sop: Sop, library: Library, flowchart: bool) -> str:
     context = sop_context(sop, library)
     payload = json.dumps(context, default=_encode, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256()
-    for part in (payload, template_sha256(choose_template(sop, library)), str(flowchart), environment_fingerprint()):
+    chart = f"{flowchart}:{library.settings.flowchart}"  # the chart's drawing is not in the context
+    for part in (payload, template_sha256(choose_template(sop, library)), chart, environment_fingerprint()):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()

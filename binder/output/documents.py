@@ -9,7 +9,7 @@ from pathlib import Path
 
 from binder.convert.base import Converting, Job
 from binder.document.links import standalone_copy
-from binder.document.pool import render_all
+from binder.document.pool import converter_input, render_all
 from binder.files import link_or_copy
 from binder.interrupts import check, shielded
 from binder.model import Library, Sop
@@ -65,7 +65,11 @@ def make_documents(
         converter.warm_up()  # LibreOffice boots while the documents are rendered
     render_all(library, todo, root, root / WORK, progress, workers, timeout)
     check()
-    jobs = [Job(s.sop_id, root / "sops" / f"{s.sop_id}.docx", linked_pdf(root, s.sop_id)) for s in todo]
+    # LibreOffice gets the copy whose pictures are SVG only: it would export the PNG fallback instead
+    jobs = [
+        Job(s.sop_id, converter_input(root / WORK, root / "sops" / f"{s.sop_id}.docx"), linked_pdf(root, s.sop_id))
+        for s in todo
+    ]
     converter.convert(jobs, progress.stage("PDF", len(jobs)))
     check()
     for sop in todo:

@@ -71,6 +71,7 @@ def example_rows(today: date) -> dict[str, list[dict[str, object]]]:
             {"key": "Signature reason", "value": "Issued as controlled copy"},
             {"key": "Signature location", "value": ""},
             {"key": "Signature contact", "value": ""},
+            {"key": "Flowchart", "value": "flow"},
             {"key": "Ignore warnings", "value": ""},
         ],
         "Departments": [

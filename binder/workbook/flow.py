@@ -130,3 +130,37 @@ def flow_problems(sop: Sop) -> list[tuple[Step, bool, str]]:
         elif _id(step) not in to_end:
             found.append((step, True, f"step {step.number} of {sop.sop_id} is in a loop with no way out to End"))
     return found
+
+
+def node_id(step: Step) -> str:
+    """The id of ``step``'s node in ``flow_graph``."""
+    return _id(step)
+
+
+def full_labels(sop: Sop) -> dict[str, str]:
+    """Each step's node id → its number and whole action, every line: what a chart box prints (never cut)."""
+    return {_id(step): f"{step.number}. {step.action.strip()}" for step in sop.steps}
+
+
+def paths(graph: FlowGraph, limit: int = 30) -> tuple[tuple[tuple[Edge, ...], ...], bool]:
+    """The ways through the flow from Start, each a tuple of edges, and whether there are more than ``limit``.
+
+    A path ends at End, or at an edge back to a node it already passed (a loop: it goes back there).
+    """
+    found: list[tuple[Edge, ...]] = []
+    more = False
+
+    def walk(node: str, taken: tuple[Edge, ...], passed: frozenset[str]) -> None:
+        nonlocal more
+        for edge in (e for e in graph.edges if e.source == node):
+            if len(found) >= limit:
+                more = True
+                return
+            route = (*taken, edge)
+            if edge.target == END or edge.target in passed:
+                found.append(route)
+            else:
+                walk(edge.target, route, passed | {edge.target})
+
+    walk(START, (), frozenset({START}))
+    return tuple(found), more

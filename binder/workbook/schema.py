@@ -61,6 +61,11 @@ SETTING_KEYS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "Signature location": ("signature_location", "Location shown in digital signatures.", ()),
     "Signature contact": ("signature_contact", "Contact shown in digital signatures.", ()),
+    "Flowchart": (
+        "flowchart",
+        "flow, or swimlanes: a column per Responsible role (a cross-functional flowchart). Default flow.",
+        ("flow", "swimlanes"),
+    ),
     "Ignore warnings": (
         "ignore",
         "Warning codes not to report (docs/workbook.md lists them), separated by commas; "

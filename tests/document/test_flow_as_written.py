@@ -168,19 +168,19 @@ def printed_edges(rows: list[tuple[str, list[str]]], language: str) -> list[Edge
     return sorted(edges)
 
 
-def drawn_edges(graph: FlowGraph, sop: Sop, tmp_path: Path, monkeypatch) -> list[Edge]:
-    """Draw the chart with ``render_flowchart``; the edges Graphviz lays out from the DOT source it was given."""
+def drawn_edges(graph: FlowGraph, sop: Sop, library: Library, tmp_path: Path, monkeypatch) -> list[Edge]:
+    """Draw the chart with ``draw_flowchart``; the edges Graphviz lays out from the DOT source of the whole chart."""
     sources: list[str] = []
     real = flowchart._run_dot
 
-    def run_dot(source: str, timeout: float, sop: Sop | None) -> bytes:
+    def run_dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float = 0.0) -> bytes:
         sources.append(source)
-        return real(source, timeout, sop)
+        return real(source, timeout, sop, formats, reported)
 
     monkeypatch.setattr(flowchart, "_run_dot", run_dot)
-    png = flowchart.render_flowchart(graph, tmp_path / f"{sop.sop_id}.png", dpi=40, sop=sop)
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    (source,) = sources
+    chart = flowchart.draw_flowchart(sop, labels_for(library.settings.language), tmp_path, box_mm=(170, 200))
+    assert chart.pictures and all(p.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in chart.pictures)
+    source = sources[0]  # the whole chart, before it is cut into pages
     laid_out = subprocess.run(["dot", "-Tjson0"], input=source.encode(), capture_output=True, check=True, timeout=60)
     drawn = json.loads(laid_out.stdout)
     names = {o["_gvid"]: o["name"] for o in drawn["objects"]}
@@ -203,7 +203,9 @@ def check_flow_as_written(sop: Sop, library: Library, tmp_path: Path, monkeypatc
     assert labels == {f"{number}. {short(paragraphs[0])}" for number, paragraphs in rows}
     edges = graph_edges(graph)
     assert printed_edges(rows, language) == edges, f"{sop.sop_id}: the table and the flow differ"
-    assert drawn_edges(graph, sop, tmp_path, monkeypatch) == edges, f"{sop.sop_id}: the chart and the flow differ"
+    assert drawn_edges(graph, sop, library, tmp_path, monkeypatch) == edges, (
+        f"{sop.sop_id}: the chart and the flow differ"
+    )
     return edges
 
 

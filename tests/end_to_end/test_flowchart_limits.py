@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import wb
@@ -43,8 +44,22 @@ def huge_flow(n: int = 150) -> dict:
     return data
 
 
-def dot_running() -> bool:
-    return subprocess.run(["pgrep", "-x", "dot"], capture_output=True).returncode == 0
+def dots_under(ancestor: int) -> list[int]:
+    """The Graphviz ``dot`` processes descending from ``ancestor`` (other tests and builds run theirs)."""
+    found = subprocess.run(["pgrep", "-x", "dot"], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found if _descends(int(pid), ancestor)]
+
+
+def _descends(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])  # the parent's pid, after the command's name
+        if pid == ancestor:
+            return True
+    return False
 
 
 def test_a_flow_too_large_to_draw_in_time_is_an_error_naming_the_sop(tmp_path):
@@ -77,7 +92,7 @@ def test_ctrl_c_while_graphviz_lays_out_stops_it_at_once(tmp_path):
         text=True,
     )
     deadline = time.monotonic() + 60
-    while not dot_running():
+    while not (dots := dots_under(proc.pid)):
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
@@ -85,4 +100,4 @@ def test_ctrl_c_while_graphviz_lays_out_stops_it_at_once(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert time.monotonic() - stopped < 10
-    assert not dot_running()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in dots)  # also none left orphaned

@@ -71,3 +71,43 @@ def test_pdf_shows_tick_boxes_and_marks_with_embedded_fonts_and_live_links(tmp_p
     standalone_copy(pdf, tmp_path / "standalone.pdf")
     targets = [target for _, target in links(tmp_path / "standalone.pdf")]
     assert "https://intranet.acme.test/payroll" in targets and not any(str(t).startswith(LINK_PREFIX) for t in targets)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("dot"), reason="LibreOffice or Graphviz missing")
+def test_flowcharts_are_vector_text_in_the_pdf_a_page_each_with_markers(tmp_path):
+    """A 15-step decision flow with long actions, plain and in swimlanes: LibreOffice converts the
+    SVG-only copy, so every box's text is text in the PDF (pdftotext finds it), not a picture."""
+    from flows import long_flow
+
+    from binder.convert.pool import Converter, Job
+    from binder.document.flowchart import draw_flowchart
+    from binder.document.labels import labels_for
+    from binder.document.svg import libreoffice_copy
+
+    sop = long_flow()
+    library = make_library(sop, folder=tmp_path)
+    jobs, charts = [], {}
+    for mode in ("flow", "swimlanes"):
+        chart = draw_flowchart(sop, labels_for("en"), tmp_path / mode, box_mm=(170, 200), swimlanes=mode == "swimlanes")
+        docx = render_sop(sop, library, tmp_path / f"{mode}.docx", extra={"flowchart": chart})
+        assert libreoffice_copy(docx, tmp_path / "lo" / f"{mode}.docx")
+        jobs.append(Job(mode, tmp_path / "lo" / f"{mode}.docx", tmp_path / f"{mode}.pdf"))
+        charts[mode] = chart
+    with Converter(workdir=tmp_path / "work") as converter:
+        converter.convert(jobs)
+    for mode, chart in charts.items():
+        pdf = tmp_path / f"{mode}.pdf"
+        images = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True).stdout
+        assert len(images.splitlines()) == 2, images  # the header only: no picture of the chart went in
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        words = " ".join(text.split())
+        assert "1. Load the instruments" in words  # the box's own text, as the chart prints it (the table has no "1.")
+        assert "7. Record the batch as" in words and "to step" in words and "from step" in words
+        pages = text.split("\f")
+        n = len(chart.pictures)
+        assert words.count("Continued on next page") == words.count("Continued from previous page") == n - 1
+        marked = [i for i, page in enumerate(pages) if "Continued from previous page" in page]
+        assert len(set(marked)) == n - 1  # each part of the chart starts a page of its own

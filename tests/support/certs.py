@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from cryptography import x509
@@ -50,7 +50,7 @@ def _name(cn: str) -> x509.Name:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rsa_key(role: str) -> rsa.RSAPrivateKey:
     """One 2048-bit RSA key per role (a CA's name, the TSA) for the whole test session: making one
     takes ~70 ms, and what the tests tell apart is certificates and CAs, never two keys of one role."""

@@ -82,7 +82,11 @@ def test_settings_dropdowns_sit_only_on_their_value_cells(book):
     ws = book["Settings"]
     rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
     found = validations(ws)
-    assert found == {'"A4,Letter"': [f"B{rows['Paper size']}"], '"en,fr"': [f"B{rows['Language']}"]}
+    assert found == {
+        '"A4,Letter"': [f"B{rows['Paper size']}"],
+        '"en,fr"': [f"B{rows['Language']}"],
+        '"flow,swimlanes"': [f"B{rows['Flowchart']}"],
+    }
 
 
 def test_settings_hold_every_key_with_sensible_values(book):
@@ -99,6 +103,7 @@ def test_settings_hold_every_key_with_sensible_values(book):
         "Signature reason": "Issued as controlled copy",
         "Signature location": None,
         "Signature contact": None,
+        "Flowchart": "flow",
         "Ignore warnings": None,
     }
 
