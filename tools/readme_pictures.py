@@ -76,8 +76,10 @@ def main() -> int:
         manifest = json.loads((out / "manifest.json").read_text())
         entry = manifest["binders"][0]
         binder = out / entry["path"]
-        first_sop = PdfReader(binder).outline[0][1]  # the first SOP's bookmark, under the binder's own
-        first_page = PdfReader(binder).get_destination_page_number(first_sop) + 1
+        reader = PdfReader(binder)
+        children = next(item for item in reader.outline if isinstance(item, list))  # under the binder's bookmark
+        sops = [item for item in children if not isinstance(item, list)]
+        first_page = reader.get_destination_page_number(sops[-len(entry["sops"])]) + 1  # after Contents, Changes
         pages = [page_image(binder, n, folder) for n in (1, 2, first_page)]
         args.out_dir.mkdir(parents=True, exist_ok=True)
         side_by_side(pages).save(args.out_dir / "binder-pages.png", optimize=True)
