@@ -88,6 +88,31 @@ def status_table(rows: list[dict], source: str, title: str = "") -> Table:
     return table
 
 
+_TRAINING_STYLE = {"current": "green", "retrain": "bold red", "missing": "yellow"}
+
+
+def training_table(cells, source: str) -> Table:
+    """The training matrix: a row per person, a column per SOP; each cell its state (and the version signed)."""
+    sops = list(dict.fromkeys(c.sop_id for c in cells))
+    people = list(dict.fromkeys(c.person for c in cells))
+    table = Table(title=plain(f"Training in {source}"), title_justify="left")
+    table.add_column("Person")
+    for sop_id in sops:
+        table.add_column(plain(sop_id), no_wrap=True)
+    found = {(c.person, c.sop_id): c for c in cells}
+    for person in people:
+        row: list[Text] = [plain(person)]
+        for sop_id in sops:
+            cell = found.get((person, sop_id))
+            if cell is None:
+                row.append(Text(""))
+                continue
+            shown = cell.state if cell.state != "retrain" else f"retrain {cell.trained_version}→{cell.current_version}"
+            row.append(Text(shown, style=_TRAINING_STYLE.get(cell.state, "")))
+        table.add_row(*row)
+    return table
+
+
 def owner_tables(found: dict | list, source: str) -> list[Table | Text]:
     """``binder status --owner`` (a dict) or ``--by-owner`` (a list of groups) as tables."""
     if isinstance(found, list):

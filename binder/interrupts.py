@@ -60,5 +60,10 @@ def committed() -> None:
 
 
 def hold_for_exit() -> None:
-    """Block SIGINT and SIGTERM while the interpreter shuts down, so the exit status is the command's own."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    """Ignore SIGINT and SIGTERM while the interpreter shuts down, so the exit status is the command's own.
+
+    Ignored for the whole process, not blocked in this thread: at shutdown Python puts back the default
+    action of every signal it handles (but leaves ignored ones ignored), and a signal blocked in the main
+    thread is delivered to any other thread still running, which then ended the process by the signal."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

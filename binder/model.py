@@ -46,11 +46,17 @@ class Settings:
     language: str = "en"
     confidentiality: str = ""
     template: Path | None = None
+    front_template: Path | None = None
+    """Binder and pack front matter's template; None: the built-in one, in the styles of ``template``."""
     signature_reason: str = ""
     signature_location: str = ""
     signature_contact: str = ""
     flowchart: str = "flow"
     """``flow`` (boxes top to bottom) or ``swimlanes`` (a column per Responsible role)."""
+    pdf_a: str = "no"
+    """``yes``: every SOP, binder and pack PDF is PDF/A-2 (archival)."""
+    readability_threshold: int = 40
+    """Purpose, Scope, Policy and Details reading under this reading-ease score are warned about."""
     ignore: tuple[tuple[str, str], ...] = ()
     """(SOP ID or "", warning code) pairs not to report: "" means every SOP."""
     origins: tuple[tuple[str, str], ...] = ()
@@ -229,6 +235,21 @@ class Pack:
 
 
 @dataclass(frozen=True)
+class TrainingRecord:
+    """One row of the Training records sheet: a person read and understood one version of an SOP."""
+
+    person: str
+    """As typed (spaces collapsed); matched trimmed and case-folded."""
+    sop_id: str
+    version: str
+    date: date
+    trainer: str
+    pack: str
+    """The training pack the person follows ("" when the row names none)."""
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class Library:
     """Everything a valid workbook holds."""
 
@@ -239,6 +260,7 @@ class Library:
     sops: tuple[Sop, ...]
     packs: tuple[Pack, ...] = ()
     shared_definitions: tuple[Definition, ...] = field(default=())
+    training_records: tuple[TrainingRecord, ...] = ()
 
     def sop(self, sop_id: str) -> Sop:
         """The SOP with this ID (KeyError when there is none)."""

@@ -15,6 +15,11 @@ class BuildOptions:
     include_drafts: bool = False
     """Put Draft and In-review SOPs in binders and packs (watermarked)."""
     strict: bool = False
+    """Warnings are errors (not the writing checks': see ``strict_style``)."""
+    style: bool = True
+    """Run the writing checks (``--no-style``: not)."""
+    strict_style: bool = False
+    """The writing checks' warnings are errors."""
     ignore: tuple[str, ...] = ()
     """Warning codes not to report."""
     jobs: int = 1

@@ -14,6 +14,7 @@ from binder.output.changes import unversioned_changes
 from binder.output.manifest import MANIFEST, Manifest, ManifestError, read_manifest
 from binder.problems import Problem, select
 from binder.workbook.load import check_workbook
+from binder.workbook.writing import STYLE_CODES, check_writing
 
 
 def read(workbook: Path, options: BuildOptions) -> tuple[Library, tuple[Problem, ...]]:
@@ -32,10 +33,17 @@ def preflight(
     library, problems = check_workbook(workbook, today=options.today, include_drafts=options.include_drafts)
     if library is not None:
         problems += template_problems(library)
+    if library is not None and options.style:
+        problems += check_writing(library, library.settings.readability_threshold)
     if change_control and library is not None and not any(p.is_error for p in problems):
         problems += _change_control_problems(library, options)
     return library, select(
-        problems, ignore=ignored(library, options), per_sop=_ignored_per_sop(library), strict=options.strict
+        problems,
+        ignore=ignored(library, options),
+        per_sop=_ignored_per_sop(library),
+        strict=options.strict,
+        style=STYLE_CODES,
+        strict_style=options.strict_style,
     )
 
 
@@ -50,14 +58,26 @@ def _ignored_per_sop(library: Library | None) -> tuple[tuple[str, str], ...]:
 
 
 def template_problems(library: Library) -> tuple[Problem, ...]:
-    """Every problem of every template the workbook's SOPs use (not the built-in one: its tests check it)."""
+    """Every problem of every template the workbook's SOPs and front matter use (not the built-in ones:
+    their tests check them). The Settings ``Template`` and ``Front template`` also dress the front
+    matter, so the styles it needs that they lack are warned about."""
     from binder.document.check_template import check_template
+    from binder.document.front_context import FRONT, SOP
     from binder.document.render import BUILTIN_TEMPLATE, choose_template
 
+    settings = library.settings
     used = dict.fromkeys(choose_template(sop, library) for sop in library.sops)
-    return tuple(
-        p for template in used if template != BUILTIN_TEMPLATE and template.is_file() for p in check_template(template)
-    )
+    if settings.template is not None:
+        used.setdefault(settings.template)
+    problems = [
+        p
+        for template in used
+        if template != BUILTIN_TEMPLATE and template.is_file()
+        for p in check_template(template, kind=SOP, front_styles=template == settings.template)
+    ]
+    if settings.front_template is not None and settings.front_template.is_file():
+        problems += check_template(settings.front_template, kind=FRONT)
+    return tuple(problems)
 
 
 def _change_control_problems(library: Library, options: BuildOptions) -> tuple[Problem, ...]:
@@ -89,6 +109,8 @@ def change_control(library: Library, previous: Manifest | None, options: BuildOp
 
 def judge(warnings: tuple[Problem, ...], options: BuildOptions, workbook: Path) -> None:
     """Under ``--strict``, warnings found during the build stop it too (before anything is committed)."""
-    found = select(warnings, ignore=options.ignore, strict=options.strict)
+    found = select(
+        warnings, ignore=options.ignore, strict=options.strict, style=STYLE_CODES, strict_style=options.strict_style
+    )
     if any(p.is_error for p in found):
         raise InputError(found, source=str(workbook))

@@ -179,10 +179,15 @@ def select(
     ignore: Iterable[str] = (),
     per_sop: Iterable[tuple[str, str]] = (),
     strict: bool = False,
+    style: Iterable[str] = (),
+    strict_style: bool = False,
 ) -> tuple[Problem, ...]:
-    """The problems to report: ``--ignore`` codes dropped, then under ``--strict`` every warning an error."""
-    kept = drop_ignored(problems, ignore, per_sop)
-    return tuple(p.as_error() for p in kept) if strict else kept
+    """The problems to report: ``--ignore`` codes dropped, then under ``--strict`` every warning an error.
+
+    Warnings whose code is in ``style`` (how an SOP is written, not whether it is right) are not
+    made errors by ``strict`` but by ``strict_style``."""
+    kept, style = drop_ignored(problems, ignore, per_sop), frozenset(style)
+    return tuple(p.as_error() if (strict_style if p.code in style else strict) else p for p in kept)
 
 
 def to_json(problems: tuple[Problem, ...], source: str) -> str:

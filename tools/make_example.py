@@ -7,7 +7,9 @@ Run from the repository root:
 The content is fixed in this file, so every run writes the same workbook.
 It exercises the whole contract: every sheet, Decision steps, a Go to jump (SAL-002), Checklist and
 Flowchart formats, every status, a text version "1.10", one Approved SOP whose
-review is overdue (from 2026-04-01) and shared definitions.
+review is overdue (from 2026-04-01), shared definitions, and training records in all three states
+of `binder training`: current, retrain (OPS-001 and FIN-002 were revised after their trainees
+signed) and missing (Kofi Mensah has not read OPS-002 yet).
 """
 from __future__ import annotations
 
@@ -104,6 +106,19 @@ PACKS = [
     ("New warehouse staff", ["OPS-003", "OPS-001", "OPS-002"]),
     ("New finance staff", ["FIN-001", "FIN-002", "FIN-003", "FIN-004"]),
 ]
+
+TRAINING_RECORDS = [
+    # (person, pack, trainer, [(SOP ID, version signed, date signed)]): each signed a pack's record,
+    # then `binder training record` copied it here.
+    ("Lena Fischer", "New warehouse staff", "Marek Nowak",
+     [("OPS-003", "1.0", date(2026, 9, 7)), ("OPS-001", "1.1", date(2026, 2, 9)), ("OPS-002", "1.3", date(2026, 7, 13))]),
+    ("Kofi Mensah", "New warehouse staff", "Marek Nowak",
+     [("OPS-003", "1.0", date(2026, 10, 12)), ("OPS-001", "2.0", date(2026, 10, 12))]),
+    ("Sara Lindqvist", "New finance staff", "Helen Marsh",
+     [("FIN-001", "2.1", date(2026, 3, 16)), ("FIN-002", "1.9", date(2026, 3, 16)),
+      ("FIN-003", "1.2", date(2026, 3, 17)), ("FIN-004", "2.0", date(2026, 3, 17))]),
+]
+"""OPS-001 2.0 and FIN-002 1.10 took effect after Lena and Sara signed 1.1 and 1.9: both must retrain."""
 
 
 def finance() -> list[Procedure]:
@@ -717,6 +732,10 @@ def rows() -> dict[str, list[dict[str, object]]]:
         "Definitions": [{"sop_id": "", "term": t, "definition": d} for t, d in SHARED_DEFINITIONS],
         "KPIs": [], "FAQ": [], "References": [], "Revisions": [], "Approvals": [],
         "Training": [{"pack": pack, "sop_id": sop_id} for pack, ids in PACKS for sop_id in ids],
+        "Training records": [{"person": person, "sop_id": sop_id, "version": version, "date": signed,
+                              "trainer": trainer, "pack": pack}
+                             for person, pack, trainer, signed_rows in TRAINING_RECORDS
+                             for sop_id, version, signed in signed_rows],
     }
     for proc in procedures():
         _add(sheets, proc)

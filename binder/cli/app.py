@@ -34,6 +34,23 @@ IGNORE = click.option(
 )
 
 
+STYLE_OPTIONS = (
+    click.option(
+        "--no-style", is_flag=True, help="Skip the writing checks (docs/writing-checks.md): verb-first, readability ..."
+    ),
+    click.option(
+        "--strict-style", is_flag=True, help="Treat the writing checks' warnings as errors (--strict does not)."
+    ),
+)
+
+
+def style_options(command):
+    """``--no-style`` and ``--strict-style``, shared by ``validate`` and ``build``."""
+    for option in reversed(STYLE_OPTIONS):
+        command = option(command)
+    return command
+
+
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from binder.cli.app import IGNORE, WORKBOOK, _codes, cli, default_workbook
+from binder.cli.app import IGNORE, WORKBOOK, _codes, cli, default_workbook, style_options
 from binder.cli.signing import SIGN_OPTIONS, _signing
 from binder.console import display_path, plain, print_problems, stderr_console
 
@@ -23,7 +23,8 @@ from binder.console import display_path, plain, print_problems, stderr_console
 @click.option(
     "--include-drafts", is_flag=True, help="Put Draft and In-review SOPs in binders and packs (watermarked DRAFT)."
 )
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (not the writing checks': --strict-style).")
+@style_options
 @IGNORE
 @click.option(
     "--force",
@@ -72,6 +73,8 @@ def build(
     out: Path,
     include_drafts: bool,
     strict: bool,
+    no_style: bool,
+    strict_style: bool,
     ignore: tuple[str, ...],
     force: bool,
     jobs: int | None,
@@ -108,6 +111,8 @@ def build(
         out=out,
         include_drafts=include_drafts,
         strict=strict,
+        style=not no_style,
+        strict_style=strict_style,
         ignore=_codes(ignore),
         force=force,
         jobs=jobs or os.cpu_count() or 1,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from binder.cli.app import FORMAT, IGNORE, WORKBOOK, _codes, cli, default_workbook
+from binder.cli.app import FORMAT, IGNORE, WORKBOOK, _codes, cli, default_workbook, style_options
 from binder.console import (
     display_path,
     owner_tables,
@@ -38,7 +38,8 @@ def init(path: Path, force: bool) -> None:
 
 @cli.command()
 @WORKBOOK
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (not the writing checks': --strict-style).")
+@style_options
 @IGNORE
 @click.option("--include-drafts", is_flag=True, help="Allow Draft and In-review SOPs in training packs.")
 @click.option(
@@ -53,6 +54,8 @@ def init(path: Path, force: bool) -> None:
 def validate(
     workbook: Path | None,
     strict: bool,
+    no_style: bool,
+    strict_style: bool,
     ignore: tuple[str, ...],
     include_drafts: bool,
     out: Path,
@@ -62,7 +65,8 @@ def validate(
     """Report every problem build would refuse WORKBOOK for, with its sheet and cell: the workbook,
     every template it uses, and change control against OUT's manifest. Writes nothing.
 
-    Exits 1 when there is any error (with --strict: any warning)."""
+    Exits 1 when there is any error (with --strict: any warning but the writing checks'; with
+    --strict-style: any of theirs)."""
     from binder.options import BuildOptions
     from binder.preflight import preflight
     from binder.problems import to_json
@@ -72,6 +76,8 @@ def validate(
         out=out,
         include_drafts=include_drafts,
         strict=strict,
+        style=not no_style,
+        strict_style=strict_style,
         ignore=_codes(ignore),
         allow_unversioned=allow_unversioned,
     )
@@ -103,6 +109,7 @@ def status(
     workbook: Path | None, due_within: int | None, fail_on_overdue: bool, owner: str | None, by_owner: bool, fmt: str
 ) -> None:
     """Table of SOPs: status, version, effective date, next review date, overdue mark."""
+    from binder.training.matrix import retrain_counts
     from binder.workbook.load import check_workbook
     from binder.workbook.status import status_rows
 
@@ -112,12 +119,23 @@ def status(
     library, problems = check_workbook(path)
     errors = tuple(p for p in problems if p.is_error)
     rows = status_rows(library, date.today(), due_within)
+    retrain = retrain_counts(library) if library is not None else {}
+    for row in rows:  # how many people must retrain on each revised SOP (binder training lists them)
+        row["retrain"] = retrain.get(row["sop_id"], 0)
     if owner is not None or by_owner:
         _ownership(library, owner, fmt, display_path(path))
     elif fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         stdout_console().print(status_table(rows, display_path(path)))
+        for row in rows:
+            if row["retrain"]:
+                stdout_console().print(
+                    plain(
+                        f"{row['sop_id']} {row['version']}: {row['retrain']} person(s) trained on an older "
+                        "version must retrain (binder training lists them)"
+                    )
+                )
     if errors:
         print_problems(errors, display_path(path))
         sys.exit(1)

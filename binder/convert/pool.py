@@ -98,7 +98,7 @@ class Converter(ConverterBase):
         """
         if self._closed:
             raise RuntimeError("this Converter is closed")
-        jobs = [Job(job.key, Path(job.docx), Path(job.pdf)) for job in jobs]
+        jobs = [Job(job.key, Path(job.docx), Path(job.pdf), tuple(job.options)) for job in jobs]
         try:
             self._check_inputs(jobs)
             return self._convert(jobs, progress) if jobs else []

@@ -233,10 +233,11 @@ class Worker:
     def run(self, job: Job, timeout: float) -> float:
         """Convert one document; the seconds it took. AttemptFailed if it did not convert."""
         self._wait_ready()
-        request = json.dumps({"docx": str(job.docx.absolute()), "pdf": str(job.pdf.absolute())}) + "\n"
+        request = {"docx": str(job.docx.absolute()), "pdf": str(job.pdf.absolute()), "options": dict(job.options)}
+        line = json.dumps(request) + "\n"
         assert self.proc.stdin is not None  # Popen was given stdin=PIPE
         try:
-            self.proc.stdin.write(request.encode("ascii"))
+            self.proc.stdin.write(line.encode("ascii"))
             self.proc.stdin.flush()
         except (OSError, ValueError):  # the worker is gone, or being stopped: its stdout says why
             pass
@@ -277,6 +278,9 @@ class Worker:
         """Ask the worker to quit (end of its stdin), kill its group after ``grace`` seconds, reap it."""
         with self._stop_lock:  # a serving thread and close() may both stop a worker
             if self._reaped:
+                # The other caller may still be waiting for soffice to die: so does this one, as its
+                # caller removes the profile next, which a dying soffice would write again.
+                self._wait_group_gone(5.0)
                 return
             assert self.proc.stdin is not None  # Popen was given stdin=PIPE
             with contextlib.suppress(OSError):

@@ -29,6 +29,12 @@ REST_SECONDS = 30.0
 API_VERSION = "3"
 
 
+def filter_options(job: Job) -> list[str]:
+    """``PDF_OPTIONS`` and the job's own, as unoserver takes them (``Name=true``, ``Name=2``)."""
+    own = [f"{name}={str(value).lower() if isinstance(value, bool) else int(value)}" for name, value in job.options]
+    return PDF_OPTIONS + own
+
+
 @dataclass(frozen=True)
 class Endpoint:
     host: str
@@ -210,7 +216,7 @@ class RemoteConverter(ConverterBase):
                         None,
                         "pdf",
                         "writer_pdf_Export",
-                        PDF_OPTIONS,
+                        filter_options(job),
                         True,
                         "MS Word 2007 XML",
                         None,

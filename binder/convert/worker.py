@@ -8,7 +8,8 @@ Protocol (JSON lines, ASCII):
 
 - stdout, once, when LibreOffice is connected: ``{"ready": true, "seconds": s}``,
   or ``{"ready": false, "error": "..."}`` before exiting if it could not start;
-- stdin, one per document: ``{"docx": "/abs/in.docx", "pdf": "/abs/out.pdf"}``;
+- stdin, one per document: ``{"docx": "/abs/in.docx", "pdf": "/abs/out.pdf", "options": {...}}``
+  (``options``, optional: ``writer_pdf_Export`` filter options, booleans or integers, over ``PDF_OPTIONS``);
 - stdout, one per document: ``{"ok": true, "pdf": ..., "seconds": s}`` or
   ``{"ok": false, "error": "..."}``.
 
@@ -285,12 +286,21 @@ def update_fields_and_indexes(doc: Any) -> None:
         fields.refresh()
 
 
-def export_pdf(doc: Any, pdf: Path) -> None:
+def filter_options(options: Any) -> dict[str, Any]:
+    """``PDF_OPTIONS`` with a job's own; ValueError for anything but names with booleans or integers."""
+    merged: dict[str, Any] = dict(PDF_OPTIONS)
+    for name, value in dict(options).items():
+        if not isinstance(name, str) or not name.isalnum() or not isinstance(value, (bool, int)):
+            raise ValueError(f"bad export option {name!r}: {value!r}")
+        # UNO needs the type: a Python int would travel as a hyper, and LibreOffice wants a long
+        merged[name] = value if isinstance(value, bool) else uno.Any("long", value)
+    return merged
+
+
+def export_pdf(doc: Any, pdf: Path, options: dict[str, Any]) -> None:
     """Write the PDF beside its final name, then rename: a killed export leaves no half PDF."""
     part = pdf.with_name(pdf.name + PART_SUFFIX)
-    filter_data = uno.Any(
-        "[]com.sun.star.beans.PropertyValue", tuple(prop(name, value) for name, value in PDF_OPTIONS.items())
-    )
+    filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", tuple(prop(n, v) for n, v in options.items()))
     doc.storeToURL(
         uno.systemPathToFileUrl(str(part)), (prop("FilterName", "writer_pdf_Export"), prop("FilterData", filter_data))
     )
@@ -304,13 +314,13 @@ def close(doc: Any) -> None:
         doc.dispose()
 
 
-def convert(desktop: Any, docx: Path, pdf: Path) -> float:
+def convert(desktop: Any, docx: Path, pdf: Path, options: dict[str, Any]) -> float:
     """Convert one document; the seconds it took."""
     started = time.monotonic()
     doc = load(desktop, docx)
     try:
         update_fields_and_indexes(doc)
-        export_pdf(doc, pdf)
+        export_pdf(doc, pdf, options)
     finally:
         close(doc)
     return time.monotonic() - started
@@ -330,11 +340,12 @@ def serve(jobs: TextIO, out: TextIO, soffice: subprocess.Popen, desktop: Any) ->
         try:
             job = json.loads(line)
             docx, pdf = Path(job["docx"]).absolute(), Path(job["pdf"]).absolute()
-        except (ValueError, KeyError, TypeError) as error:
+            options = filter_options(job.get("options", {}))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             send(out, {"ok": False, "error": f"bad job {line.strip()!r}: {error}"})
             continue
         try:
-            seconds = convert(desktop, docx, pdf)
+            seconds = convert(desktop, docx, pdf, options)
         except Exception as error:
             if not soffice_alive(soffice, desktop):
                 log(f"soffice died while converting {docx.name}: {describe(error)}")

@@ -1,8 +1,12 @@
-"""``binder check-template``: find the mistakes in an SOP template before a build trips on them.
+"""``binder check-template``: find the mistakes in a template before a build trips on them.
 
-Reports Jinja syntax errors, variables the SOP context does not provide, unknown
+Reports Jinja syntax errors, variables the template's context does not provide, unknown
 fields of known variables (``sop.titel``, ``labels.purpse``), and whatever a
-trial render with a sample SOP still finds, each with the paragraph it is in.
+trial render with a sample SOP (or a sample binder's front matter) still finds, each with the
+paragraph it is in. A template is an SOP template or one of the front-matter kinds
+(``binder.document.front_context``), told by the variables it uses unless the caller says.
+An SOP template or front template also dresses the built-in front matter: the styles it lacks are
+a warning.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from binder.document.diagnose import (
     template_code,
     template_problem,
 )
+from binder.document.front_context import FRONT, SOP, candidate_kinds, sample_front_context
+from binder.document.front_styles import missing_front_styles
 from binder.document.render import bind, make_environment, open_template
 from binder.errors import FileProblem
 from binder.model import (
@@ -56,20 +62,73 @@ class _List:
         self.item = item
 
 
-def check_template(path: Path, context: Mapping[str, Any] | None = None) -> tuple[Problem, ...]:
-    """Every mistake found in the template at ``path`` (checked against ``context``, a sample SOP's by default)."""
+def check_template(
+    path: Path, context: Mapping[str, Any] | None = None, kind: str | None = None, front_styles: bool = True
+) -> tuple[Problem, ...]:
+    """Every mistake found in the template at ``path`` (checked against ``context``, by default the
+    sample context of its ``kind``, told from its variables when ``None``); with ``front_styles``,
+    a warning for the styles of the front matter it lacks."""
+    return check_template_as(path, context, kind, front_styles)[1]
+
+
+def check_template_as(
+    path: Path, context: Mapping[str, Any] | None = None, kind: str | None = None, front_styles: bool = True
+) -> tuple[str, tuple[Problem, ...]]:
+    """(the kind the template was checked as, its problems): see ``check_template``."""
     try:
         tpl = open_template(path)
     except FileProblem as exc:
-        return exc.problems
-    sample = dict(context) if context is not None else sample_context()
-    problems: list[Problem] = []
-    for part in _parts(tpl):
-        source = split_standalone_tags(part_source(tpl, part))
-        problems.extend(_check_part(path, part_kind(tpl, part), source, sample))
+        return kind or SOP, exc.problems
+    parts = [(part_kind(tpl, part), split_standalone_tags(part_source(tpl, part))) for part in _parts(tpl)]
+    if context is not None:
+        candidates = [(kind or SOP, dict(context))]
+    else:
+        kinds = (kind,) if kind else candidate_kinds(*_names_used(parts))
+        candidates = [(k, sample_context() if k == SOP else sample_front_context(k)) for k in kinds]
+    found = []
+    for checked, sample in candidates:
+        problems = [p for part, source in parts for p in _check_part(path, part, source, sample)]
+        found.append((len(problems), checked, sample, problems))
+    _, checked, sample, problems = min(found, key=lambda f: f[0])  # the first of the best fits
     if not problems:
         problems.extend(_trial_render(path, sample))
-    return tuple(problems)
+    if front_styles and checked in (SOP, FRONT) and not any(p.is_error for p in problems):
+        problems.extend(_missing_styles(path))
+    return checked, tuple(problems)
+
+
+def _names_used(parts: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """The top-level variables and the ``labels`` keys the parts that parse use."""
+    names: set[str] = set()
+    labels: set[str] = set()
+    for _, source in parts:
+        try:
+            ast = make_environment().parse(source)
+        except TemplateSyntaxError:
+            continue
+        names |= meta.find_undeclared_variables(ast)
+        labels |= {
+            node.attr
+            for node in ast.find_all(nodes.Getattr)
+            if isinstance(node.node, nodes.Name) and node.node.name == "labels"
+        }
+    return sorted(names), sorted(labels)
+
+
+def _missing_styles(path: Path) -> list[Problem]:
+    missing = missing_front_styles(path)
+    if not missing:
+        return []
+    return [
+        Problem.warning(
+            str(path),
+            "the built-in front matter (covers, contents, acknowledgement sheets) takes its styles from this "
+            "template when it is the Settings Template or Front template; it has no style "
+            f"{', '.join(repr(m) for m in missing)}: the built-in definition is used, in this template's fonts",
+            "add the style to the template (copy it from binder's templates/sop.docx) to choose its look",
+            code="front-style-missing",
+        )
+    ]
 
 
 def _parts(tpl) -> list:

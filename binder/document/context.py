@@ -23,6 +23,7 @@ from binder.document.labels import (
 )
 from binder.document.links import sop_link
 from binder.model import Definition, Library, Sop, Step
+from binder.text import NON_BREAKING_HYPHEN, unbreakable
 from binder.workbook.flow import jumps, short
 
 STEP_IMAGE_MAX_MM = {"Checklist": (70.0, 100.0), "Steps": (110.0, 100.0), "Flowchart": (110.0, 100.0)}
@@ -138,7 +139,8 @@ def sections_present(context: Mapping[str, Any]) -> dict[str, bool]:
 def _sop(sop: Sop, library: Library, lang: str) -> dict[str, Any]:
     dept = _department(sop, library)
     return {
-        "id": sop.sop_id,
+        # Printed IDs never wrap at their hyphen ("FIN-/001"): see binder.document.ooxml.keep_hyphens.
+        "id": unbreakable(sop.sop_id),
         "title": sop.title,
         "version": sop.version,
         "status": sop.status,
@@ -306,7 +308,7 @@ def _related(sop_id: str, sop: Sop, library: Library) -> dict[str, Any]:
             "kind": "unknown",
             "url": "",
             "text": sop_id,
-            "linked": Link(sop_id),
+            "linked": Link(unbreakable(sop_id)),
         }
     xref = cross_reference(target, sop, library)
     return {"id": sop_id, "title": target.title, "status": target.status, "department": target.department, **xref}
@@ -322,7 +324,7 @@ def cross_reference(target: Sop, sop: Sop, library: Library) -> dict[str, Any]:
     """
     lang = library.settings.language
     labels = labels_for(lang)
-    name = f"{target.sop_id} {target.title}".strip()
+    name = f"{unbreakable(target.sop_id)} {target.title}".strip()
     if target.status != "Approved":
         linked = Link(name, after=f" ({status_label(target.status, lang)})")
         kind = "unavailable"
@@ -338,7 +340,7 @@ def cross_reference(target: Sop, sop: Sop, library: Library) -> dict[str, Any]:
             style="CrossReference",
         )
         kind = "other"
-    return {"kind": kind, "url": linked.url, "text": str(linked), "linked": linked}
+    return {"kind": kind, "url": linked.url, "text": str(linked).replace(NON_BREAKING_HYPHEN, "-"), "linked": linked}
 
 
 def _find(library: Library, sop_id: str) -> Sop | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.part import XmlPart
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from lxml import etree
@@ -100,10 +102,11 @@ def keep_hyphens(document) -> None:
     """Turn every ``NON_BREAKING_HYPHEN`` in the text of the body, headers and footers into Word's
     ``<w:noBreakHyphen/>``, which LibreOffice and Word draw with the font's own hyphen."""
     parts = [document.element.body]
-    for section in document.sections:
-        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer):
-            if not part.is_linked_to_previous:
-                parts.append(part._element)
+    # Through the relationships, not ``section.header``: docxtpl renders headers and footers into new parts
+    # that python-docx's section objects do not see.
+    for rel in document.part.rels.values():
+        if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external and isinstance(rel.target_part, XmlPart):
+            parts.append(rel.target_part.element)
     for root in parts:
         for text in list(root.iter(qn("w:t"))):
             if text.text and NON_BREAKING_HYPHEN in text.text:

@@ -28,8 +28,9 @@ from binder.document.alt_text import step_picture_alt
 from binder.document.context import Image, Link, sop_context
 from binder.document.diagnose import template_problem
 from binder.document.docx_template import Template
+from binder.document.keeps import keep_tables
 from binder.document.labels import language_tag
-from binder.document.ooxml import fit_matrix_columns, set_paper_size, set_properties
+from binder.document.ooxml import fit_matrix_columns, keep_hyphens, set_paper_size, set_properties
 from binder.document.svg import Chart, ChartRuns, describe, split_at_page_breaks
 from binder.errors import FileProblem, InputError
 from binder.model import Library, Sop
@@ -126,6 +127,8 @@ def render_docx(
         raise InputError([problem], f"{template}: {problem.message}") from exc
     fit_matrix_columns(tpl.docx)
     split_at_page_breaks(tpl.docx.element.body)
+    keep_tables(tpl.docx)
+    keep_hyphens(tpl.docx)
     if paper_size:
         set_paper_size(tpl.docx, paper_size)
     if properties:

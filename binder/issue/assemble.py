@@ -2,7 +2,7 @@
 stamp), with bookmarks, page labels, metadata, and link markers turned into jumps inside the binder;
 then, with pikepdf, ``tagging`` merges the parts' structure trees into it (pypdf drops them), the
 document is described (``/Lang``, ``/MarkInfo``, ``/DisplayDocTitle``, XMP metadata with the PDF/UA
-identification when tagged) and written atomically.
+identification when tagged; with ``Document.pdfa``, ``archive`` keeps it PDF/A-2) and written atomically.
 
 Links to other SOPs are written into Word documents as ``https://binder.invalid/sop/<ID>``
 (``.invalid`` is reserved and never resolves). Here they become GoTo actions to the
@@ -23,6 +23,7 @@ from pypdf.constants import PageLabelStyle
 from binder.document.labels import language_tag
 from binder.document.links import resolve_links
 from binder.files import atomic_write
+from binder.issue.archive import archival, declare_pdfua
 from binder.issue.stamp import stamp_pages
 from binder.issue.tagging import Source, merge_structure
 
@@ -67,6 +68,8 @@ class Document:
     """Stamped with its page number on every page ("FIN binder · 17"); nothing when empty."""
     lang: str = "en"
     """The workbook's language (``en``, ``fr``) or a BCP 47 tag: the document's ``/Lang``."""
+    pdfa: bool = False
+    """PDF/A-2 (its parts are, as LibreOffice exported them): ``archive.py`` says what is kept."""
 
 
 @dataclass(frozen=True)
@@ -140,14 +143,18 @@ def _write_tagged(assembled: io.BytesIO, sources: list[Source], doc: Document, o
         # Objects copied from the parts read their data from them when saved: they stay open until then.
         parts = [(source, stack.enter_context(pikepdf.open(source.pdf))) for source in sources]
         tagged = merge_structure(pdf, parts, lang)
-        _describe(pdf, doc, lang, tagged)
+        conformance = archival(pdf, [p for _, p in parts]) if doc.pdfa else ""
+        _describe(pdf, doc, lang, tagged, conformance)
+        if conformance and tagged:
+            declare_pdfua(pdf)
         # Object streams: a tagged binder holds thousands of small structure elements.
         streams = pikepdf.ObjectStreamMode.generate
         atomic_write(out, lambda h: pdf.save(h, min_version="1.7", deterministic_id=True, object_stream_mode=streams))
 
 
-def _describe(pdf: pikepdf.Pdf, doc: Document, lang: str, tagged: bool) -> None:
-    """Catalog entries and XMP metadata; tagging and PDF/UA are claimed only for a ``tagged`` file."""
+def _describe(pdf: pikepdf.Pdf, doc: Document, lang: str, tagged: bool, conformance: str = "") -> None:
+    """Catalog entries and XMP metadata; tagging and PDF/UA are claimed only for a ``tagged`` file,
+    PDF/A-2 only with a ``conformance`` level (``B`` or ``U``)."""
     root = pdf.Root
     if tagged:
         root.MarkInfo = pikepdf.Dictionary(Marked=True)
@@ -166,6 +173,9 @@ def _describe(pdf: pikepdf.Pdf, doc: Document, lang: str, tagged: bool) -> None:
         meta["xmp:CreatorTool"] = "binder"
         if tagged:
             meta["pdfuaid:part"] = "1"
+        if conformance:
+            meta["pdfaid:part"] = "2"
+            meta["pdfaid:conformance"] = conformance
 
 
 def _language(lang: str) -> str:

@@ -1,5 +1,6 @@
-"""Front matter of binders: cover, contents (with the binder page of each SOP, as links)
-and the changes page, rendered from templates/front.docx and converted with the SOPs' converter.
+"""Front matter of binders and packs: cover, contents (with the binder page of each SOP, as links),
+the changes page and a pack's acknowledgement sheet, rendered from the built-in templates (in the
+styles of the Settings ``Template``) or the ``Front template``, and converted with the SOPs' converter.
 
 The contents needs the page where each SOP starts, which depends on how many
 pages the front matter itself takes: render with a guess, convert, and render
@@ -8,6 +9,7 @@ again only when the guess was wrong.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,13 +22,16 @@ from pypdf import PdfReader
 from binder.convert.base import Converting as Converter
 from binder.convert.base import Job
 from binder.document import template_files
-from binder.document.labels import format_date, labels_for
-from binder.document.links import sop_link
-from binder.document.ooxml import set_paper_size
-from binder.document.render import make_environment, sanitise
+from binder.document.diagnose import template_problem
+from binder.document.front_context import ACKNOWLEDGEMENT, FRONT, PACK, FrontData, FrontRow, front_context
+from binder.document.front_styles import dressed, style_id
+from binder.document.labels import language_tag
+from binder.document.ooxml import keep_hyphens, set_paper_size, set_properties
+from binder.document.render import make_environment
+from binder.errors import InputError
 from binder.interrupts import shielded
 from binder.issue.assemble import page_count, start_pages
-from binder.model import Library
+from binder.model import Library, Settings, Sop
 
 BINDER_TEMPLATE = template_files.BINDER_FRONT
 PACK_TEMPLATE = template_files.PACK_FRONT
@@ -96,42 +101,61 @@ def make_fronts(
 
 def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issued: date, out: Path) -> Path:
     """Render one front (or back) matter .docx with the given start pages."""
-    lang = library.settings.language
-    tpl = DocxTemplate(spec.template)
-    rows = []
-    for sop_id in spec.sop_ids:
-        sop = library.sop(sop_id)
-        link = RichText()
-        link.add(sanitise(sop.title), url_id=tpl.build_url_id(sop_link(sop_id)), style="Hyperlink")
-        rows.append(
-            {
-                "id": sop_id,
-                "title": sanitise(sop.title),
-                "version": sop.version,
-                "effective_date": format_date(sop.effective_date, lang) if sop.effective_date else "",
-                "next_review": format_date(sop.next_review, lang) if sop.next_review else "",
-                "page": starts.get(sop_id, ""),
-                "link": link,
-            }
-        )
-    context = {
-        "org": sanitise(library.settings.organisation),
-        "logo": InlineImage(tpl, str(library.settings.logo), height=Mm(18)) if library.settings.logo else None,
-        "labels": labels_for(lang),
-        "binder": {
-            "title": sanitise(spec.title),
-            "subtitle": sanitise(spec.subtitle),
-            "issued": format_date(issued, lang),
-            **{k: sanitise(v or "—") for k, v in spec.facts.items()},
-        },
-        "signature_space": False,
-        "sops": rows,
-        "changes": spec.changes or {"show": False, "rows": [], "since": ""},
-    }
-    tpl.render(context, jinja_env=make_environment(), autoescape=True)
-    set_paper_size(tpl.docx, library.settings.paper_size)
+    body, styles = front_sources(library.settings, spec.template)
+    tpl = DocxTemplate(io.BytesIO(dressed(body, styles)))
+    tpl.init_docx()
+    link_style = style_id(tpl.docx, "Hyperlink")
+
+    def link(text: str, url: str) -> RichText:
+        made = RichText()
+        made.add(text, url_id=tpl.build_url_id(url), style=link_style)
+        return made
+
+    settings = library.settings
+    data = FrontData(
+        _kind(spec.template),
+        settings.organisation,
+        settings.language,
+        spec.title,
+        spec.subtitle,
+        issued,
+        tuple(_row(library.sop(i), starts.get(i)) for i in spec.sop_ids),
+        spec.facts,
+        spec.changes,
+    )
+    logo = InlineImage(tpl, str(settings.logo), height=Mm(18)) if settings.logo else None
+    try:
+        tpl.render(front_context(data, link, logo), jinja_env=make_environment(), autoescape=True)
+    except Exception as exc:  # noqa: BLE001 - only mistakes made in the template are turned into InputError
+        problem = template_problem(tpl, body, exc)
+        if problem is None:
+            raise
+        raise InputError([problem], f"{body}: {problem.message}") from exc
+    set_paper_size(tpl.docx, settings.paper_size)
+    # the dressing template's own language would otherwise be the PDF's
+    set_properties(tpl.docx, {"language": language_tag(settings.language)})
+    keep_hyphens(tpl.docx)
     tpl.save(out)
     return out
+
+
+def front_sources(settings: Settings, builtin: Path) -> tuple[Path, Path | None]:
+    """(the template whose content to render, the template whose styles to dress it in, if another).
+
+    A ``Front template`` replaces the binder's built-in one and dresses the packs' built-in ones;
+    without it, the built-in ones wear the styles of the Settings ``Template`` (not of a single
+    SOP's: one binder holds SOPs of several templates)."""
+    if settings.front_template is not None:
+        return (settings.front_template, None) if builtin == BINDER_TEMPLATE else (builtin, settings.front_template)
+    return builtin, settings.template
+
+
+def _kind(template: Path) -> str:
+    return {PACK_TEMPLATE: PACK, ACK_TEMPLATE: ACKNOWLEDGEMENT}.get(template, FRONT)
+
+
+def _row(sop: Sop, page: int | None) -> FrontRow:
+    return FrontRow(sop.sop_id, sop.title, sop.version, sop.effective_date, sop.next_review, page)
 
 
 def _headings(pdf: Path) -> tuple[tuple[str, int | None], ...]:

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from binder.convert.base import Converting, Job
+from binder.convert.base import Converting, Job, WithOptions, export_options
 from binder.interrupts import shielded
 from binder.issue import front
 from binder.issue.assemble import Document, FrontItem, Part, assemble, start_pages
@@ -85,7 +85,12 @@ def _fronts(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, front.MadeFr
         )
         for p in plans
     ]
-    return front.make_fronts(ctx.library, specs, ctx.pages, ctx.root / WORK / "front", ctx.converter, ctx.issued)
+    return front.make_fronts(ctx.library, specs, ctx.pages, ctx.root / WORK / "front", _converter(ctx), ctx.issued)
+
+
+def _converter(ctx: IssueContext) -> Converting:
+    """Front and back matter export with the SOPs' options: tagged for PDF/UA, PDF/A when asked."""
+    return WithOptions(ctx.converter, export_options(ctx.library.settings.pdf_a == "yes"))
 
 
 def _backs(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, Path]:
@@ -102,7 +107,7 @@ def _backs(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, Path]:
         front.render_front(ctx.library, spec, {}, ctx.issued, docx)
         jobs.append(Job(f"{plan.back_title} of {plan.name}", docx, docx.with_suffix(".pdf")))
     if jobs:
-        ctx.converter.convert(jobs)
+        _converter(ctx).convert(jobs)
     return {plan.path: job.pdf for plan, job in zip(plans, jobs)}
 
 
@@ -119,6 +124,8 @@ def _make(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, ba
         back=back,
         back_title=plan.back_title,
         stamp=stamp_label(plan.kind, plan.name),
+        lang=library.settings.language,
+        pdfa=library.settings.pdf_a == "yes",
     )
     target = ctx.root / plan.path
     target.parent.mkdir(parents=True, exist_ok=True)

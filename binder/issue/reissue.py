@@ -3,7 +3,8 @@ not re-issued; its file (signature included), date of issue and signed copies ar
 
 What counts as a change is everything the issue is made of, but its date and its signature:
 the SOP PDFs in it (their bytes), what the cover and contents show, the front-matter
-templates, the organisation's settings and logo, and the code and tools that assemble it
+templates (and the Settings ``Template`` and ``Front template`` they take their look from), the
+organisation's settings and logo, and the code and tools that assemble it
 (``binder.output.codehash.ISSUE_CODE``). ``--sign`` is not part of it: an unchanged issue
 keeps its signature whether or not this build signs.
 """
@@ -27,6 +28,8 @@ def issue_key(library: Library, plan: IssuePlan, pdf_hashes: dict[str, str]) -> 
     """Equal keys: the binder or pack would come out the same but for its date, so the previous issue stands."""
     settings = library.settings
     templates = [plan.front_template] + ([plan.back_template] if plan.back_template else [])
+    # the front matter wears the styles of the Settings Template, or is the Front template
+    templates += [t for t in (settings.template, settings.front_template) if t is not None]
     payload = {
         "plan": [
             plan.kind,
@@ -43,6 +46,7 @@ def issue_key(library: Library, plan: IssuePlan, pdf_hashes: dict[str, str]) -> 
             settings.organisation,
             settings.language,
             settings.paper_size,
+            settings.pdf_a,
             sha256(settings.logo) if settings.logo else "",
         ],
         "sops": [

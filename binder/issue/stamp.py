@@ -3,21 +3,41 @@
 The contents, the cover and the changes page give binder page numbers; an SOP's own footer says
 "Page 1 of 5". The stamp is what makes the contents' numbers findable on paper, as court bundles
 and compiled manuals do. It sits below the SOP's footer, in grey, and is marked as a pagination
-artifact so that screen readers and text extraction of the structure skip it.
+artifact so that screen readers and text extraction of the structure skip it. Its font is
+Liberation Sans (Helvetica's metrics), cut down to the characters stamped and embedded with a
+``/ToUnicode`` map, as PDF/A asks of every font.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+from functools import cache
+from pathlib import Path
+
+from fontTools import subset, ttLib
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+)
 
 FONT = "/BinderStamp"
 SIZE = 8.0
 BOTTOM = 14.0
 """Points from the bottom edge to the baseline: below the SOP footer, inside every printer's margin."""
 RIGHT = 36.0
-CHAR_WIDTH = 0.5
-"""Helvetica's average advance, in ems, for right-aligning without font metrics."""
+FONT_FILES = (
+    "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+)
+ENCODING = "cp1252"
+"""The font is a simple TrueType font in WinAnsiEncoding: characters outside it print as "?"."""
 
 
 def stamp_label(kind: str, name: str) -> str:
@@ -25,27 +45,22 @@ def stamp_label(kind: str, name: str) -> str:
     return f"{name} binder" if kind == "binder" else name
 
 
-def _pdf_text(text: str) -> bytes:
-    raw = text.encode("cp1252", errors="replace")
+def _encoded(text: str) -> bytes:
+    return text.encode(ENCODING, errors="replace")
+
+
+def _pdf_text(raw: bytes) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
 def stamp_pages(writer: PdfWriter, label: str) -> None:
     """Stamp ``label · N`` on every page N (1-based) of ``writer``."""
-    font = writer._add_object(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject("/Helvetica"),
-                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            }
-        )
-    )
-    for number, page in enumerate(writer.pages, 1):
-        text = f"{label} \u00b7 {number}"
+    texts = [_encoded(f"{label} \u00b7 {number}") for number in range(1, len(writer.pages) + 1)]
+    codes = sorted(set(b"".join(texts)))
+    font, widths = _font(writer, bytes(codes))
+    for page, text in zip(writer.pages, texts):
         box = page.mediabox
-        width = len(text) * SIZE * CHAR_WIDTH
+        width = sum(widths[c] for c in text) * SIZE / 1000
         x, y = float(box.right) - RIGHT - width, float(box.bottom) + BOTTOM
         content = (
             b"q /Artifact <</Type /Pagination /Subtype /Footer>> BDC BT 0.35 g "
@@ -54,6 +69,92 @@ def stamp_pages(writer: PdfWriter, label: str) -> None:
             + b" Tj ET EMC Q"
         )
         _append(writer, page, content, font)
+
+
+@cache
+def _font_file() -> Path:
+    for candidate in FONT_FILES:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise FileNotFoundError("no font for the binder page stamp: install fonts-liberation2 (Liberation Sans)")
+
+
+def _font(writer: PdfWriter, codes: bytes):
+    """The stamp font, holding the glyphs of ``codes`` (WinAnsi bytes); with each code's width (1/1000 em)."""
+    chars = codes.decode(ENCODING, errors="replace")
+    font = ttLib.TTFont(_font_file())
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables += ["FFTM"]  # FontForge's timestamps: fontTools would warn that it cannot cut them down
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes={ord(c) for c in chars})
+    subsetter.subset(font)
+    data = io.BytesIO()
+    font.save(data)
+    program = data.getvalue()
+    scale = 1000 / font["head"].unitsPerEm
+    cmap = font.getBestCmap()
+    widths = {
+        code: round(font["hmtx"][cmap[ord(char)]][0] * scale) if ord(char) in cmap else 0
+        for code, char in zip(codes, chars)
+    }
+    first, last = min(codes), max(codes)
+    head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
+    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(program).digest()[:6])
+    name = NameObject(f"/{tag}+{font['name'].getDebugName(6) or 'LiberationSans'}")
+    raw = DecodedStreamObject()
+    raw.set_data(program)
+    stream = raw.flate_encode()
+    stream[NameObject("/Length1")] = NumberObject(len(program))
+    descriptor = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/FontDescriptor"),
+            NameObject("/FontName"): name,
+            NameObject("/Flags"): NumberObject(32),  # non-symbolic: WinAnsi codes map through the Unicode cmap
+            NameObject("/FontBBox"): ArrayObject(
+                FloatObject(round(v * scale)) for v in (head.xMin, head.yMin, head.xMax, head.yMax)
+            ),
+            NameObject("/ItalicAngle"): NumberObject(0),
+            NameObject("/Ascent"): NumberObject(round(hhea.ascent * scale)),
+            NameObject("/Descent"): NumberObject(round(hhea.descent * scale)),
+            NameObject("/CapHeight"): NumberObject(round(getattr(os2, "sCapHeight", hhea.ascent) * scale)),
+            NameObject("/StemV"): NumberObject(80),
+            NameObject("/FontFile2"): writer._add_object(stream),
+        }
+    )
+    to_unicode = DecodedStreamObject()
+    to_unicode.set_data(_to_unicode(codes, chars))
+    dictionary = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/TrueType"),
+            NameObject("/BaseFont"): name,
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            NameObject("/FirstChar"): NumberObject(first),
+            NameObject("/LastChar"): NumberObject(last),
+            NameObject("/Widths"): ArrayObject(NumberObject(widths.get(c, 0)) for c in range(first, last + 1)),
+            NameObject("/FontDescriptor"): writer._add_object(descriptor),
+            NameObject("/ToUnicode"): writer._add_object(to_unicode.flate_encode()),
+        }
+    )
+    return writer._add_object(dictionary), widths
+
+
+def _to_unicode(codes: bytes, chars: str) -> bytes:
+    """A ``/ToUnicode`` CMap: each code to its character (at most 100 per ``bfchar`` block, as CMaps allow)."""
+    pairs = [f"<{code:02X}> <{ord(char):04X}>" for code, char in zip(codes, chars)]
+    blocks = "".join(
+        f"{len(chunk)} beginbfchar\n" + "\n".join(chunk) + "\nendbfchar\n"
+        for chunk in (pairs[i : i + 100] for i in range(0, len(pairs), 100))
+    )
+    return (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+        "1 begincodespacerange <00> <FF> endcodespacerange\n"
+        f"{blocks}endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    ).encode("ascii")
 
 
 def _append(writer: PdfWriter, page, content: bytes, font) -> None:

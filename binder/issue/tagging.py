@@ -11,7 +11,9 @@ with pikepdf, rebuilds it:
   assembled file (a part's pages are contiguous from ``Source.first``), and every object reference
   (``/OBJR``) at the link annotation pypdf copied, found by its ``/StructParent`` on the same page.
   Links that assembly removed (jumps to an SOP not in this binder) leave their text behind: an
-  element left with no link becomes a ``/Span``;
+  element left with no link becomes a ``/Span``. LibreOffice 7.4 tags a picture as a ``/Figure``
+  holding an empty inner ``/Figure`` with the picture's description as ``/Alt``: the description
+  moves to the outer one, which a screen reader meets, and the empty one is dropped;
 - the ``/ParentTree`` is rebuilt: page *n*'s ``/StructParents`` is *n*, whose array's entry *i* is
   the element owning marked content *i*; each linked annotation gets the next free
   ``/StructParent``. ``/RoleMap`` and ``/ClassMap`` are merged (a name two parts map differently is
@@ -190,12 +192,31 @@ class Merger:
                 self.ids[key] = new
         kids = _items(element.get("/K"))
         copied = [c for kid in kids if (c := self._kid(part, kid, new, page)) is not None]
+        if _standard(new.S, self.roles) == "/Figure" and "/Alt" not in new:
+            copied = self._hoist_alt(new, copied)
         new.K = Array(copied)
         links = sum(1 for kid in kids if _type(kid) == OBJECT_REFERENCE)
         if links and not any(_type(c) == OBJECT_REFERENCE for c in copied):
             if _standard(new.S, self.roles) == "/Link":
                 new.S = Name.Span  # its link was removed in assembly; the text stays
         return new
+
+    def _hoist_alt(self, figure: Any, kids: list[Any]) -> list[Any]:
+        """LibreOffice 7.4 tags a picture as a ``/Figure`` holding its content and an empty inner
+        ``/Figure`` with the description as ``/Alt``: the description moves to the one a reader
+        meets, the empty one goes."""
+        empty = [
+            i
+            for i, kid in enumerate(kids)
+            if _is_element(kid)
+            and _standard(kid.S, self.roles) == "/Figure"
+            and "/Alt" in kid
+            and not _items(kid.get("/K"))
+        ]
+        if not empty:
+            return kids
+        figure.Alt = kids[empty[0]].Alt
+        return [kid for i, kid in enumerate(kids) if i not in empty]
 
     def _kid(self, part: _Part, kid: Any, parent: Any, page: int | None) -> Any | None:
         if isinstance(kid, int):

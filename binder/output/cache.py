@@ -24,6 +24,7 @@ from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from binder.convert.base import export_options
 from binder.document.context import Image, sop_context
 from binder.document.render import choose_template
 from binder.files import link_or_copy, write_text
@@ -96,7 +97,8 @@ def document_key(sop: Sop, library: Library, flowchart: bool) -> str:
     payload = json.dumps(context, default=_encode, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256()
     chart = f"{flowchart}:{library.settings.flowchart}"  # the chart's drawing is not in the context
-    for part in (payload, template_sha256(choose_template(sop, library)), chart, environment_fingerprint()):
+    export = repr(export_options(library.settings.pdf_a == "yes"))  # LibreOffice's PDF export options
+    for part in (payload, template_sha256(choose_template(sop, library)), chart, export, environment_fingerprint()):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()

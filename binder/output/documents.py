@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from binder.convert.base import Converting, Job
+from binder.convert.base import Converting, Job, export_options
 from binder.document.links import standalone_copy
 from binder.document.pool import converter_input, render_all
 from binder.files import link_or_copy
@@ -66,8 +66,14 @@ def make_documents(
     render_all(library, todo, root, root / WORK, progress, workers, timeout)
     check()
     # LibreOffice gets the copy whose pictures are SVG only: it would export the PNG fallback instead
+    options = export_options(library.settings.pdf_a == "yes")  # in document_key too
     jobs = [
-        Job(s.sop_id, converter_input(root / WORK, root / "sops" / f"{s.sop_id}.docx"), linked_pdf(root, s.sop_id))
+        Job(
+            s.sop_id,
+            converter_input(root / WORK, root / "sops" / f"{s.sop_id}.docx"),
+            linked_pdf(root, s.sop_id),
+            options,
+        )
         for s in todo
     ]
     converter.convert(jobs, progress.stage("PDF", len(jobs)))

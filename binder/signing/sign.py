@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
@@ -70,7 +72,21 @@ def _open_writer(pdf: Path, data: bytes) -> IncrementalPdfFileWriter:
         raise FileProblem(str(pdf), f"damaged or unreadable PDF ({_describe(exc)})") from None
     if writer.prev.encrypted:
         raise FileProblem(str(pdf), "the PDF is encrypted", "sign the unencrypted binder")
+    _align_producer(writer)
     return writer
+
+
+def _align_producer(writer: IncrementalPdfFileWriter) -> None:
+    """pyHanko writes itself as the XMP producer but appends itself to the document information's
+    ("binder; pyHanko"); PDF/A wants the two equal, so a file with XMP gets pyHanko's name in both.
+    The change is part of the signed revision."""
+    info_ref = writer.trailer.raw_get("/Info") if "/Info" in writer.trailer else None
+    if info_ref is None or "/Metadata" not in writer.root or not isinstance(info_ref, generic.IndirectObject):
+        return
+    info = info_ref.get_object()
+    if str(info.get("/Producer", "")) != VENDOR:  # a second signature changes nothing here
+        info["/Producer"] = generic.TextStringObject(VENDOR)
+        writer.mark_update(info_ref)
 
 
 def _existing_fields(pdf: Path, writer: IncrementalPdfFileWriter) -> dict[str, bool]:

@@ -68,10 +68,13 @@ def example_rows(today: date) -> dict[str, list[dict[str, object]]]:
             {"key": "Language", "value": "en"},
             {"key": "Confidentiality", "value": "Internal use only"},
             {"key": "Template", "value": ""},
+            {"key": "Front template", "value": ""},
             {"key": "Signature reason", "value": "Issued as controlled copy"},
             {"key": "Signature location", "value": ""},
             {"key": "Signature contact", "value": ""},
             {"key": "Flowchart", "value": "flow"},
+            {"key": "PDF/A", "value": "no"},
+            {"key": "Readability threshold", "value": 40},
             {"key": "Ignore warnings", "value": ""},
         ],
         "Departments": [
@@ -148,4 +151,14 @@ def example_rows(today: date) -> dict[str, list[dict[str, object]]]:
             {"sop_id": sop, "role": "Approved by", "name": person, "job_title": "Finance manager", "date": today}
         ],
         "Training": [{"pack": "New finance staff", "sop_id": sop}],
+        "Training records": [
+            {
+                "person": "Alex Morgan",
+                "sop_id": sop,
+                "version": "1.0",
+                "date": today,
+                "trainer": person,
+                "pack": "New finance staff",
+            }
+        ],
     }

@@ -54,6 +54,12 @@ SETTING_KEYS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Default SOP template .docx, path relative to the workbook. Default: the built-in one.",
         (),
     ),
+    "Front template": (
+        "front_template",
+        "Template .docx of binder covers, contents and changes pages, path relative to the workbook. "
+        "Default: the built-in one in the styles of Template.",
+        (),
+    ),
     "Signature reason": (
         "signature_reason",
         "Reason shown in digital signatures. Default: Issued as controlled copy.",
@@ -65,6 +71,18 @@ SETTING_KEYS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "flowchart",
         "flow, or swimlanes: a column per Responsible role (a cross-functional flowchart). Default flow.",
         ("flow", "swimlanes"),
+    ),
+    "PDF/A": (
+        "pdf_a",
+        "yes: every SOP, binder and training pack PDF is PDF/A-2 (archival: fonts embedded, colour profile). "
+        "Default no.",
+        ("yes", "no"),
+    ),
+    "Readability threshold": (
+        "readability_threshold",
+        "Whole number 0 to 100: Purpose, Scope, Policy and step Details scoring under it (Flesch reading ease, "
+        "Kandel-Moles in French) are warned about (readability). Default 40.",
+        (),
     ),
     "Ignore warnings": (
         "ignore",
@@ -252,6 +270,19 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         optional=True,
         note="Optional: training packs for onboarding.",
+    ),
+    Sheet(
+        "Training records",
+        (
+            _c("Person", "person", True, "Who was trained, e.g. Alex Morgan; matched ignoring case and spaces.", 22),
+            _c("SOP ID", "sop_id", True, "An SOP ID from the SOPs sheet.", 12),
+            _c("Version", "version", True, "The version signed: the SOP's Version or one of its revisions.", 9),
+            _c("Date", "date", True, "The date the person signed the read-and-understood sheet.", 12),
+            _c("Trainer", "trainer", False, "Who gave the training.", 22),
+            _c("Pack", "pack", False, "The training pack the person follows, as named in the Training sheet.", 28),
+        ),
+        optional=True,
+        note="Optional: who was trained on which version of each SOP.",
     ),
 )
 

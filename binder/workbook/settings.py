@@ -16,7 +16,7 @@ from binder.workbook import values as v
 from binder.workbook.reader import RawRow
 from binder.workbook.schema import SETTING_KEYS
 
-_FILE_SUFFIXES = {"template": (".docx",)}
+_FILE_SUFFIXES = {"template": (".docx",), "front_template": (".docx",)}
 
 
 def read_settings(rows: tuple[RawRow, ...], folder: Path, problems: Problems) -> Settings:
@@ -59,6 +59,8 @@ def read_settings(rows: tuple[RawRow, ...], folder: Path, problems: Problems) ->
             by_field[field] = v.confined_path(value_cell, folder, problems, key, _FILE_SUFFIXES[field])
         elif field == "ignore":
             by_field[field] = _ignored(value_cell, problems)
+        elif field == "readability_threshold":
+            by_field[field] = v.whole_number(value_cell, problems, key, 0, 100, Settings.readability_threshold)
         elif choices:
             default = Settings.__dataclass_fields__[field].default
             assert isinstance(default, str)  # the settings with choices are text fields with a default

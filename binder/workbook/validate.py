@@ -33,6 +33,8 @@ from binder.problems import Problems
 from binder.workbook import values as v
 from binder.workbook.names import shown, unsafe_name
 from binder.workbook.reader import RawRow, RawWorkbook
+from binder.workbook.records import SHEET as RECORDS
+from binder.workbook.records import read_training_records
 from binder.workbook.rows import SOP_ID, AboutSop, Gaps, approval_row, find_sop, reference_row, revision_row, step_row
 from binder.workbook.rules import AMBIGUOUS, BAD_VERSION, check_sop
 from binder.workbook.settings import read_settings
@@ -70,7 +72,17 @@ def validate(raw: RawWorkbook, problems: Problems, *, today: date, include_draft
         )
     )
     _related(built, problems, gaps)
-    return Library(raw.path, raw.sha256, settings, departments, built, packs, tuple(shared))
+    records = read_training_records(
+        raw.rows(RECORDS),
+        {s.sop_id: s for s in built},
+        packs,
+        problems,
+        gaps,
+        packs_read="Training" not in gaps.anywhere,
+    )
+    if RECORDS in gaps.unread:  # checked, not used: a missing column would make every row wrong
+        records = ()
+    return Library(raw.path, raw.sha256, settings, departments, built, packs, tuple(shared), records)
 
 
 def _new_identifier(

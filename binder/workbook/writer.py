@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from binder.files import atomic_write
 from binder.workbook.schema import SETTING_KEYS, SHEETS, Column, Sheet, sheet
+from binder.workbook.writing import IN_PLAIN_WORDS
 
 INSTRUCTIONS = "Instructions"
 LAST_ROW = 1000
@@ -104,6 +105,8 @@ def _write_sheet(ws: Worksheet, spec: Sheet, rows: Sequence[Mapping[str, object]
     _add_choice_lists(ws, spec)
     if spec.name == "SOPs":
         _add_department_list(ws, spec)
+    if spec.name == "Training records":
+        _add_sop_list(ws, spec)
     if spec.name == "Settings":
         _add_setting_lists(ws, rows)
 
@@ -229,6 +232,13 @@ def _add_department_list(ws: Worksheet, spec: Sheet) -> None:
     )
 
 
+def _add_sop_list(ws: Worksheet, spec: Sheet) -> None:
+    """Training records' SOP ID column offers the IDs typed in the SOPs sheet."""
+    sop_id, letter = _letter(sheet("SOPs"), "sop_id"), _letter(spec, "sop_id")
+    source = f"{quote_sheetname('SOPs')}!${sop_id}$2:${sop_id}${LAST_ROW}"
+    _validation(ws, source, f"{letter}2:{letter}{LAST_ROW}", "SOP ID", "Pick an SOP ID from the SOPs sheet.")
+
+
 def _add_setting_lists(ws: Worksheet, rows: Sequence[Mapping[str, object]]) -> None:
     """Only the Value cell of a setting with fixed choices gets a dropdown: other values are free text."""
     value = _letter(sheet("Settings"), "value")
@@ -277,6 +287,14 @@ SHEET_PURPOSES = {
     "Revisions": "The history of changes of each SOP, oldest first.",
     "Approvals": "Who prepared, reviewed and approved each SOP, and when.",
     "Training": "Training packs for onboarding: a pack name and the SOPs in it, in reading order.",
+    "Training records": (
+        "Who has been trained on which SOP: one row each time a person signs the read-and-understood sheet "
+        "of a training pack, with the SOP's version printed on it and the date they signed. When an SOP is "
+        "revised, everyone trained on an older version must be trained again: `binder training` lists them. "
+        "You do not need to type these rows: `binder training record` copies them from a filled-in "
+        "packs/...-record.xlsx. Pack names the pack the person follows, so SOPs of that pack they have not "
+        "been trained on yet show as missing."
+    ),
 }
 
 GENERAL_RULES = (
@@ -308,12 +326,19 @@ GENERAL_RULES = (
             "--include-drafts; Retired SOPs never are."
         ),
     ),
+    ("Writing checks", IN_PLAIN_WORDS),
 )
 
 COMMANDS = (
     ("Check", "binder validate sops.xlsx   (lists every problem with its sheet and cell, e.g. Steps!D14)"),
     ("Build", "binder build sops.xlsx --out output   (Word and PDF SOPs, one PDF binder per department)"),
     ("Reviews", "binder status sops.xlsx   (versions, effective dates and reviews that are due)"),
+    (
+        "Training",
+        'binder training record packs/new-finance-staff-record.xlsx --person "Alex Morgan" sops.xlsx   '
+        "(adds a filled-in training record to Training records; close the workbook first)\n"
+        "binder training sops.xlsx   (who is current, who must retrain on a revised SOP, who has not been trained)",
+    ),
 )
 
 

@@ -66,3 +66,12 @@ def test_input_errors_cross_process_boundaries_whole():
     assert file_error.problems[0].where == "t.docx" and file_error.problems[0].code == "bad-file"
     interrupted = pickle.loads(pickle.dumps(Interrupted(signal.SIGTERM)))
     assert interrupted.exit_code == 143
+
+
+def test_on_the_way_out_signals_are_ignored_by_the_whole_process_not_blocked_in_one_thread(handlers):
+    # Python puts back the default action of handled signals at shutdown (ending the process by the
+    # signal, in any thread that does not block it); an ignored signal stays ignored.
+    interrupts.hold_for_exit()
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    os.kill(os.getpid(), signal.SIGINT)  # would raise KeyboardInterrupt or Interrupted if handled

@@ -25,6 +25,7 @@ LAYERS = [
     {"binder.signing"},
     {"binder.output"},
     {"binder.issue"},
+    {"binder.training"},
     {"binder.options", "binder.preflight", "binder.build", "binder.console", "binder.cli", "binder.__main__", "binder"},
 ]
 """Lowest first. A module may import its own layer's modules and those of lower layers only."""

@@ -91,8 +91,10 @@ def test_title_block_and_contents_field(tmp_path):
     assert 'TOC \\o "1-2" \\h \\z \\u' in xml
     assert EN["toc_placeholder"] in xml
     rows = table_rows(out)
-    assert ["SOP ID", "FIN-001", "Version", "2.1"] in rows
-    assert ["Effective date", "1 Mar 2026", "Next review", "1 Mar 2027"] in rows
+    at = rows.index(["SOP ID", "Version", "Status", "Effective date"])  # labels over values
+    assert rows[at + 1] == ["FIN-001", "2.1", "Approved", "1 Mar 2026"]
+    assert rows[at + 2] == ["Department", "Owner", "Audience", "Next review"]
+    assert rows[at + 3] == ["Finance", "Dana Ruiz", "Payroll team", "1 Mar 2027"]
 
 
 def test_revision_and_approval_tables_hold_the_rows(tmp_path):

@@ -1,15 +1,18 @@
-"""The built-in template (styles, tables, fields) and ``check_template``."""
+"""The built-in templates (styles, tables, fields) and ``check_template`` of SOP and front-matter templates."""
 
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import zipfile
 from pathlib import Path
 
+import cli
 import pytest
 from docx import Document
 
-from binder.document.check_template import check_template
+from binder.document import template_files
+from binder.document.check_template import check_template, check_template_as
 from binder.document.render import BUILTIN_TEMPLATE
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -182,3 +185,75 @@ def test_not_a_docx_is_one_problem(tmp_path, content):
 def test_missing_file_is_one_problem(tmp_path):
     (problem,) = check_template(tmp_path / "missing.docx")
     assert "not found" in problem.message
+
+
+# ---------------------------------------------------------------- front-matter templates
+
+
+def test_committed_front_templates_match_their_generator(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("make_front", ROOT / "tools" / "templates" / "make_front_template.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name in ("OUT", "PACK_OUT", "ACK_OUT"):
+        monkeypatch.setattr(module, name, tmp_path / getattr(module, name).name)
+    for made in (module.build(), module.build_pack(), module.build_acknowledgement()):
+        committed = template_files.FOLDER / made.name
+        for part in ("word/document.xml", "word/styles.xml", "word/footer1.xml"):
+            assert _xml(made, part) == _xml(committed, part), (
+                f"run tools/templates/make_front_template.py ({made.name})"
+            )
+
+
+@pytest.mark.parametrize(
+    ("template", "kind"),
+    [
+        (template_files.BINDER_FRONT, "front"),
+        (template_files.PACK_FRONT, "pack"),
+        (template_files.ACKNOWLEDGEMENT, "acknowledgement"),
+    ],
+)
+def test_built_in_front_templates_are_told_apart_and_check_clean(template, kind):
+    assert check_template_as(template) == (kind, ())
+    assert check_template(template, kind=kind) == ()
+
+
+def test_a_copy_of_the_front_template_is_checked_as_one(tmp_path):
+    """Users saw 13 unknown variables: the copy was checked against the SOP variables."""
+    copy = tmp_path / "front.docx"
+    shutil.copy(template_files.BINDER_FRONT, copy)
+    assert check_template_as(copy) == ("front", ())
+    as_sop = check_template(copy, kind="sop")
+    assert {p.code for p in as_sop} == {"unknown-variable"} and len(as_sop) >= 5
+
+
+def test_front_variables_are_checked_against_their_kind(tmp_path):
+    path = custom(
+        tmp_path, "{{ binder.title }} {{ binder.departmnt }}", "{%p for s in sops %}", "{{ s.pgae }}", "{%p endfor %}"
+    )
+    kind, problems = check_template_as(path)
+    assert kind == "front"
+    assert [p.message.split(" (")[0] for p in problems] == [
+        'unknown field "binder.departmnt"',
+        'unknown field "s.pgae"',
+    ]
+    # a pack's cover has no department: the same variable is unknown there
+    (problem,) = check_template(custom(tmp_path, "{{ binder.department }} {{ sops }}"), kind="pack")
+    assert 'unknown field "binder.department"' in problem.message
+    (problem,) = check_template(custom(tmp_path, "{{ sop.title }}"), kind="front")
+    assert 'unknown variable "sop"' in problem.message
+
+
+def test_styles_the_front_matter_needs_and_the_template_lacks_are_a_warning(tmp_path):
+    path = custom(tmp_path, "{{ sop.title }}")
+    (problem,) = check_template(path)
+    assert problem.code == "front-style-missing" and not problem.is_error
+    assert "'Hyperlink'" in problem.message and "'SOP Table'" in problem.message
+    assert "'Heading 1'" not in problem.message.replace("'heading 1'", "'Heading 1'")
+    assert check_template(path, front_styles=False) == ()
+
+
+def test_check_template_command_names_the_kind(tmp_path):
+    result = cli.run("check-template", template_files.PACK_FRONT, cwd=tmp_path)
+    assert result.returncode == 0 and "training pack front-matter template" in result.stderr
+    result = cli.run("check-template", "--kind", "sop", template_files.PACK_FRONT, cwd=tmp_path)
+    assert result.returncode == 1 and "unknown variable" in result.stderr + result.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.shared import Mm
-from helpers_docx import make_library, make_sop, other_sop, paragraphs, part_xml, step, write_png
+from helpers_docx import make_library, make_sop, other_sop, paragraphs, part_xml, printed, step, write_png
 
 from binder.document.context import Image, sop_context
 from binder.document.links import LINK_PREFIX
@@ -61,8 +61,8 @@ def hyperlinks(path: Path) -> list[tuple[str, str, str, str]]:
             style = link.find(f"{W}r/{W}rPr/{W}rStyle")
             found.append(
                 (
-                    "".join(t.text or "" for t in p.iter(f"{W}t")),
-                    "".join(t.text or "" for t in link.iter(f"{W}t")),
+                    printed(p),
+                    printed(link),
                     rels[link.get(R_ID)].target_ref,
                     style.get(f"{W}val") if style is not None else "",
                 )

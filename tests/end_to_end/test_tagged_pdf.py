@@ -3,8 +3,9 @@ trees of the front matter, the SOPs and the back matter, so that every page's ma
 every link is reached from one structure tree, and says so (``/MarkInfo``, ``/Lang``, XMP).
 
 The slow tests build with LibreOffice and walk every binder and pack; the fast one assembles tiny
-tagged PDFs made here with pikepdf. Alternative text of figures and header cells of tables belong
-to the documents, not to assembly: their counts are reported, not asserted."""
+tagged PDFs made here with pikepdf. Every figure of a built binder or pack has alternative text and
+every table header cells: the documents make them (picture descriptions, repeating header rows),
+assembly keeps them."""
 
 from __future__ import annotations
 
@@ -197,7 +198,7 @@ def test_every_binder_and_pack_is_one_tagged_structure(tmp_path, workbook):
     manifest = json.loads((out / "manifest.json").read_text())
     issued = [(entry, "binders") for entry in manifest["binders"]] + [(entry, "packs") for entry in manifest["packs"]]
     assert len(issued) >= 3
-    lines = []
+    lines, missing, figures = [], 0, 0
     for entry, kind in issued:
         pdf = out / entry["path"]
         report = check_tagged(pdf)
@@ -210,7 +211,12 @@ def test_every_binder_and_pack_is_one_tagged_structure(tmp_path, workbook):
             f"{report.links} links; {report.figures_without_alt} of {report.figures} figures without /Alt, "
             f"{report.tables_without_th} of {report.tables} tables without /TH"
         )
-    print("\n" + "\n".join(lines))  # alternative text and table headers are the documents' part: reported
+        missing += report.figures_without_alt + report.tables_without_th
+        figures += report.figures
+    print("\n" + "\n".join(lines))
+    assert missing == 0, "\n".join(lines)
+    if workbook == EXAMPLE:
+        assert figures, "the example's flowcharts are figures"
 
 
 # -- fast: tiny tagged PDFs made here ----------------------------------------------------------------
@@ -306,6 +312,12 @@ def test_assembly_merges_the_parts_structure_trees(tmp_path):
         meta = pdf.open_metadata()
         assert meta["dc:title"] == "Test binder" and meta["dc:creator"] == ["Acme Ltd"]
         assert "/StructParents" not in pdf.pages[3].obj  # the untagged back matter
+        # the page stamp: an artifact, in an embedded font that maps to Unicode (as PDF/A asks)
+        stamp = pdf.pages[1].obj.Resources.Font.BinderStamp
+        assert "/FontFile2" in stamp.FontDescriptor and "/ToUnicode" in stamp
+        assert b"/Artifact <</Type /Pagination" in pdf.pages[1].obj.Contents[-1].read_bytes()
+    text = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(made.path), "-"], capture_output=True, text=True)
+    assert "Test binder \u00b7 2" in text.stdout
 
 
 def test_untagged_parts_make_an_untagged_file_that_claims_nothing(tmp_path):
@@ -319,3 +331,61 @@ def test_untagged_parts_make_an_untagged_file_that_claims_nothing(tmp_path):
         assert str(pdf.Root.Lang) == "en-GB" and pdf.Root.ViewerPreferences.DisplayDocTitle is True
         meta = pdf.open_metadata()
         assert meta["dc:title"] == "T" and "pdfuaid:part" not in meta
+
+
+def test_binders_and_packs_speak_the_workbooks_language(tmp_path, monkeypatch):
+    """Settings Language reaches every binder's and pack's /Lang (built with the fake converter)."""
+    import fakes
+    from pipeline import first_build
+
+    from binder.document.labels import language_tag
+
+    fakes.patch_converter(monkeypatch)
+    data = wb.base()
+    for row in data["Settings"]:
+        if row["Key"] == "Language":
+            row["Value"] = "fr"
+    _, out, _ = first_build(tmp_path, data)
+    manifest = json.loads((out / "manifest.json").read_text())
+    issued = manifest["binders"] + manifest["packs"]
+    assert len(issued) >= 2
+    for entry in issued:
+        with Pdf.open(out / entry["path"]) as pdf:
+            assert str(pdf.Root.Lang) == language_tag("fr") == "fr-FR", entry["path"]
+
+
+def test_a_pictures_description_moves_to_the_figure_that_holds_it(tmp_path):
+    """LibreOffice 7.4 nests an empty /Figure carrying /Alt inside the /Figure that holds the picture."""
+    sop = tagged_pdf(tmp_path / "sop.pdf", ["Chart"], "https://example.test/", "/P")
+    with Pdf.open(sop, allow_overwriting_input=True) as pdf:
+        figure = pdf.Root.StructTreeRoot.K[0].K[0]
+        figure.S = Name.Figure
+        inner = pdf.make_indirect(
+            Dictionary(Type=Name.StructElem, S=Name.Figure, P=figure, Alt=pikepdf.String("A chart"))
+        )
+        figure.K = Array([0, inner])
+        pdf.save(sop)
+    made = assemble(Document("T", "A", "S", "T", sop, (), (Part("X-001", "X-001", sop),)), tmp_path / "out.pdf")
+    report = check_tagged(made.path)
+    assert report.figures == 2 and report.figures_without_alt == 0  # the front's and the SOP's
+    with Pdf.open(made.path) as pdf:
+        front_figure = items(pdf.Root.StructTreeRoot.K[0].K)[0].K[0]
+        assert str(front_figure.Alt) == "A chart" and list(front_figure.K) == [0]
+
+
+def test_pdfa_assembly_refuses_parts_that_are_not_pdfa(tmp_path):
+    from binder.issue.archive import NotArchival
+
+    sop = tagged_pdf(tmp_path / "sop.pdf", ["Purpose"], "https://example.test/", "/P")
+    doc = Document("T", "A", "S", "T", sop, (), (Part("X-001", "X-001", sop),), pdfa=True)
+    with pytest.raises(NotArchival, match="output intent"):
+        assemble(doc, tmp_path / "out.pdf")
+    with Pdf.open(sop, allow_overwriting_input=True) as pdf:
+        profile = pdf.make_stream(b"\0" * 128, N=3)
+        pdf.Root.OutputIntents = Array(
+            [Dictionary(Type=Name.OutputIntent, S=Name.GTS_PDFA1, DestOutputProfile=profile)]
+        )
+        pdf.save(sop)
+    with pytest.raises(NotArchival, match="Helvetica on page 1 is not embedded"):
+        assemble(doc, tmp_path / "out.pdf")
+    assert not (tmp_path / "out.pdf").exists()

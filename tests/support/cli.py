@@ -3,7 +3,7 @@
 ``run`` calls ``binder.cli.main()`` as the ``binder`` entry point does (the arguments in ``sys.argv``),
 with the current folder, the environment, ``sys.argv``, ``sys.stdin``, ``sys.stdout`` and
 ``sys.stderr`` changed for the call and put back afterwards. It saves and restores what ``main`` changes for the whole process:
-the SIGINT and SIGTERM handlers, the blocked-signal mask (``interrupts.hold_for_exit``), the state of
+the SIGINT and SIGTERM handlers (``interrupts.hold_for_exit`` ignores them), the blocked-signal mask, the state of
 ``binder.interrupts`` and, with ``umask``, the umask. ``SystemExit`` becomes the return code, as the
 interpreter would make it the exit status.
 

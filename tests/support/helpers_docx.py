@@ -172,9 +172,17 @@ def paragraphs(path: Path) -> list[tuple[str, str]]:
     out = []
     for p in doc.element.body.iter(f"{W_NS}p"):
         style = p.find(f"{W_NS}pPr/{W_NS}pStyle")
-        text = "".join(t.text or "" for t in p.iter(f"{W_NS}t"))
+        text = printed(p)
         out.append((style.get(f"{W_NS}val") if style is not None else "Normal", text))
     return out
+
+
+def printed(element) -> str:
+    """The text of ``element`` as printed: its ``w:t`` texts, and a hyphen for each non-breaking hyphen of an ID."""
+    return "".join(
+        "-" if node.tag == f"{W_NS}noBreakHyphen" else node.text or ""
+        for node in element.iter(f"{W_NS}t", f"{W_NS}noBreakHyphen")
+    )
 
 
 def headings(path: Path) -> list[str]:

@@ -38,7 +38,9 @@ BASE: dict[str, list[dict]] = {
             "Owner": "Dana Ruiz",
             "Effective date": date(2026, 3, 1),
             "Review every (months)": 12,
+            "Audience": "Payroll team",
             "Purpose": "Pay staff correctly and on time.",
+            "Policy": "Staff are paid on the last working day of the month.",
             "Related SOPs": "OPS-001",
         },
         {
@@ -49,7 +51,10 @@ BASE: dict[str, list[dict]] = {
             "Status": "Approved",
             "Owner": "Sam Lee",
             "Effective date": date(2026, 2, 1),
+            "Audience": "Warehouse staff",
             "Purpose": "Check deliveries.",
+            "Policy": "Every delivery is checked before it is put away.",
+            "Help contact": "warehouse@acme.test",
         },
         {
             "SOP ID": "OPS-002",
@@ -93,8 +98,16 @@ BASE: dict[str, list[dict]] = {
         {"SOP ID": "", "Term": "SOP", "Definition": "Standard Operating Procedure"},
         {"SOP ID": "FIN-001", "Term": "Gross pay", "Definition": "Pay before deductions."},
     ],
-    "KPIs": [{"SOP ID": "FIN-001", "Measure": "Payroll errors", "Target": "0 per month", "Frequency": "Monthly"}],
-    "FAQ": [{"SOP ID": "FIN-001", "Question": "What if a timesheet is late?", "Answer": "Chase the manager."}],
+    # OPS-001's rows come last: tests point at FIN-001's as row 0. Approved SOPs have FAQ and KPI rows
+    # (the missing-section writing check).
+    "KPIs": [
+        {"SOP ID": "FIN-001", "Measure": "Payroll errors", "Target": "0 per month", "Frequency": "Monthly"},
+        {"SOP ID": "OPS-001", "Measure": "Damaged deliveries found", "Target": "All", "Frequency": "Weekly"},
+    ],
+    "FAQ": [
+        {"SOP ID": "FIN-001", "Question": "What if a timesheet is late?", "Answer": "Chase the manager."},
+        {"SOP ID": "OPS-001", "Question": "What if the driver cannot wait?", "Answer": "Sign for unchecked goods."},
+    ],
     "References": [
         {"SOP ID": "FIN-001", "Reference": "Payroll policy", "Link": "https://intranet.acme.test/payroll"},
         {"SOP ID": "FIN-001", "Reference": "Receiving goods", "Link": "OPS-001"},

@@ -86,6 +86,7 @@ def test_settings_dropdowns_sit_only_on_their_value_cells(book):
         '"A4,Letter"': [f"B{rows['Paper size']}"],
         '"en,fr"': [f"B{rows['Language']}"],
         '"flow,swimlanes"': [f"B{rows['Flowchart']}"],
+        '"yes,no"': [f"B{rows['PDF/A']}"],
     }
 
 
@@ -100,10 +101,13 @@ def test_settings_hold_every_key_with_sensible_values(book):
         "Language": "en",
         "Confidentiality": "Internal use only",
         "Template": None,
+        "Front template": None,
         "Signature reason": "Issued as controlled copy",
         "Signature location": None,
         "Signature contact": None,
         "Flowchart": "flow",
+        "PDF/A": "no",
+        "Readability threshold": 40,
         "Ignore warnings": None,
     }
 

@@ -89,16 +89,6 @@ def set_widths(t, widths: list[float]) -> None:
             cell.width = Cm(width)
 
 
-def no_header_row(t) -> None:
-    """A label/value table: the table style must not shade its first row as a header."""
-    look = t._tbl.tblPr.find(qn("w:tblLook"))
-    if look is None:
-        look = OxmlElement("w:tblLook")
-        t._tbl.tblPr.append(look)
-    look.set(qn("w:firstRow"), "0")
-    look.set(qn("w:val"), "0000")
-
-
 def _repeat_header(row) -> None:
     trPr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
@@ -165,19 +155,21 @@ def start(doc) -> str:
     return style(doc, "SOP Table", "Binder Table", "Table Grid")
 
 
-def facts(doc, grid: str, rows: list[tuple[str, str]], tall: bool = False) -> None:
-    """A two-column table of label / value; ``tall`` rows leave room to write by hand."""
-    info = doc.add_table(rows=0, cols=2)
+def facts(doc, grid: str, columns: list[tuple[str, str]], widths: list[float], tall: bool = False) -> None:
+    """A header row of labels over a row of values: a data table with a header (its header cells
+    are tagged TH in the PDF); ``tall`` leaves room to write the values by hand."""
+    info = doc.add_table(rows=2, cols=len(columns))
     info.style = grid
-    for label, value in rows:
-        row = info.add_row()
-        row.cells[0].text = "{{ labels." + label + " }}"
-        row.cells[0].paragraphs[0].runs[0].bold = True
-        row.cells[1].text = value
-        if tall:
-            row.height = Cm(1.1)
-    set_widths(info, [4.5, 12.5])
-    no_header_row(info)
+    for i, (label, value) in enumerate(columns):
+        info.rows[0].cells[i].text = "{{ labels." + label + " }}"
+        info.rows[0].cells[i].paragraphs[0].runs[0].bold = True
+        info.rows[1].cells[i].text = value
+    if tall:
+        info.rows[1].height = Cm(1.1)
+    _repeat_header(info.rows[0])
+    set_widths(info, widths)
+    for row in info.rows:
+        _no_split(row)
 
 
 def contents(doc, grid: str) -> None:
@@ -191,14 +183,14 @@ def build_pack() -> Path:
     """Training pack: cover with blank trainee fields, then contents."""
     doc = Document(BASE) if BASE.exists() else Document()
     grid = start(doc)
-    facts(doc, grid, [("organisation", "{{ org }}"), ("date_of_issue", "{{ binder.issued }}")])
+    facts(doc, grid, [("organisation", "{{ org }}"), ("date_of_issue", "{{ binder.issued }}")], [8.5, 8.5])
     para(doc, "", space_after=12)
-    facts(doc, grid, [("trainee_name", ""), ("start_date", ""), ("trainer", "")], tall=True)
+    facts(doc, grid, [("trainee_name", ""), ("start_date", ""), ("trainer", "")], [7.0, 3.5, 6.5], tall=True)
     para(doc, "{{ labels.signature_block }}", size=9, color=GREY, space_after=84).paragraph_format.space_before = Pt(14)
     para(doc, "{{ labels.sops_in_pack }}", bold=True, space_after=6).paragraph_format.space_before = Pt(18)
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}"],
           ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}"],
-          "for s in sops", grid, [2.6, 9.8, 2.0, 2.6])
+          "for s in sops", grid, [2.6, 9.7, 2.1, 2.6])
     contents(doc, grid)
     footer(doc)
     doc.save(PACK_OUT)
@@ -216,7 +208,7 @@ def build_acknowledgement() -> Path:
     t = table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}",
                     "{{ labels.trainee_initials }}", "{{ labels.date }}"],
               ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}", "", ""],
-              "for s in sops", grid, [2.0, 7.2, 1.6, 2.5, 1.8, 1.9])
+              "for s in sops", grid, [2.2, 6.0, 2.1, 2.5, 2.3, 1.9])
     t.rows[2].height = Cm(0.9)
     para(doc, "", space_after=18)
     sig = doc.add_table(rows=3, cols=4)
@@ -227,6 +219,7 @@ def build_acknowledgement() -> Path:
         sig.rows[r].cells[0].text = "{{ labels." + who + " }}"
         sig.rows[r].height = Cm(1.5)
     set_widths(sig, [3.0, 5.3, 5.8, 2.9])
+    _repeat_header(sig.rows[0])
     for row in sig.rows:
         _no_split(row)
         for cell in row.cells:
@@ -243,13 +236,14 @@ def build() -> Path:
     doc = Document(BASE) if BASE.exists() else Document()
     grid = start(doc)
     facts(doc, grid, [("department", "{{ binder.department }}"), ("owner", "{{ binder.owner }}"),
-                      ("help_contact", "{{ binder.help_contact }}"), ("date_of_issue", "{{ binder.issued }}")])
+                      ("help_contact", "{{ binder.help_contact }}"), ("date_of_issue", "{{ binder.issued }}")],
+          [4.0, 4.0, 5.2, 3.8])
     para(doc, "{{ labels.signature_block }}", size=9, color=GREY, space_after=84).paragraph_format.space_before = Pt(14)
     para(doc, "{{ labels.sops_in_binder }}", bold=True, space_after=6)
     table(doc, ["{{ labels.sop_id }}", "{{ labels.title }}", "{{ labels.version }}", "{{ labels.effective_date }}",
                 "{{ labels.next_review }}"],
           ["{{ s.id }}", "{{ s.title }}", "{{ s.version }}", "{{ s.effective_date }}", "{{ s.next_review }}"],
-          "for s in sops", grid, [2.4, 7.6, 1.8, 2.6, 2.6])
+          "for s in sops", grid, [2.4, 7.3, 2.1, 2.6, 2.6])
     contents(doc, grid)
     para(doc, "{%p if changes.show %}")
     page_break(doc)

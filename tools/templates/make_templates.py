@@ -117,19 +117,24 @@ def title_block(doc) -> None:
     para(doc, "{{ labels.standard_operating_procedure }}", "DocumentType")
     para(doc, "{{ sop.title }}", "Title")
     para(doc, "{{ sop.id }} · {{ sop.department_name }}", "Subtitle")
-    widths = [34.0, 51.0, 34.0, 51.0]
-    t = table(doc, widths, "SOPFacts")
-    facts = (("sop_id", "sop.id", "version", "sop.version"),
-             ("department", "sop.department_name", "status", "sop.status_label"),
-             ("owner", "sop.owner", "audience", "sop.audience or labels.not_set"),
-             ("effective_date", "sop.effective_date or labels.not_set",
-              "next_review", "sop.next_review or labels.not_set"))
-    for label1, value1, label2, value2 in facts:
-        row = add_row(t, widths)
-        row_props(row)
-        for cell, text, style in zip(row.cells, (label1, value1, label2, value2),
-                                     ("TableLabel", "TableText", "TableLabel", "TableText")):
-            para(cell, "{{ labels." + text + " }}" if style == "TableLabel" else "{{ " + text + " }}", style)
+    # Two tables of labels over values: a label row is a header row (w:tblHeader), so each value is read
+    # with its label by screen readers (TH cells in the tagged PDF); a row of label, value, label, value
+    # could not be.
+    widths = [36.0, 40.0, 40.0, 54.0]
+    facts = ((("sop_id", "sop.id"), ("version", "sop.version"), ("status", "sop.status_label"),
+              ("effective_date", "sop.effective_date or labels.not_set")),
+             (("department", "sop.department_name"), ("owner", "sop.owner"),
+              ("audience", "sop.audience or labels.not_set"), ("next_review", "sop.next_review or labels.not_set")))
+    for index, pairs in enumerate(facts):
+        if index:
+            para(doc, "", "FactsGap")  # keeps the two tables apart: Word joins adjacent tables into one
+        t = table(doc, widths, "SOPFacts")
+        labels, values = add_row(t, widths), add_row(t, widths)
+        row_props(labels, header=True)
+        row_props(values)
+        for (label, value), label_cell, value_cell in zip(pairs, labels.cells, values.cells):
+            para(label_cell, "{{ labels." + label + " }}", "TableLabel")
+            para(value_cell, "{{ " + value + " }}", "TableText")
 
 
 def contents(doc) -> None:
@@ -148,10 +153,10 @@ def text_section(doc, key: str, value: str) -> None:
 
 
 def table_section(doc, key: str, headers: list[str], cells: list[str], loop: str, widths: list[float],
-                  min_height_twips: int | None = None) -> None:
+                  min_height_twips: int | None = None, keep_together: bool = False) -> None:
     tag(doc, f"if has.{key}")
     para(doc, "{{ labels." + key + " }}", "Heading1")
-    data_table(doc, headers, cells, loop, widths, min_height_twips)
+    data_table(doc, headers, cells, loop, widths, min_height_twips, keep_together=keep_together)
     tag(doc, "endif")
 
 
@@ -287,7 +292,7 @@ def body(doc) -> None:
                   "rev in revisions", [18.0, 26.0, 36.0, 90.0])
     table_section(doc, "approvals", ["role", "printed_name", "job_title", "date", "meaning", "signature"],
                   ["{{ a.role }}", "{{ a.name }}", "{{ a.job_title }}", "{{ a.date }}", "{{ a.meaning }}", ""],
-                  "a in approvals", [25.0, 30.0, 30.0, 22.0, 25.0, 38.0], min_height_twips=794)
+                  "a in approvals", [25.0, 30.0, 30.0, 22.0, 25.0, 38.0], min_height_twips=794, keep_together=True)
 
 
 # ---------------------------------------------------------------- package

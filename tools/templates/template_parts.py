@@ -69,10 +69,12 @@ def add_row(t, widths_mm: list[float]):
 
 
 def data_table(doc, headers: list[str], cells: list[str], loop: str, widths_mm: list[float],
-               min_height_twips: int | None = None, style: str = "SOPTable"):
+               min_height_twips: int | None = None, style: str = "SOPTable", *, keep_together: bool = False):
     """Header row (repeated on every page), a ``{%tr for %}`` row, the data row, ``{%tr endfor %}``.
 
-    ``headers`` are label keys; an empty one leaves its header cell empty.
+    ``headers`` are label keys; an empty one leaves its header cell empty. ``keep_together`` keeps every
+    row with the next, so the whole table stays on one page with its heading (the approvals: a signature
+    block is read as one). Other tables get their page-break rules when rendered (binder.document.keeps).
     """
     t = table(doc, widths_mm, style)
     head = add_row(t, widths_mm)
@@ -83,7 +85,9 @@ def data_table(doc, headers: list[str], cells: list[str], loop: str, widths_mm: 
     row = add_row(t, widths_mm)
     row_props(row, min_height_twips=min_height_twips)
     for cell, text in zip(row.cells, cells):
-        para(cell, text, "TableText")
+        p = para(cell, text, "TableText")
+        if keep_together:
+            p._p.pPr.find(qn("w:pStyle")).addnext(parse_xml(f'<w:keepNext {W}/>'))
     loop_row(t, widths_mm, "{%tr endfor %}")
     return t, row
 

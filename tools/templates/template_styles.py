@@ -108,6 +108,7 @@ def paragraph_styles() -> list[str]:
         _para_style("DocumentType", "Document Type", keep + _spacing(0, 40),
                     _rpr(9, color=GREY, caps=True, spacing=20)),
         _para_style("Logo", "Logo", _spacing(0, 0, 240)),
+        _para_style("FactsGap", "Facts Gap", "<w:keepNext/>" + _spacing(0, 0, 240), _rpr(4)),
         _para_style("TableText", "Table Text", _spacing(0, 0, 252), _rpr(9.5)),
         _para_style("TableHeading", "Table Heading", "<w:keepNext/>" + _spacing(0, 0, 252),
                     _rpr(9.5, bold=True, color=NAVY), based="TableText"),
