@@ -53,6 +53,22 @@ def shielded() -> Iterator[None]:
         check()
 
 
+@contextmanager
+def held() -> Iterator[None]:
+    """Hold signals back while processes are started and recorded, or the output is swapped in.
+
+    Blocking the signals in this thread alone is not enough: the kernel then hands a signal to
+    another thread (a converter's reader), and Python still runs the handler here, in the middle
+    of the block. So the handler is deferred as in ``shielded()``; the signals are blocked as well
+    so that processes started inside begin with them blocked (they unblock once set up)."""
+    with shielded():  # outside the mask: a signal the mask kept pending is noted, then raised once
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def committed() -> None:
     """The output folder now holds the new build: from here on a signal is too late to undo anything,
     so it is ignored (and the command ends with its own status, not "interrupted")."""

@@ -14,7 +14,6 @@ import contextlib
 import logging
 import queue
 import shutil
-import signal
 import tempfile
 import threading
 import weakref
@@ -33,7 +32,7 @@ from binder.convert.process import (
     find_uno_python,
 )
 from binder.errors import ConversionError
-from binder.interrupts import shielded
+from binder.interrupts import held, shielded
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +108,8 @@ class Converter(ConverterBase):
     def warm_up(self) -> None:
         """Start every worker now, so LibreOffice boots while the caller does other work."""
         for slot in range(self.workers):
-            # Ctrl-C between starting a worker and recording it would leave it running unseen.
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-            try:
+            with held():  # Ctrl-C between starting a worker and recording it would leave it running unseen
                 self._worker(slot)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def close(self) -> None:
         """Stop every worker and soffice, wait for them, remove the profiles. Idempotent.

@@ -24,6 +24,7 @@ from binder.document.flow_dot import SMALL_PT, ChartSpec, chart_spec, dot_source
 from binder.document.svg import Chart, Picture
 from binder.errors import InputError, ToolError
 from binder.files import write_bytes
+from binder.interrupts import held
 from binder.model import Sop
 from binder.problems import Problem
 from binder.workbook.flow import END, flow_graph
@@ -172,8 +173,11 @@ _RUNNING: dict[str, subprocess.Popen] = {}
 
 def _run_dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float = 0.0) -> bytes:
     """``dot`` with ``formats`` on ``source``; a flow it cannot lay out within ``timeout`` is an error naming the SOP."""
-    proc = subprocess.Popen(["dot", *formats], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _RUNNING["dot"] = proc
+    with held():  # an interrupt between starting Graphviz and recording it would leave it running unseen
+        proc = subprocess.Popen(
+            ["dot", *formats], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        _RUNNING["dot"] = proc
     try:
         out, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:

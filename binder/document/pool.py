@@ -16,6 +16,7 @@ from binder.document import flowchart
 from binder.document.labels import labels_for
 from binder.document.render import render_sop
 from binder.document.svg import libreoffice_copy
+from binder.interrupts import held
 from binder.model import Library, Sop
 from binder.workbook.flow import needs_flowchart
 
@@ -42,12 +43,8 @@ def render_all(
         max_workers=workers, mp_context=context, initializer=start_renderer, initargs=(library, root, work, timeout)
     )
     try:
-        # Ctrl-C while the render processes are being started would leave them half-started.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
+        with held():  # Ctrl-C while the render processes are being started would leave them half-started
             futures = [pool.submit(render_one, s.sop_id) for s in sops]
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_EXCEPTION)

@@ -17,7 +17,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -26,7 +25,7 @@ from typing import TextIO
 
 from binder.errors import BinderError, ToolError
 from binder.files import write_text
-from binder.interrupts import shielded
+from binder.interrupts import held, shielded
 from binder.output.cache import CACHE
 from binder.output.manifest import MANIFEST, Manifest
 
@@ -255,8 +254,7 @@ class Transaction:
             "created": [f for f in folders if not (self.out / f).exists()],
             "state": "started",
         }
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
+        with held():
             write_text(self.out / JOURNAL, json.dumps(journal))
             try:
                 _apply(self.out, journal)
@@ -267,8 +265,6 @@ class Transaction:
             write_text(self.out / JOURNAL, json.dumps(journal))
             on_commit()  # before signals are let through again
             _finish(self.out, journal)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _is_file(path: Path) -> bool:

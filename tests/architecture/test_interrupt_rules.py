@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import threading
+import time
 
 import pytest
 
@@ -38,6 +40,26 @@ def test_a_signal_inside_third_party_parsing_is_raised_when_the_parsing_ends(han
             os.kill(os.getpid(), signal.SIGTERM)
             reached_the_end = True  # nothing was raised in the middle of the block
     assert reached_the_end and caught.value.exit_code == 143
+
+
+def test_a_signal_taken_by_another_thread_is_held_back_too(handlers):
+    """While starting processes, a signal the kernel hands to another thread (the main thread blocks it)
+    must still wait: Python runs the handler in the main thread wherever the signal landed."""
+    leave = threading.Event()
+    other = threading.Thread(target=leave.wait, daemon=True)
+    other.start()
+    reached_the_end = False
+    try:
+        with pytest.raises(Interrupted) as caught:
+            with interrupts.held():
+                signal.pthread_kill(other.ident or 0, signal.SIGINT)
+                deadline = time.monotonic() + 0.5
+                while time.monotonic() < deadline:  # bytecode running: where a handler would run
+                    pass
+                reached_the_end = True
+    finally:
+        leave.set()
+    assert reached_the_end and caught.value.exit_code == 130
 
 
 def test_a_signal_after_the_commit_is_ignored(handlers):
