@@ -35,6 +35,8 @@ WRAPS = (44, 36, 30, 24, 18, 14)
 """Characters per line of a box, tried in turn: the widest boxes (the fewest lines, so the fewest pages)
 that keep the chart narrow enough to print at 8 pt."""
 MIN_SCALE = MIN_PRINT_PT / SMALL_PT
+Rank = tuple[float, float, set[str]]
+"""The top and bottom of a row of boxes of the whole chart, and the boxes in it."""
 PNG_DPI = 150
 PT_MM = 25.4 / 72
 PAGE_SHARE = 0.95
@@ -49,12 +51,21 @@ def draw_flowchart(
     box_mm: tuple[float, float],
     timeout: float = 180.0,
     swimlanes: bool = False,
+    landscape_mm: tuple[float, float] | None = None,
 ) -> Chart:
-    """Draw ``sop``'s flow into ``folder`` as pictures at most ``box_mm`` (width, height) each, within ``timeout``."""
+    """Draw ``sop``'s flow into ``folder`` as pictures at most ``box_mm`` (width, height) each, within ``timeout``.
+
+    Swimlanes too wide for the page at 8 pt are drawn for ``landscape_mm`` (a landscape page) when given."""
     graph = flow_graph(sop, yes=words["yes"], no=words["no"], start=words["flow_start"], end=words["flow_end"])
     spec = chart_spec(sop, graph, words, swimlanes)
     deadline = _Deadline(timeout, sop)
     parts = _fit_page(spec, box_mm, deadline)
+    landscape = bool(
+        swimlanes and landscape_mm and any(not layout.fits_width(box_mm) for _, layout in parts)
+    )  # a lane per role: narrower boxes would not help, and text below 8 pt is not an option
+    if landscape and landscape_mm:
+        box_mm = landscape_mm
+        parts = _fit_page(spec, box_mm, deadline)
     alt = flowchart_alt(graph, words, spec.numbers, spec.texts)
     folder.mkdir(parents=True, exist_ok=True)
     scale = min(layout.scale(box_mm) for _, layout in parts)  # every page of the chart at the same size
@@ -66,7 +77,7 @@ def draw_flowchart(
         width, height = layout.width_pt * PT_MM * scale, layout.height_pt * PT_MM * scale
         text = alt if len(parts) == 1 or index == 1 else words["alt_part"].format(part=index, parts=len(parts))
         pictures.append(Picture(stem.with_suffix(".svg"), stem.with_suffix(".png"), width, height, text))
-    return Chart(tuple(pictures), words["flow_continued_next"], words["flow_continued_from"])
+    return Chart(tuple(pictures), words["flow_continued_next"], words["flow_continued_from"], landscape)
 
 
 class _Deadline:
@@ -134,12 +145,28 @@ def _fit_page(spec: ChartSpec, box_mm: tuple[float, float], deadline: _Deadline)
     # End is never a part of its own: every part whose paths end draws an End
     ranks = _ranks(whole, {n.id for n in spec.graph.nodes} - {END})
     budget = box_mm[1] / PT_MM / whole.smallest_scale(box_mm) * PAGE_SHARE
+    # Filling each page left a last part of a box or two, and a first part a page high that moved to the
+    # next page, leaving the rest of the page under the Procedure heading blank: parts of even height,
+    # as many as filling pages makes, the most even that the parts' own layouts allow.
+    filled = _cut(spec, wrap, ranks, budget, box_mm, deadline)
+    even = (ranks[-1][1] - ranks[0][0]) / len(filled)
+    for share in (1.0, 1.1, 1.2, 1.35):
+        if even * share < budget:
+            parts = _cut(spec, wrap, ranks, even * share, box_mm, deadline)
+            if len(parts) == len(filled):
+                return parts
+    return filled
+
+
+def _cut(
+    spec: ChartSpec, wrap: int, ranks: list[Rank], budget: float, box_mm: tuple[float, float], deadline: _Deadline
+) -> list[tuple[str, Layout]]:
+    """Parts of at most ``budget`` points by the whole layout, each giving its last rank to the next
+    while its own layout (with its connectors) is too tall."""
     parts: list[tuple[str, Layout]] = []
     first = 0
     while first < len(ranks):
-        last = first + 1
-        while last < len(ranks) and ranks[last][1] - ranks[first][0] <= budget:
-            last += 1
+        last = _fill(ranks, first, budget)
         while True:
             chunk = frozenset(name for rank in ranks[first:last] for name in rank[2])
             source = dot_source(spec, wrap, chunk)
@@ -152,11 +179,19 @@ def _fit_page(spec: ChartSpec, box_mm: tuple[float, float], deadline: _Deadline)
     return parts
 
 
+def _fill(ranks: list[Rank], first: int, budget: float) -> int:
+    """The end of a part that starts at rank ``first`` and takes the ranks that fit in ``budget`` points."""
+    last = first + 1
+    while last < len(ranks) and ranks[last][1] - ranks[first][0] <= budget:
+        last += 1
+    return last
+
+
 def _fits(layout: Layout, box_mm: tuple[float, float]) -> bool:
     return layout.height_pt * PT_MM * layout.smallest_scale(box_mm) <= box_mm[1]
 
 
-def _ranks(layout: Layout, owned: set[str]) -> list[tuple[float, float, set[str]]]:
+def _ranks(layout: Layout, owned: set[str]) -> list[Rank]:
     """(top, bottom, nodes) of each rank of the owned nodes, top first."""
     rows: dict[float, tuple[float, float, set[str]]] = {}
     for name, (top, bottom) in layout.spans.items():

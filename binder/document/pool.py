@@ -21,6 +21,8 @@ from binder.model import Library, Sop
 from binder.workbook.flow import needs_flowchart
 
 FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM = 170, 200
+LANDSCAPE_CHART_MM = (235.0, 125.0)
+"""A landscape page's room for a chart, on A4 or Letter, below its heading and above its caption."""
 MIN_FLOWCHART_SECONDS = 5.0
 """Graphviz gets ``--timeout`` per flowchart, but never less than this: a tiny timeout meant for
 conversions must not fail flowcharts that any machine draws in a second."""
@@ -92,6 +94,7 @@ def render_one(sop_id: str) -> None:
             box_mm=(FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM),
             timeout=max(_RENDERER["timeout"], MIN_FLOWCHART_SECONDS),
             swimlanes=library.settings.flowchart == "swimlanes",
+            landscape_mm=LANDSCAPE_CHART_MM,
         )
     docx = render_sop(sop, library, root / "sops" / f"{sop.sop_id}.docx", extra=extra)
     copy = work / "libreoffice" / docx.name

@@ -30,6 +30,7 @@ from binder.document.diagnose import template_problem
 from binder.document.docx_template import Template
 from binder.document.keeps import keep_tables
 from binder.document.labels import language_tag
+from binder.document.landscape import landscape_charts
 from binder.document.ooxml import fit_matrix_columns, keep_hyphens, set_paper_size, set_properties
 from binder.document.svg import Chart, ChartRuns, describe, split_at_page_breaks
 from binder.errors import FileProblem, InputError
@@ -131,6 +132,7 @@ def render_docx(
     keep_hyphens(tpl.docx)
     if paper_size:
         set_paper_size(tpl.docx, paper_size)
+    landscape_charts(tpl.docx.element.body)  # after the paper size: its pages turn that paper
     if properties:
         set_properties(tpl.docx, properties)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,8 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+LANDSCAPE_NAME = "Flowchart (landscape)"
+"""The name of a picture that goes on a landscape page: how rendering finds it after docxtpl."""
 SVG_EXTENSION = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
 """The ``a:ext`` uri under which Word looks for a picture's SVG."""
 
@@ -49,12 +51,16 @@ class Chart:
     pictures: tuple[Picture, ...]
     continued_next: str
     continued_from: str
+    landscape: bool = False
+    """Printed on landscape pages of their own (wide swimlanes): see ``binder.document.landscape``."""
 
 
-def vector_inline(tpl, picture: Picture) -> str:
+def vector_inline(tpl, picture: Picture, landscape: bool = False) -> str:
     """The ``wp:inline`` XML of ``picture`` in the part docxtpl is rendering: PNG, its SVG as an extension."""
     part = tpl.current_rendering_part
     inline = part.new_pic_inline(str(picture.png), Mm(picture.width_mm), Mm(picture.height_mm))
+    if landscape:
+        inline.docPr.set("name", LANDSCAPE_NAME)
     svg = Part(
         part.package.next_partname("/word/media/image%d.svg"), "image/svg+xml", picture.svg.read_bytes(), part.package
     )
@@ -91,7 +97,7 @@ def chart_xml(tpl, chart: Chart) -> str:
                 run(f"<w:t>{escape(chart.continued_from)}</w:t>", italic=True),
                 run("<w:br/>"),
             ]
-        runs.append(run(f"<w:drawing>{vector_inline(tpl, picture)}</w:drawing>"))
+        runs.append(run(f"<w:drawing>{vector_inline(tpl, picture, chart.landscape)}</w:drawing>"))
     return "</w:t></w:r>" + "".join(runs) + '<w:r><w:t xml:space="preserve">'
 
 

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from flows import LONG, long_flow
+from flows import LONG, ROLES, long_flow
 from helpers_docx import make_sop, step
 from lxml import etree
 
@@ -88,6 +88,44 @@ def test_a_chart_taller_than_a_page_is_cut_into_pictures_joined_by_connectors(dr
         assert sum(bool(re.search(rf"(^| ){re.escape(s.number)}\. ", t)) for t in texts) == 1, s.number
     for picture in chart.pictures:
         assert picture.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+SIX_ROLES = ("Receiver", "Stock controller", "Warehouse supervisor", "Quality inspector", "Driver",
+             "Purchasing officer")  # fmt: skip
+LANDSCAPE = (235.0, 125.0)
+
+
+def wide_swimlanes() -> object:
+    steps = tuple(step(str(i), f"Do the part that belongs to role {i}.", SIX_ROLES[(i - 1) % 6]) for i in range(1, 9))
+    return make_sop(steps=steps, format="Flowchart")
+
+
+def test_swimlanes_too_wide_for_a_portrait_page_go_on_landscape_pages_never_below_8_pt(tmp_path):
+    chart = draw_flowchart(
+        wide_swimlanes(), labels_for("en"), tmp_path, box_mm=BOX, swimlanes=True, landscape_mm=LANDSCAPE
+    )
+    assert chart.landscape
+    for picture in chart.pictures:
+        width_pt, _ = svg_size_pt(picture.svg)
+        scale = picture.width_mm / (width_pt * PT_MM)
+        assert picture.width_mm <= LANDSCAPE[0] + 0.01 and picture.height_mm <= LANDSCAPE[1] + 0.01
+        assert min(svg_lines(picture.svg)[1]) * scale >= MIN_PRINT_PT - 0.01
+    assert len(lanes_of(chart.pictures[0].svg)) == 6
+
+
+def test_charts_that_fit_a_portrait_page_stay_portrait(tmp_path, drawn):
+    _, chart, _ = drawn
+    assert not chart.landscape  # 15 steps in three lanes: cut into pages, never turned
+    plain = draw_flowchart(wide_swimlanes(), labels_for("en"), tmp_path, box_mm=BOX, landscape_mm=LANDSCAPE)
+    assert not plain.landscape  # without lanes, narrower boxes do the job
+
+
+def test_the_parts_of_a_cut_chart_are_of_even_height_never_a_stub(tmp_path):
+    """Filling each page left a last part of a box or two (20 steps: three full pages and 88 mm)."""
+    steps = tuple(step(str(i), f"{LONG} (step {i}).", ROLES[i % 3]) for i in range(1, 21))
+    chart = draw_flowchart(make_sop(steps=steps, format="Flowchart"), labels_for("en"), tmp_path, box_mm=BOX)
+    heights = [p.height_mm for p in chart.pictures]
+    assert len(heights) >= 2 and min(heights) >= 0.75 * max(heights), heights
 
 
 def lanes_of(path: Path) -> dict[str, tuple[float, float]]:

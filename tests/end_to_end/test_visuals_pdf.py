@@ -9,9 +9,9 @@ import shutil
 import subprocess
 
 import pytest
-from helpers_docx import make_library, make_sop
+from helpers_docx import make_library, make_sop, step
 from pdfs import links, page_texts
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from binder.document.links import LINK_PREFIX, standalone_copy
 from binder.document.render import render_sop
@@ -83,6 +83,7 @@ def test_flowcharts_are_vector_text_in_the_pdf_a_page_each_with_markers(tmp_path
     from binder.convert.pool import Converter, Job
     from binder.document.flowchart import draw_flowchart
     from binder.document.labels import labels_for
+    from binder.document.pool import LANDSCAPE_CHART_MM
     from binder.document.svg import libreoffice_copy
 
     sop = long_flow()
@@ -94,8 +95,46 @@ def test_flowcharts_are_vector_text_in_the_pdf_a_page_each_with_markers(tmp_path
         assert libreoffice_copy(docx, tmp_path / "lo" / f"{mode}.docx")
         jobs.append(Job(mode, tmp_path / "lo" / f"{mode}.docx", tmp_path / f"{mode}.pdf"))
         charts[mode] = chart
+    wide = make_sop(
+        sop_id="OPS-009",
+        title="Goods-in with six roles",
+        format="Flowchart",
+        steps=tuple(
+            step(str(i), f"Do the part that belongs to role {i}.", role)
+            for i, role in enumerate(
+                (
+                    "Receiver",
+                    "Stock controller",
+                    "Warehouse supervisor",
+                    "Quality inspector",
+                    "Driver",
+                    "Purchasing officer",
+                )
+                * 2,
+                1,
+            )  # fmt: skip
+        ),
+    )
+    lanes = draw_flowchart(
+        wide, labels_for("en"), tmp_path / "wide", box_mm=(170, 200), swimlanes=True, landscape_mm=LANDSCAPE_CHART_MM
+    )
+    assert lanes.landscape
+    docx = render_sop(wide, make_library(wide, folder=tmp_path), tmp_path / "wide.docx", extra={"flowchart": lanes})
+    assert libreoffice_copy(docx, tmp_path / "lo" / "wide.docx")
+    jobs.append(Job("wide", tmp_path / "lo" / "wide.docx", tmp_path / "wide.pdf"))
     with Converter(workdir=tmp_path / "work") as converter:
         converter.convert(jobs)
+    # Six lanes do not fit a portrait page at 8 pt: the chart's pages are landscape, with the SOP's own
+    # header and footer, the Procedure heading on the first of them, and the pages after are portrait again.
+    reader = PdfReader(tmp_path / "wide.pdf")
+    turned = [i for i, page in enumerate(reader.pages) if page.mediabox.width > page.mediabox.height]
+    assert len(turned) == len(lanes.pictures) and turned == list(range(turned[0], turned[-1] + 1))
+    assert 0 < turned[0] and turned[-1] < len(reader.pages) - 1
+    texts = page_texts(tmp_path / "wide.pdf")
+    assert "Procedure" in texts[turned[0]]
+    for i in turned:
+        assert "Goods-in with six roles" in texts[i] and f"Page {i + 1} of" in texts[i]
+        assert "Purchasing officer" in texts[i]  # the lane titles: vector text on every page of the chart
     for mode, chart in charts.items():
         pdf = tmp_path / f"{mode}.pdf"
         images = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True).stdout
