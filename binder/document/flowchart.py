@@ -55,17 +55,19 @@ def draw_flowchart(
 ) -> Chart:
     """Draw ``sop``'s flow into ``folder`` as pictures at most ``box_mm`` (width, height) each, within ``timeout``.
 
-    Swimlanes too wide for the page at 8 pt are drawn for ``landscape_mm`` (a landscape page) when given."""
+    Swimlanes too wide for the page at 8 pt are drawn for ``landscape_mm`` (a landscape page) when given,
+    and as the plain flow (the role in each box) when too wide for that too: text is never below 8 pt."""
     graph = flow_graph(sop, yes=words["yes"], no=words["no"], start=words["flow_start"], end=words["flow_end"])
     spec = chart_spec(sop, graph, words, swimlanes)
     deadline = _Deadline(timeout, sop)
     parts = _fit_page(spec, box_mm, deadline)
-    landscape = bool(
-        swimlanes and landscape_mm and any(not layout.fits_width(box_mm) for _, layout in parts)
-    )  # a lane per role: narrower boxes would not help, and text below 8 pt is not an option
-    if landscape and landscape_mm:
-        box_mm = landscape_mm
-        parts = _fit_page(spec, box_mm, deadline)
+    landscape = False
+    if swimlanes and not _fit_width(parts, box_mm):  # a lane per role: narrower boxes do not help
+        if landscape_mm and _fit_width(wide := _fit_page(spec, landscape_mm, deadline), landscape_mm):
+            box_mm, parts, landscape = landscape_mm, wide, True
+        else:
+            spec = chart_spec(sop, graph, words, swimlanes=False)
+            parts = _fit_page(spec, box_mm, deadline)
     alt = flowchart_alt(graph, words, spec.numbers, spec.texts)
     folder.mkdir(parents=True, exist_ok=True)
     scale = min(layout.scale(box_mm) for _, layout in parts)  # every page of the chart at the same size
@@ -185,6 +187,10 @@ def _fill(ranks: list[Rank], first: int, budget: float) -> int:
     while last < len(ranks) and ranks[last][1] - ranks[first][0] <= budget:
         last += 1
     return last
+
+
+def _fit_width(parts: list[tuple[str, Layout]], box_mm: tuple[float, float]) -> bool:
+    return all(layout.fits_width(box_mm) for _, layout in parts)
 
 
 def _fits(layout: Layout, box_mm: tuple[float, float]) -> bool:

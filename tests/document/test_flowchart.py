@@ -113,6 +113,20 @@ def test_swimlanes_too_wide_for_a_portrait_page_go_on_landscape_pages_never_belo
     assert len(lanes_of(chart.pictures[0].svg)) == 6
 
 
+def test_more_lanes_than_a_landscape_page_holds_at_8_pt_are_drawn_as_the_plain_flow(tmp_path):
+    roles = [*SIX_ROLES, "Finance clerk", "Site manager", "Auditor"]
+    steps = tuple(step(str(i), f"Do the part of role {i}.", roles[i - 1]) for i in range(1, 10))
+    sop = make_sop(steps=steps, format="Flowchart")
+    chart = draw_flowchart(sop, labels_for("en"), tmp_path, box_mm=BOX, swimlanes=True, landscape_mm=LANDSCAPE)
+    assert not chart.landscape
+    text = " ".join(" ".join(svg_lines(p.svg)[0]) for p in chart.pictures)
+    for picture in chart.pictures:
+        assert lanes_of(picture.svg) == {}
+        width_pt, _ = svg_size_pt(picture.svg)
+        assert min(svg_lines(picture.svg)[1]) * picture.width_mm / (width_pt * PT_MM) >= MIN_PRINT_PT - 0.01
+    assert all(role in text for role in roles)  # each box says who does it, as lanes would have
+
+
 def test_charts_that_fit_a_portrait_page_stay_portrait(tmp_path, drawn):
     _, chart, _ = drawn
     assert not chart.landscape  # 15 steps in three lanes: cut into pages, never turned
