@@ -52,11 +52,14 @@ def draw_flowchart(
     timeout: float = 180.0,
     swimlanes: bool = False,
     landscape_mm: tuple[float, float] | None = None,
+    first_mm: float | None = None,
 ) -> Chart:
     """Draw ``sop``'s flow into ``folder`` as pictures at most ``box_mm`` (width, height) each, within ``timeout``.
 
     Swimlanes too wide for the page at 8 pt are drawn for ``landscape_mm`` (a landscape page) when given,
-    and as the plain flow (the role in each box) when too wide for that too: text is never below 8 pt."""
+    and as the plain flow (the role in each box) when too wide for that too: text is never below 8 pt.
+    ``first_mm``: the room left on the page the chart starts on, which its first part is cut to fit
+    (ignored when not even one row fits there, and on landscape pages, which the chart begins)."""
     graph = flow_graph(sop, yes=words["yes"], no=words["no"], start=words["flow_start"], end=words["flow_end"])
     spec = chart_spec(sop, graph, words, swimlanes)
     deadline = _Deadline(timeout, sop)
@@ -68,9 +71,13 @@ def draw_flowchart(
         else:
             spec = chart_spec(sop, graph, words, swimlanes=False)
             parts = _fit_page(spec, box_mm, deadline)
+    room = box_mm
+    if first_mm and not landscape and (head := _fit_page(spec, box_mm, deadline, first_mm)):
+        parts, room = head, (box_mm[0], first_mm)
     alt = flowchart_alt(graph, words, spec.numbers, spec.texts)
     folder.mkdir(parents=True, exist_ok=True)
-    scale = min(layout.scale(box_mm) for _, layout in parts)  # every page of the chart at the same size
+    # every page of the chart at the same size, the first no higher than its room
+    scale = min([parts[0][1].scale(room)] + [layout.scale(box_mm) for _, layout in parts[1:]])
     pictures = []
     for index, (source, layout) in enumerate(parts, 1):
         stem = folder / f"{sop.sop_id}-{index}"
@@ -131,25 +138,42 @@ def _layout(source: str, deadline: _Deadline) -> Layout:
     return Layout(deadline.run(source, ["-Tjson", "-Tsvg"]))
 
 
-def _fit_page(spec: ChartSpec, box_mm: tuple[float, float], deadline: _Deadline) -> list[tuple[str, Layout]]:
+def _fit_page(
+    spec: ChartSpec, box_mm: tuple[float, float], deadline: _Deadline, first_mm: float | None = None
+) -> list[tuple[str, Layout]]:
     """(source, layout) of each picture: the widest wrap that prints at 8 pt, cut into parts a page high.
 
     Parts are cut between the ranks of the whole chart, top down: each takes the ranks that the whole
-    layout says fit, and gives its last rank to the next part while its own layout is too tall.
+    layout says fit, and gives its last rank to the next part while its own layout is too tall. With
+    ``first_mm``, the first part is at most that high (the room left on the page the chart starts on);
+    no parts when not even one row fits there.
     """
     for wrap in WRAPS:
         source = dot_source(spec, wrap)
         whole = _layout(source, deadline)
         if whole.fits_width(box_mm):
             break
-    if _fits(whole, box_mm):
+    room = (box_mm[0], first_mm) if first_mm else box_mm
+    if _fits(whole, room):
         return [(source, whole)]
     # End is never a part of its own: every part whose paths end draws an End
     ranks = _ranks(whole, {n.id for n in spec.graph.nodes} - {END})
-    budget = box_mm[1] / PT_MM / whole.smallest_scale(box_mm) * PAGE_SHARE
-    # Filling each page left a last part of a box or two, and a first part a page high that moved to the
-    # next page, leaving the rest of the page under the Procedure heading blank: parts of even height,
-    # as many as filling pages makes, the most even that the parts' own layouts allow.
+    points = box_mm[1] / PT_MM / whole.smallest_scale(box_mm)
+    if not first_mm:
+        return _even(spec, wrap, ranks, points * PAGE_SHARE, box_mm, deadline)
+    head, rest = _part(spec, wrap, ranks, 0, points * first_mm / box_mm[1] * PAGE_SHARE, room, deadline)
+    if not _fits(head[1], room):
+        return []
+    return [head, *(_even(spec, wrap, ranks[rest:], points * PAGE_SHARE, box_mm, deadline) if ranks[rest:] else [])]
+
+
+def _even(
+    spec: ChartSpec, wrap: int, ranks: list[Rank], budget: float, box_mm: tuple[float, float], deadline: _Deadline
+) -> list[tuple[str, Layout]]:
+    """Parts of even height, as many as filling each page makes, the most even their own layouts allow.
+
+    Filling each page left a last part of a box or two, and a first part a page high that moved to the
+    next page, leaving the rest of the page under the Procedure heading blank."""
     filled = _cut(spec, wrap, ranks, budget, box_mm, deadline)
     even = (ranks[-1][1] - ranks[0][0]) / len(filled)
     for share in (1.0, 1.1, 1.2, 1.35):
@@ -163,22 +187,34 @@ def _fit_page(spec: ChartSpec, box_mm: tuple[float, float], deadline: _Deadline)
 def _cut(
     spec: ChartSpec, wrap: int, ranks: list[Rank], budget: float, box_mm: tuple[float, float], deadline: _Deadline
 ) -> list[tuple[str, Layout]]:
-    """Parts of at most ``budget`` points by the whole layout, each giving its last rank to the next
-    while its own layout (with its connectors) is too tall."""
+    """Parts of at most ``budget`` points by the whole layout, top down."""
     parts: list[tuple[str, Layout]] = []
     first = 0
     while first < len(ranks):
-        last = _fill(ranks, first, budget)
-        while True:
-            chunk = frozenset(name for rank in ranks[first:last] for name in rank[2])
-            source = dot_source(spec, wrap, chunk)
-            layout = _layout(source, deadline)
-            if _fits(layout, box_mm) or last == first + 1:
-                break
-            last -= 1
-        parts.append((source, layout))
-        first = last
+        part, first = _part(spec, wrap, ranks, first, budget, box_mm, deadline)
+        parts.append(part)
     return parts
+
+
+def _part(
+    spec: ChartSpec,
+    wrap: int,
+    ranks: list[Rank],
+    first: int,
+    budget: float,
+    box_mm: tuple[float, float],
+    deadline: _Deadline,
+) -> tuple[tuple[str, Layout], int]:
+    """The part from rank ``first`` (and where the next begins): the ranks that fit in ``budget`` points,
+    giving its last rank to the next part while its own layout (with its connectors) is too tall."""
+    last = _fill(ranks, first, budget)
+    while True:
+        chunk = frozenset(name for rank in ranks[first:last] for name in rank[2])
+        source = dot_source(spec, wrap, chunk)
+        layout = _layout(source, deadline)
+        if _fits(layout, box_mm) or last == first + 1:
+            return (source, layout), last
+        last -= 1
 
 
 def _fill(ranks: list[Rank], first: int, budget: float) -> int:

@@ -82,7 +82,8 @@ def start_renderer(library: Library, root: Path, work: Path, timeout: float) -> 
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked while we were started
 
 
-def render_one(sop_id: str) -> None:
+def render_one(sop_id: str, first_mm: float | None = None) -> None:
+    """Render one SOP (``first_mm``: the room for its flowchart's first part, see ``draw_flowchart``)."""
     library, root, work = _RENDERER["library"], _RENDERER["root"], _RENDERER["work"]
     sop = library.sop(sop_id)
     extra = {}
@@ -95,6 +96,7 @@ def render_one(sop_id: str) -> None:
             timeout=max(_RENDERER["timeout"], MIN_FLOWCHART_SECONDS),
             swimlanes=library.settings.flowchart == "swimlanes",
             landscape_mm=LANDSCAPE_CHART_MM,
+            first_mm=first_mm,
         )
     docx = render_sop(sop, library, root / "sops" / f"{sop.sop_id}.docx", extra=extra)
     copy = work / "libreoffice" / docx.name

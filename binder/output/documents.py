@@ -14,6 +14,7 @@ from binder.files import link_or_copy
 from binder.interrupts import check, shielded
 from binder.model import Library, Sop
 from binder.output.cache import DocumentCache, document_key
+from binder.output.chart_room import refit_charts
 from binder.output.fingerprint import fingerprint, parts
 from binder.output.manifest import DocumentEntry
 from binder.workbook.flow import needs_flowchart
@@ -77,6 +78,9 @@ def make_documents(
         for s in todo
     ]
     converter.convert(jobs, progress.stage("PDF", len(jobs)))
+    check()
+    pdfs = {s.sop_id: linked_pdf(root, s.sop_id) for s in todo}
+    refit_charts(library, todo, root, root / WORK, pdfs, converter, options, timeout)
     check()
     for sop in todo:
         linked, standalone = linked_pdf(root, sop.sop_id), root / WORK / "linked" / f"{sop.sop_id}.standalone.pdf"

@@ -134,6 +134,27 @@ def test_charts_that_fit_a_portrait_page_stay_portrait(tmp_path, drawn):
     assert not plain.landscape  # without lanes, narrower boxes do the job
 
 
+@pytest.mark.parametrize("room", [60.0, 120.0])
+def test_the_first_part_fits_the_room_left_under_the_heading_never_below_8_pt(tmp_path, room):
+    sop = long_flow()
+    chart = draw_flowchart(sop, labels_for("en"), tmp_path, box_mm=BOX, first_mm=room)
+    assert chart.pictures[0].height_mm <= room + 0.01
+    texts = [" ".join(svg_lines(p.svg)[0]) for p in chart.pictures]
+    for s in sop.steps:  # every step once, whatever the cut
+        assert sum(bool(re.search(rf"(^| ){re.escape(s.number)}\. ", t)) for t in texts) == 1, s.number
+    for picture in chart.pictures:
+        width_pt, _ = svg_size_pt(picture.svg)
+        assert min(svg_lines(picture.svg)[1]) * picture.width_mm / (width_pt * PT_MM) >= MIN_PRINT_PT - 0.01
+        assert picture.height_mm <= BOX[1] + 0.01
+
+
+def test_no_room_for_even_one_row_leaves_the_chart_as_it_was(tmp_path):
+    sop = long_flow()
+    plain = draw_flowchart(sop, labels_for("en"), tmp_path / "a", box_mm=BOX)
+    tight = draw_flowchart(sop, labels_for("en"), tmp_path / "b", box_mm=BOX, first_mm=5.0)
+    assert [p.height_mm for p in tight.pictures] == [p.height_mm for p in plain.pictures]
+
+
 def test_the_parts_of_a_cut_chart_are_of_even_height_never_a_stub(tmp_path):
     """Filling each page left a last part of a box or two (20 steps: three full pages and 88 mm)."""
     steps = tuple(step(str(i), f"{LONG} (step {i}).", ROLES[i % 3]) for i in range(1, 21))
