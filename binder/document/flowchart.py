@@ -40,6 +40,9 @@ Rank = tuple[float, float, set[str]]
 PNG_DPI = 150
 PT_MM = 25.4 / 72
 PAGE_SHARE = 0.95
+LAST_PART_RANKS = 2
+"""The fewest rows of boxes the last part of a cut chart holds: a lone box on a page of its own
+reads as an afterthought."""
 """A part is first tried with the ranks that fill this share of the page, leaving room for its connectors."""
 
 
@@ -160,39 +163,29 @@ def _fit_page(
     ranks = _ranks(whole, {n.id for n in spec.graph.nodes} - {END})
     points = box_mm[1] / PT_MM / whole.smallest_scale(box_mm)
     if not first_mm:
-        return _even(spec, wrap, ranks, points * PAGE_SHARE, box_mm, deadline)
+        return _filled(spec, wrap, ranks, points * PAGE_SHARE, box_mm, deadline)
     head, rest = _part(spec, wrap, ranks, 0, points * first_mm / box_mm[1] * PAGE_SHARE, room, deadline)
     if not _fits(head[1], room):
         return []
-    return [head, *(_even(spec, wrap, ranks[rest:], points * PAGE_SHARE, box_mm, deadline) if ranks[rest:] else [])]
+    return [head, *(_filled(spec, wrap, ranks[rest:], points * PAGE_SHARE, box_mm, deadline) if ranks[rest:] else [])]
 
 
-def _even(
+def _filled(
     spec: ChartSpec, wrap: int, ranks: list[Rank], budget: float, box_mm: tuple[float, float], deadline: _Deadline
 ) -> list[tuple[str, Layout]]:
-    """Parts of even height, as many as filling each page makes, the most even their own layouts allow.
-
-    Filling each page left a last part of a box or two, and a first part a page high that moved to the
-    next page, leaving the rest of the page under the Procedure heading blank."""
-    filled = _cut(spec, wrap, ranks, budget, box_mm, deadline)
-    even = (ranks[-1][1] - ranks[0][0]) / len(filled)
-    for share in (1.0, 1.1, 1.2, 1.35):
-        if even * share < budget:
-            parts = _cut(spec, wrap, ranks, even * share, box_mm, deadline)
-            if len(parts) == len(filled):
-                return parts
-    return filled
-
-
-def _cut(
-    spec: ChartSpec, wrap: int, ranks: list[Rank], budget: float, box_mm: tuple[float, float], deadline: _Deadline
-) -> list[tuple[str, Layout]]:
-    """Parts of at most ``budget`` points by the whole layout, top down."""
-    parts: list[tuple[str, Layout]] = []
+    """Parts that fill their page, top down (a page break follows each but the last, which the
+    procedure table follows), the last never a lone row: it takes one from the part before."""
+    starts, parts = [], []
     first = 0
     while first < len(ranks):
+        starts.append(first)
         part, first = _part(spec, wrap, ranks, first, budget, box_mm, deadline)
         parts.append(part)
+    if len(parts) > 1 and len(ranks) - starts[-1] < LAST_PART_RANKS and starts[-1] - starts[-2] > LAST_PART_RANKS:
+        start = starts[-1] - 1
+        before, _ = _part(spec, wrap, ranks[:start], starts[-2], budget, box_mm, deadline)
+        last, _ = _part(spec, wrap, ranks, start, budget, box_mm, deadline)
+        parts[-2:] = [before, last]
     return parts
 
 
