@@ -115,8 +115,14 @@ def dot_source(spec: ChartSpec, wrap: int, part: frozenset[str] | None = None) -
         _lanes(dot, spec, placed)
     for name, _, attrs in nodes:
         dot.node(name, **attrs)
+    order = {node.id: index for index, node in enumerate(graph.nodes)}
     for tail, head, label in links:
-        dot.edge(tail, head, label=f" {label} " if label else "", fontcolor="#1F4E79")
+        # A jump back to an earlier step must not pull it down: dot breaks cycles by reversing edges
+        # it meets first, which among the lanes' ordering edges were forward ones, and the chart then
+        # ranked later steps above earlier ones.
+        back = head in order and tail in order and order[head] <= order[tail]
+        dot.edge(tail, head, label=f" {label} " if label else "", fontcolor="#1F4E79",
+                 **({"constraint": "false"} if back else {}))  # fmt: skip
     return dot.source
 
 

@@ -154,8 +154,23 @@ def _fit_page(
     for wrap in WRAPS:
         source = dot_source(spec, wrap)
         whole = _layout(source, deadline)
-        if whole.fits_width(box_mm):
-            break
+        if whole.fits_width(box_mm) or wrap == WRAPS[-1]:
+            parts = _wrapped(spec, wrap, source, whole, box_mm, deadline, first_mm)
+            # a part can be wider than the whole chart (its connectors beside the steps of a lane)
+            if _fit_width(parts, box_mm):
+                break
+    return parts
+
+
+def _wrapped(
+    spec: ChartSpec,
+    wrap: int,
+    source: str,
+    whole: Layout,
+    box_mm: tuple[float, float],
+    deadline: _Deadline,
+    first_mm: float | None,
+) -> list[tuple[str, Layout]]:
     room = (box_mm[0], first_mm) if first_mm else box_mm
     if _fits(whole, room):
         return [(source, whole)]
