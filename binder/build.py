@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from binder import interrupts
 from binder.console import NullProgress
+from binder.convert.base import Converting
 from binder.convert.pool import Converter
 from binder.convert.remote import RemoteConverter, parse_endpoint
 from binder.errors import InputError
@@ -39,6 +40,8 @@ from binder.output.transaction import (
 )
 from binder.preflight import change_control, ignored, judge, previous_build, read
 from binder.problems import Problem, select
+from binder.redline.content import tampered_contents, write_contents
+from binder.site.pages import build_site
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,15 @@ class BuildResult:
     warnings: tuple[Problem, ...] = field(default=())
     converted: tuple[str, ...] = ()
     """SOPs rendered and converted by this build; the others came from the cache."""
+    library: Library | None = None
+    """The workbook as read (``binder watch`` watches the templates and pictures it names)."""
 
 
-def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
-    """Validate ``workbook`` and build everything into ``options.out``; raises on any error."""
+def build(workbook: Path, options: BuildOptions, progress=None, converter: Converting | None = None) -> BuildResult:
+    """Validate ``workbook`` and build everything into ``options.out``; raises on any error.
+
+    ``converter``: a running one to use and leave running (``binder watch`` keeps LibreOffice warm between
+    builds; its owner closes it); None: one of the build's own, stopped when the build ends."""
     progress = progress or NullProgress()
     library, warnings = read(workbook, options)
     binders, packs = plan(library, options, workbook)
@@ -63,17 +71,19 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
         previous = previous_build(options)
         change_control(library, previous, options, workbook)
         with _located(workbook), full_disk_explained(options.out), Transaction(options.out) as stage:
-            made = produce(library, binders, packs, previous, options, workbook, stage.path, progress)
-            # LibreOffice is stopped: nothing writes into the staging folder any more.
+            made = produce(library, binders, packs, previous, options, workbook, stage.path, progress, converter)
+            # LibreOffice is stopped (or idle, when the caller keeps it): nothing writes into the staging folder any more.
+            recorded = write_contents(library, made.documents.entries, stage.path)
             documents, issues = (
-                keep_others(options.out, stage.path, previous, made.documents.entries, made.issues)
+                keep_others(options.out, stage.path, previous, recorded, made.issues)
                 if options.pack
-                else (list(made.documents.entries), made.issues)
+                else (list(recorded), made.issues)
             )
+            site = build_site(library, binders, packs, stage.path, options.out, previous, keep=bool(options.pack))
             shutil.rmtree(stage.path / WORK, ignore_errors=True)
             write_manifest(
                 stage.path,
-                new_manifest(workbook, library.sha256, documents, _of(issues, "binder"), _of(issues, "pack")),
+                new_manifest(workbook, library.sha256, documents, _of(issues, "binder"), _of(issues, "pack"), site),
             )
             interrupts.check()
             stage.commit(
@@ -87,6 +97,7 @@ def build(workbook: Path, options: BuildOptions, progress=None) -> BuildResult:
         _of(issues, "pack"),
         warnings + made.warnings,
         made.documents.converted,
+        library,
     )
 
 
@@ -117,17 +128,20 @@ def produce(
     workbook: Path,
     root: Path,
     progress,
+    converter: Converting | None = None,
 ) -> Made:
     """The SOP documents, then the binders and packs, into ``root``, with LibreOffice running until it returns."""
     plans = binders + packs
-    with make_converter(options) as converter:
+    with make_converter(options) if converter is None else nullcontext(converter) as converter:
         cache = DocumentCache(previous_cache(options.out, options.use_cache), root / CACHE)
         documents = make_documents(
             library, _selected(library, packs, options), root, converter, progress, cache, options.jobs, options.timeout
         )
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
         warnings = select(
-            reissue_warnings(decisions, options.signing is not None) + discarded_warnings(cache),
+            reissue_warnings(decisions, options.signing is not None)
+            + discarded_warnings(cache)
+            + tampered_contents(options.out, previous),
             ignore=ignored(library, options),
         )
         judge(warnings, options, workbook)

@@ -14,12 +14,13 @@ from contextlib import contextmanager
 
 from binder.errors import Interrupted
 
-_state = {"depth": 0, "pending": 0, "committed": False}
+_state = {"depth": 0, "pending": 0, "committed": False, "late": 0}
 
 
 def _handler(signum: int, frame) -> None:
     if _state["committed"]:
-        return  # the output is already the new build: there is nothing left to stop
+        _state["late"] = signum  # the output is already the new build; ``rearm()`` may still stop the command
+        return
     if _state["depth"]:
         _state["pending"] = signum
         return
@@ -28,7 +29,7 @@ def _handler(signum: int, frame) -> None:
 
 def install() -> None:
     """Route SIGINT and SIGTERM through binder's handler (main thread, once per process)."""
-    _state.update(depth=0, pending=0, committed=False)
+    _state.update(depth=0, pending=0, committed=False, late=0)
     signal.signal(signal.SIGINT, _handler)
     signal.signal(signal.SIGTERM, _handler)
 
@@ -73,6 +74,16 @@ def committed() -> None:
     """The output folder now holds the new build: from here on a signal is too late to undo anything,
     so it is ignored (and the command ends with its own status, not "interrupted")."""
     _state.update(pending=0, committed=True)
+
+
+def rearm() -> None:
+    """After a commit, let signals stop the command again (``binder watch`` builds again and again).
+
+    A signal that came after the commit, too late for that build, stops the command now."""
+    late = _state["late"]
+    _state.update(pending=0, committed=False, late=0)
+    if late:
+        raise Interrupted(late)
 
 
 def hold_for_exit() -> None:

@@ -23,6 +23,8 @@ _KEY_FOLDER = Path(tempfile.mkdtemp(prefix="binder-test-key-"))
 (_KEY_FOLDER / "build.key").write_bytes(secrets.token_bytes(32))
 os.environ["BINDER_BUILD_KEY_FILE"] = str(_KEY_FOLDER / "build.key")
 
+from pipeline import built, built_once, converters  # noqa: E402, F401 - builds without LibreOffice, for every folder
+
 
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: the LibreOffice tests must run for real there."""

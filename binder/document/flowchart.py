@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -256,8 +257,25 @@ _RUNNING: dict[str, subprocess.Popen] = {}
 """The Graphviz process of this render process, so a SIGTERM can stop it."""
 
 
+_LAID_OUT: OrderedDict[tuple[str, tuple[str, ...]], bytes] = OrderedDict()
+"""What Graphviz made of recent sources: fitting a chart lays out the same parts more than once."""
+LAID_OUT_KEPT = 64
+
+
 def _run_dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float = 0.0) -> bytes:
     """``dot`` with ``formats`` on ``source``; a flow it cannot lay out within ``timeout`` is an error naming the SOP."""
+    key = (source, tuple(formats))
+    if key in _LAID_OUT:
+        _LAID_OUT.move_to_end(key)
+        return _LAID_OUT[key]
+    out = _dot(source, timeout, sop, formats, reported)
+    _LAID_OUT[key] = out
+    if len(_LAID_OUT) > LAID_OUT_KEPT:
+        _LAID_OUT.popitem(last=False)
+    return out
+
+
+def _dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float) -> bytes:
     with held():  # an interrupt between starting Graphviz and recording it would leave it running unseen
         proc = subprocess.Popen(
             ["dot", *formats], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -25,7 +25,7 @@ KIND_NAMES = {
 }
 FACTS = ("department", "owner", "help_contact")
 """What a binder's cover shows about its department; a pack's cover has none of them."""
-NO_CHANGES: Mapping[str, Any] = {"show": False, "rows": [], "since": ""}
+NO_CHANGES: Mapping[str, Any] = {"show": False, "rows": [], "since": "", "redlines": [], "legend": ()}
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,9 @@ class FrontData:
     changes: Mapping[str, Any] | None = None
 
 
-def front_context(data: FrontData, link: Any, logo: Any = None) -> dict[str, Any]:
-    """The template context; ``link(text, url)`` makes a hyperlink of the renderer's kind.
+def front_context(data: FrontData, link: Any, logo: Any = None, rich: Any = None) -> dict[str, Any]:
+    """The template context; ``link(text, url)`` makes a hyperlink of the renderer's kind, ``rich(pieces)``
+    a run of (text, style) pieces (``binder.redline.lines``: underlined insertions, struck deletions).
 
     SOP IDs are unbreakable: "FRONT-001" must not wrap as "FRONT-/001" in a narrow column."""
     lang = data.language
@@ -84,8 +85,25 @@ def front_context(data: FrontData, link: Any, logo: Any = None) -> dict[str, Any
     if data.kind == FRONT:
         changes = dict(data.changes or NO_CHANGES)
         changes["rows"] = [{**r, "id": unbreakable(r["id"]), "title": clean(r["title"])} for r in changes["rows"]]
+        runs = rich or _plain_runs
+        changes["redlines"] = [
+            {
+                **r,
+                "id": unbreakable(r["id"]),
+                "title": clean(r["title"]),
+                "versions": clean(r["versions"]),
+                "note": clean(r["note"]),
+                "lines": [runs(tuple((clean(text), style) for text, style in line)) for line in r["lines"]],
+            }
+            for r in changes.get("redlines", [])
+        ]
+        changes["legend"] = runs(tuple(changes["legend"])) if changes.get("legend") else ""
         context["changes"] = changes
     return context
+
+
+def _plain_runs(pieces) -> str:
+    return "".join(text for text, _ in pieces)
 
 
 def sample_front_context(kind: str) -> dict[str, Any]:
@@ -94,6 +112,16 @@ def sample_front_context(kind: str) -> dict[str, Any]:
         "show": True,
         "rows": [{"id": "S-1", "title": "Sample", "kind": "Revised", "versions": "1.0 → 2.0", "text": "Change."}],
         "since": "Changes since 1 Jan 2026",
+        "redlines": [
+            {
+                "id": "S-1",
+                "title": "Sample",
+                "versions": "1.0 → 2.0",
+                "note": "",
+                "lines": [(("Step 1, reworded: ", "label"), ("old", "del"), ("new", "ins"))],
+            }
+        ],
+        "legend": (("Inserted", "ins"), ("deleted", "del")),
     }
     data = FrontData(
         kind,

@@ -14,15 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage, RichText
+from docxtpl import InlineImage, RichText
 from pypdf import PdfReader
 
 from binder.convert.base import Converting as Converter
 from binder.convert.base import Job
 from binder.document import template_files
 from binder.document.diagnose import template_problem
+from binder.document.docx_template import Template
 from binder.document.front_context import ACKNOWLEDGEMENT, FRONT, PACK, FrontData, FrontRow, front_context
 from binder.document.front_styles import dressed, style_id
 from binder.document.labels import language_tag
@@ -34,6 +36,12 @@ from binder.issue.assemble import page_count, start_pages
 from binder.model import Library, Settings, Sop
 
 BINDER_TEMPLATE = template_files.BINDER_FRONT
+REDLINE_LOOK: dict[str, dict[str, Any]] = {
+    "ins": {"underline": True, "color": "1A6B2F"},
+    "del": {"strike": True, "color": "B3261E"},
+    "label": {"bold": True},
+}
+"""Insertions underlined, deletions struck through: told apart in black and white, coloured for the screen."""
 PACK_TEMPLATE = template_files.PACK_FRONT
 ACK_TEMPLATE = template_files.ACKNOWLEDGEMENT
 
@@ -102,7 +110,7 @@ def make_fronts(
 def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issued: date, out: Path) -> Path:
     """Render one front (or back) matter .docx with the given start pages."""
     body, styles = front_sources(library.settings, spec.template)
-    tpl = DocxTemplate(io.BytesIO(dressed(body, styles)))
+    tpl = Template(io.BytesIO(dressed(body, styles)))
     tpl.init_docx()
     link_style = style_id(tpl.docx, "Hyperlink")
 
@@ -125,7 +133,7 @@ def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issu
     )
     logo = InlineImage(tpl, str(settings.logo), height=Mm(18)) if settings.logo else None
     try:
-        tpl.render(front_context(data, link, logo), jinja_env=make_environment(), autoescape=True)
+        tpl.render(front_context(data, link, logo, redline_runs), jinja_env=make_environment(), autoescape=True)
     except Exception as exc:  # noqa: BLE001 - only mistakes made in the template are turned into InputError
         problem = template_problem(tpl, body, exc)
         if problem is None:
@@ -137,6 +145,14 @@ def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issu
     keep_hyphens(tpl.docx)
     tpl.save(out)
     return out
+
+
+def redline_runs(pieces) -> RichText:
+    """(text, style) pieces as runs; RichText escapes the text, so workbook text stays text."""
+    made = RichText()
+    for text, look in pieces:
+        made.add(text, **REDLINE_LOOK.get(look, {}))
+    return made
 
 
 def front_sources(settings: Settings, builtin: Path) -> tuple[Path, Path | None]:

@@ -81,7 +81,7 @@ def _fronts(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, front.MadeFr
             dict(p.facts),
             p.sop_ids,
             template=p.front_template,
-            changes=binder_changes(ctx.library, ctx.previous, p.name, p.sop_ids) if p.kind == BINDER else None,
+            changes=binder_changes(ctx.library, ctx.previous, p.name, p.sop_ids, ctx.out) if p.kind == BINDER else None,
         )
         for p in plans
     ]

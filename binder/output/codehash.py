@@ -22,9 +22,10 @@ DOCUMENT_CODE = (
     "binder.model",
     "binder.output.cache",
     "binder.output.codehash",
+    "binder.output.chart_room",
 )
 """What shapes an SOP's Word and PDF documents."""
-ISSUE_CODE = DOCUMENT_CODE + ("binder.issue",)
+ISSUE_CODE = DOCUMENT_CODE + ("binder.issue", "binder.redline")
 """What shapes a binder or training pack."""
 
 

@@ -43,11 +43,13 @@ class DocumentEntry:
     content: tuple[tuple[str, str], ...] = ()
     """Hash of each part of the content, so change control can say what changed."""
     sha256: tuple[tuple[str, str], ...] = ()
-    """("docx", hash), ("pdf", hash) as recorded."""
+    """("docx", hash), ("pdf", hash), ("content_file", hash) as recorded."""
+    content_file: str = ""
+    """The SOP's content as rendered, as JSON (``binder.redline.content``): what the next issue's redline compares with."""
 
     @property
     def paths(self) -> tuple[str, ...]:
-        return (self.docx, self.pdf)
+        return (self.docx, self.pdf) + ((self.content_file,) if self.content_file else ())
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class Manifest:
     documents: tuple[DocumentEntry, ...] = ()
     binders: tuple[IssueEntry, ...] = ()
     packs: tuple[IssueEntry, ...] = ()
+    site: tuple[tuple[str, str], ...] = ()
+    """(path, SHA-256) of each file of the intranet site (``site/``)."""
 
     def document(self, sop_id: str) -> DocumentEntry | None:
         return next((d for d in self.documents if d.sop_id == sop_id), None)
@@ -118,6 +122,7 @@ class Manifest:
         entries: tuple[DocumentEntry | IssueEntry, ...] = (*self.documents, *self.binders, *self.packs)
         for entry in entries:
             found.update(entry.paths)
+        found.update(path for path, _ in self.site)
         return found
 
     def with_copy(self, path: str, copy: str, digest: str) -> Manifest:
@@ -154,6 +159,7 @@ def _document_json(d: DocumentEntry) -> dict[str, Any]:
         "fingerprint": d.fingerprint,
         "content": dict(d.content),
         "sha256": dict(d.sha256),
+        **({"content_file": d.content_file} if d.content_file else {}),
     }
 
 
@@ -185,6 +191,7 @@ def to_json(manifest: Manifest) -> dict[str, Any]:
         "documents": [_document_json(d) for d in manifest.documents],
         "binders": [_issue_json(b) for b in manifest.binders],
         "packs": [_issue_json(p) for p in manifest.packs],
+        "site": [{"path": path, "sha256": digest} for path, digest in manifest.site],
     }
 
 
@@ -201,6 +208,7 @@ def _document(d: dict) -> DocumentEntry:
         str(d.get("title", "")),
         tuple((str(k), str(v)) for k, v in (d.get("content") or {}).items()),
         tuple((str(k), str(v)) for k, v in (d.get("sha256") or {}).items()),
+        str(d.get("content_file", "")),
     )
 
 
@@ -234,6 +242,7 @@ def from_json(data: dict[str, Any]) -> Manifest:
         tuple(_document(d) for d in data.get("documents", [])),
         tuple(_issue("binder", b) for b in data.get("binders", [])),
         tuple(_issue("pack", p) for p in data.get("packs", [])),
+        tuple((str(f["path"]), str(f.get("sha256", ""))) for f in data.get("site", [])),
     )
 
 
@@ -275,11 +284,16 @@ def write_manifest(root: Path, manifest: Manifest) -> Path:
     full = replace(
         manifest,
         documents=tuple(
-            replace(d, sha256=(("docx", sha256(root / d.docx)), ("pdf", sha256(root / d.pdf))))
+            replace(
+                d,
+                sha256=(("docx", sha256(root / d.docx)), ("pdf", sha256(root / d.pdf)))
+                + ((("content_file", sha256(root / d.content_file)),) if d.content_file else ()),
+            )
             for d in manifest.documents
         ),
         binders=tuple(hashed(b) for b in manifest.binders),
         packs=tuple(hashed(p) for p in manifest.packs),
+        site=tuple((p, sha256(root / p)) for p, _ in manifest.site),
     )
     path = root / MANIFEST
     write_text(path, json.dumps(seal.seal(to_json(full)), indent=2, ensure_ascii=False) + "\n")
@@ -294,7 +308,7 @@ def write_sealed(root: Path, manifest: Manifest) -> Path:
 
 
 def new_manifest(
-    workbook: Path, workbook_sha256: str, documents, binders, packs, built_at: datetime | None = None
+    workbook: Path, workbook_sha256: str, documents, binders, packs, site=(), built_at: datetime | None = None
 ) -> Manifest:
     return Manifest(
         workbook.name,
@@ -303,4 +317,5 @@ def new_manifest(
         tuple(documents),
         tuple(binders),
         tuple(packs),
+        tuple((path, "") for path in site),
     )

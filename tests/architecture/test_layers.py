@@ -24,9 +24,20 @@ LAYERS = [
     {"binder.convert"},
     {"binder.signing"},
     {"binder.output"},
+    {"binder.redline"},
     {"binder.issue"},
     {"binder.training"},
-    {"binder.options", "binder.preflight", "binder.build", "binder.console", "binder.cli", "binder.__main__", "binder"},
+    {"binder.site"},
+    {
+        "binder.options",
+        "binder.preflight",
+        "binder.build",
+        "binder.watch",
+        "binder.console",
+        "binder.cli",
+        "binder.__main__",
+        "binder",
+    },
 ]
 """Lowest first. A module may import its own layer's modules and those of lower layers only."""
 CLI_ONLY = {"click", "rich"}

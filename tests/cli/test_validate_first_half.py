@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import json
 
-import fakes
 import wb
 from cli import run
 from docx import Document
-
-from binder.build import BuildOptions, build
-
-
-def built_folder(tmp_path, monkeypatch):
-    fakes.patch_converter(monkeypatch)
-    book = wb.write(tmp_path / "book.xlsx")
-    build(book, BuildOptions(out=tmp_path / "out", jobs=1))
-    return book
+from pipeline import two_packs
 
 
-def test_validate_runs_change_control_against_the_output_folder(tmp_path, monkeypatch):
-    book = built_folder(tmp_path, monkeypatch)
-    data = wb.base()
+def test_validate_runs_change_control_against_the_output_folder(tmp_path, built):
+    book, _ = built  # tmp_path/book.xlsx built into tmp_path/out, with fake conversions
+    data = two_packs()
     data["Steps"][1]["Action"] = "Enter hours twice."
     wb.write(book, data)
     checked = run("validate", "book.xlsx", "--out", "out", cwd=tmp_path)
@@ -36,8 +27,7 @@ def test_validate_runs_change_control_against_the_output_folder(tmp_path, monkey
     assert run("validate", "book.xlsx", "--out", "elsewhere", cwd=tmp_path).returncode == 0  # no manifest there
 
 
-def test_validate_reports_a_hand_edited_manifest(tmp_path, monkeypatch):
-    built_folder(tmp_path, monkeypatch)
+def test_validate_reports_a_hand_edited_manifest(tmp_path, built):
     manifest = tmp_path / "out" / "manifest.json"
     data = json.loads(manifest.read_text())
     data["documents"][0]["version"] = "9.9"

@@ -47,3 +47,5 @@ def test_a_wheel_installed_in_a_fresh_virtualenv_builds_binders_and_packs(tmp_pa
     assert len(manifest["binders"]) == 4 and len(manifest["packs"]) == 2
     for entry in manifest["binders"] + manifest["packs"]:
         assert (here / "out" / entry["path"]).stat().st_size > 10_000
+    assert "<h1>" in (here / "out" / "site" / "index.html").read_text()  # the site's templates are package data
+    assert (here / "out" / "site" / "static" / "site.css").stat().st_size > 1000

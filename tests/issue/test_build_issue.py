@@ -8,15 +8,19 @@ value. The builds and fixtures are shared with ``tests/output`` (``support/pipel
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
+import fakes
+import pytest
 import wb
 from openpyxl import load_workbook
 from pipeline import (
     LATER,
     SECOND_PACK,
     by,
+    fin_001_only,
     issued_files,
     manifest,
     page_texts,
@@ -94,11 +98,23 @@ def test_an_unchanged_rebuild_converts_nothing_and_keeps_every_binder_and_its_da
     assert all(e.reused for e in result.binders + result.packs)
 
 
-def test_a_revised_sop_reissues_only_its_department_binder_and_the_packs_holding_it(built, converters):
-    book, out = built
-    before = issued_files(out)
-    rebuild(book, out, revised_fin_001(two_packs()), today=LATER)
-    assert "FIN-001" in converters[0].converted and "OPS-001" not in converters[0].converted
+@pytest.fixture(scope="module")
+def revised(built_once, tmp_path_factory):
+    """A copy of the first build rebuilt with FIN-001 revised: (output folder, issued files before, converter)."""
+    book, out, _, _ = built_once
+    folder = tmp_path_factory.mktemp("revised")
+    copied, copy_out = Path(shutil.copy2(book, folder / book.name)), folder / "out"
+    shutil.copytree(out, copy_out, symlinks=True)
+    before = issued_files(copy_out)
+    with pytest.MonkeyPatch.context() as patch:
+        made = fakes.patch_converter(patch)
+        rebuild(copied, copy_out, revised_fin_001(two_packs()), today=LATER)
+    return copy_out, before, made[0]
+
+
+def test_a_revised_sop_reissues_only_its_department_binder_and_the_packs_holding_it(revised):
+    out, before, converter = revised
+    assert "FIN-001" in converter.converted and "OPS-001" not in converter.converted
     after, data = issued_files(out), manifest(out)
     changed = {path for path in before if after[path] != before[path]}
     assert changed == {"binders/FIN-binder.pdf", "packs/new-finance-staff.pdf", "packs/new-finance-staff-record.xlsx"}
@@ -112,9 +128,8 @@ def test_a_revised_sop_reissues_only_its_department_binder_and_the_packs_holding
     assert "Collect signed timesheets." in "".join(page_texts(out / "binders" / "FIN-binder.pdf"))
 
 
-def test_a_reissued_binder_lists_the_revised_sop_with_its_old_and_new_version(built):
-    book, out = built
-    rebuild(book, out, revised_fin_001(two_packs()), today=LATER)
+def test_a_reissued_binder_lists_the_revised_sop_with_its_old_and_new_version(revised):
+    out, _, _ = revised
     texts = page_texts(out / "binders" / "FIN-binder.pdf")
     changes = [t for t in texts if "Changes in this issue" in t]
     assert len(changes) == 1
@@ -194,7 +209,7 @@ def write_with_text_cells(path: Path, data: dict) -> Path:
 def test_the_training_record_keeps_formula_like_text_as_text_and_the_date_of_issue_as_a_date(tmp_path, converters):
     title = '=HYPERLINK("http://x","pack")'
     names = ["=SUM(1,2)", "+Onboarding", "-Stock handling", "@Team leads"]
-    data = wb.base()
+    data = fin_001_only(wb.base())
     data["SOPs"][0]["Title"] = title
     data["Training"] = [{"Pack": name, "SOP ID": "FIN-001"} for name in names]
     book = write_with_text_cells(tmp_path / "book.xlsx", data)

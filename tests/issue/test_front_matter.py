@@ -44,11 +44,17 @@ def serif_template(path: Path, colour: RGBColor = DARK_RED, margin_mm: int = 30)
     return path
 
 
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """The base workbook, read once: a Library is immutable."""
+    library, problems = check_workbook(wb.write(tmp_path_factory.mktemp("book") / "book.xlsx"), today=wb.TODAY)
+    assert library is not None, problems
+    return library
+
+
 @pytest.fixture
-def library(tmp_path):
-    book = wb.write(tmp_path / "book.xlsx")
-    loaded, problems = check_workbook(book, today=wb.TODAY)
-    assert loaded is not None, problems
+def library(loaded, tmp_path):
+    """The base workbook with a company template of this test's own (some tests edit it)."""
     template = serif_template(tmp_path / "company.docx")
     return replace(loaded, settings=replace(loaded.settings, template=template))
 

@@ -9,14 +9,18 @@ stages after conversion (standalone copies, front matter, assembly, manifest) ru
 from __future__ import annotations
 
 import os
+import posixpath
 import secrets
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from docx import Document as WordDocument
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
+from docx.styles.styles import Styles
+from lxml import etree
 from pypdf import PdfWriter
 from pypdf.annotations import Link
 from pypdf.generic import (
@@ -38,25 +42,40 @@ TOP, LEADING, LEFT, FONT_SIZE = 800, 28, 56, 10
 # Codes WinAnsiEncoding leaves unused: characters outside cp1252 ("→") are given one of these per
 # page through the font's /Differences, so ``extract_text`` still returns them.
 _SPARE_CODES = [*range(1, 32), 0x7F, 0x81, 0x8D, 0x8F, 0x90, 0x9D]
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
 def docx_paragraphs(docx: Path) -> list[tuple[str, str, list[str]]]:
     """(style name, text, link targets) of every paragraph of the body, table cells included, in order."""
-    document = WordDocument(docx)
-    names = {style.style_id: style.name or "" for style in document.styles}
-    default = next((s.name or "" for s in document.styles if s.type == 1 and s.element.default), "")
+    # Only the three parts read here are parsed (opening the whole package with python-docx took
+    # three times as long), into python-docx's own element classes: the text is python-docx's.
+    with zipfile.ZipFile(docx) as archive:
+        main = _main_part(archive)
+        body = parse_xml(archive.read(main)).find(qn("w:body"))
+        styles = Styles(parse_xml(archive.read(posixpath.join(posixpath.dirname(main), "styles.xml"))))
+        rels_part = posixpath.join(posixpath.dirname(main), "_rels", posixpath.basename(main) + ".rels")
+        rels = etree.fromstring(archive.read(rels_part)) if rels_part in archive.namelist() else None
+    external = {
+        rel.get("Id"): rel.get("Target")
+        for rel in (rels.iter(_RELATIONSHIP) if rels is not None else ())
+        if rel.get("TargetMode") == "External"
+    }
+    names = {style.style_id: style.name or "" for style in styles}
+    default = next((s.name or "" for s in styles if s.type == 1 and s.element.default), "")
     found = []
-    for element in document.element.body.iter(qn("w:p")):
-        paragraph = Paragraph(element, document._body)
+    for element in body.iter(qn("w:p")):
         style = names.get(element.style, "") if element.style else default
-        links = []
-        for link in element.iter(qn("w:hyperlink")):
-            rid = link.get(qn("r:id"))
-            rel = document.part.rels.get(rid) if rid else None
-            if rel is not None and rel.is_external:
-                links.append(rel.target_ref)
-        found.append((style or "", paragraph.text, links))
+        links = [external[rid] for link in element.iter(qn("w:hyperlink")) if (rid := link.get(qn("r:id"))) in external]
+        found.append((style or "", element.text, links))
     return found
+
+
+def _main_part(archive: zipfile.ZipFile) -> str:
+    """The document part's name, as the package's own relationships give it."""
+    for rel in etree.fromstring(archive.read("_rels/.rels")).iter(_RELATIONSHIP):
+        if rel.get("Type") == RT.OFFICE_DOCUMENT:
+            return rel.get("Target").lstrip("/")
+    raise ValueError(f"{archive.filename}: no main document part")
 
 
 def _pdf_string(text: str, codes: dict[str, int]) -> bytes:

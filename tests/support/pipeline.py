@@ -2,8 +2,9 @@
 
 A ``FakeConverter`` (``fakes.py``) writes real small PDFs, so every later stage runs on real files;
 each test opens what the build wrote (pypdf, openpyxl, json) rather than trusting the return value.
-The fixtures (``converters``, ``built_once``, ``built``) reach the tests through the ``conftest.py``
-of ``tests/issue`` and ``tests/output``.
+The fixtures (``converters``, ``built_once``, ``built``) reach every test through ``tests/conftest.py``.
+``built_once`` is built once per test process: each test that changes the output works on its own
+copy (``built``), so a first build is paid once per worker rather than once per module.
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ def two_packs() -> dict:
     return data
 
 
+def fin_001_only(data: dict) -> dict:
+    """``data`` cut down to FIN-001 and its department: a build of one SOP and one binder."""
+    for rows in data.values():
+        rows[:] = [row for row in rows if row.get("SOP ID", "FIN-001") in ("FIN-001", "")]
+    data["Departments"] = [d for d in data["Departments"] if d["Code"] == "FIN"]
+    data["SOPs"][0].pop("Related SOPs", None)
+    data["References"] = [r for r in data["References"] if r["Link"] != "OPS-001"]
+    return data
+
+
 def revised_fin_001(data: dict, action: str = "Collect signed timesheets.") -> dict:
     """FIN-001 with new step text, raised to 2.1 with its revision and approval, effective after both."""
     data["Steps"][0]["Action"] = action
@@ -68,7 +79,7 @@ def first_build(tmp_path: Path, data: dict | None = None):
     return book, out, build(book, BuildOptions(out=out, today=wb.TODAY, jobs=1))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built_once(tmp_path_factory):
     """One first build of ``two_packs()``, for tests to read or copy: (workbook, output folder, result, converter)."""
     with pytest.MonkeyPatch.context() as patch:

@@ -39,14 +39,23 @@ def _workbook(folder: Path) -> Path:
     return write_workbook(folder / "sops.xlsx", rows)
 
 
-@pytest.fixture
-def setup(tmp_path) -> tuple[Path, Path]:
-    """The workbook, and its pack's record filled in by Jo Park: FIN-001 signed, FIN-002 (1.1) signed."""
-    book = _workbook(tmp_path)
-    library = load_library(book, today=DAY).library
-    record = write_record(library, library.packs[0], tmp_path / "packs" / "new-finance-staff-record.xlsx", DAY)
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> Path:
+    """The folder of ``setup``'s files, made once: writing an init workbook takes a while."""
+    folder = tmp_path_factory.mktemp("intake")
+    library = load_library(_workbook(folder), today=DAY).library
+    record = write_record(library, library.packs[0], folder / "packs" / "new-finance-staff-record.xlsx", DAY)
     fill(record, {"B4": "Jo Park", "B6": "Sam Taylor", "E9": "JP", "F9": SIGNED, "E10": "JP", "F10": SIGNED})
-    return book, record
+    return folder
+
+
+@pytest.fixture
+def setup(made, tmp_path) -> tuple[Path, Path]:
+    """The workbook, and its pack's record filled in by Jo Park: FIN-001 signed, FIN-002 (1.1) signed.
+
+    A copy of this test's own (the tests change both)."""
+    shutil.copytree(made, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "sops.xlsx", tmp_path / "packs" / "new-finance-staff-record.xlsx"
 
 
 def fill(record: Path, cells: dict[str, object]) -> None:

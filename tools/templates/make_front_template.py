@@ -231,6 +231,25 @@ def build_acknowledgement() -> Path:
     return ACK_OUT
 
 
+def redlines(doc) -> None:
+    """Under the changes table, what changed in each revised SOP (runs underlined or struck through by binder)."""
+    para(doc, "{%p if changes.redlines %}")
+    para(doc, "{{ labels.redline_heading }}", bold=True, space_after=3).paragraph_format.space_before = Pt(12)
+    para(doc, "{{r changes.legend }}", space_after=6)
+    para(doc, "{%p for d in changes.redlines %}")
+    heading = para(doc, "{{ d.id }} {{ d.title }} ({{ d.versions }})", bold=True, space_after=2)
+    heading.paragraph_format.space_before = Pt(8)
+    heading.paragraph_format.keep_with_next = True
+    para(doc, "{%p if d.note %}")
+    para(doc, "{{ d.note }}", space_after=2)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p for line in d.lines %}")
+    para(doc, "{{r line }}", space_after=2)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+
 def build() -> Path:
     """Department binder: cover, contents, changes in this issue."""
     doc = Document(BASE) if BASE.exists() else Document()
@@ -253,6 +272,7 @@ def build() -> Path:
                 "{{ labels.details }}"],
           ["{{ c.id }}", "{{ c.title }}", "{{ c.kind }}", "{{ c.versions }}", "{{ c.text }}"],
           "for c in changes.rows", grid, [2.4, 4.6, 2.0, 2.4, 5.6])
+    redlines(doc)
     para(doc, "{%p if not changes.rows %}")
     para(doc, "{{ labels.no_changes }}")
     para(doc, "{%p endif %}")
