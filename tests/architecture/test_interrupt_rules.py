@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -97,3 +100,21 @@ def test_on_the_way_out_signals_are_ignored_by_the_whole_process_not_blocked_in_
     assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     os.kill(os.getpid(), signal.SIGINT)  # would raise KeyboardInterrupt or Interrupted if handled
+
+
+def test_an_interrupt_while_binder_is_still_importing_exits_130_with_one_line():
+    """A Ctrl-C in the first tenth of a second landed inside ``from binder.cli import main``: a traceback, exit 1."""
+    script = textwrap.dedent("""
+        import builtins, os, signal
+        from binder import __main__ as entry
+        real = builtins.__import__
+        def importing(name, *args, **kwargs):
+            if name == "binder.cli":
+                os.kill(os.getpid(), signal.SIGINT)
+            return real(name, *args, **kwargs)
+        builtins.__import__ = importing
+        entry.run()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "interrupted: nothing was changed in the output folder"
