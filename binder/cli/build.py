@@ -97,9 +97,6 @@ def build(
 
     With any error nothing is written or changed: the build happens in a staging
     folder that replaces OUT only when everything succeeded."""
-    import os
-
-    from binder.build import BuildOptions
     from binder.build import build as run_build
     from binder.console import make_progress
 
@@ -107,21 +104,21 @@ def build(
     signing = _signing(key, reason, location, contact, timestamp_url) if sign_outputs else None
     if key is not None and not sign_outputs:
         raise click.UsageError("--key is used with --sign")
-    options = BuildOptions(
+    options = build_options(
         out=out,
         include_drafts=include_drafts,
         strict=strict,
-        style=not no_style,
+        no_style=no_style,
         strict_style=strict_style,
-        ignore=_codes(ignore),
+        ignore=ignore,
         force=force,
-        jobs=jobs or os.cpu_count() or 1,
+        jobs=jobs,
         timeout=timeout,
         wait=wait,
         allow_unversioned=allow_unversioned,
+        no_cache=no_cache,
         pack=pack,
         signing=signing,
-        use_cache=not no_cache,
         converters=converters,
     )
     progress = make_progress(quiet)
@@ -146,3 +143,41 @@ def build(
             state = f"unchanged: issue of {made.issued} kept" if made.reused else f"issued {made.issued}"
             signed = ", signed" if made.signed else ""
             console.print(plain(f"  {made.path}: {made.pages} pages, {len(made.sops)} SOPs ({state}{signed})"))
+
+
+def build_options(
+    *,
+    out: Path,
+    include_drafts: bool,
+    strict: bool,
+    no_style: bool,
+    strict_style: bool,
+    ignore: tuple[str, ...],
+    force: bool,
+    jobs: int | None,
+    timeout: float,
+    wait: float,
+    allow_unversioned: bool,
+    no_cache: bool,
+    **only_build,
+):
+    """``BuildOptions`` from the command line options ``build`` and ``watch`` share (``only_build``: the rest)."""
+    import os
+
+    from binder.options import BuildOptions
+
+    return BuildOptions(
+        out=out,
+        include_drafts=include_drafts,
+        strict=strict,
+        style=not no_style,
+        strict_style=strict_style,
+        ignore=_codes(ignore),
+        force=force,
+        jobs=jobs or os.cpu_count() or 1,
+        timeout=timeout,
+        wait=wait,
+        allow_unversioned=allow_unversioned,
+        use_cache=not no_cache,
+        **only_build,
+    )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 from rich.markup import escape
 
-from binder.cli.app import WORKBOOK, _codes, cli, default_workbook
+from binder.cli.app import WORKBOOK, cli, default_workbook
 from binder.cli.build import build as build_command
+from binder.cli.build import build_options
 from binder.console import display_path, plain, print_problems, stderr_console
 from binder.errors import BinderError, InputError
 
@@ -55,23 +55,22 @@ def watch(
     Each build prints its problems and the SOPs it re-issued. A save with errors changes
     nothing: OUT stays as the last successful build left it. Ctrl-C stops (exit 130)."""
     from binder.console import make_progress
-    from binder.options import BuildOptions
     from binder.watch.loop import watch as run_watch
 
     path = workbook or default_workbook()
-    options = BuildOptions(
+    options = build_options(
         out=out,
         include_drafts=include_drafts,
         strict=strict,
-        style=not no_style,
+        no_style=no_style,
         strict_style=strict_style,
-        ignore=_codes(ignore),
+        ignore=ignore,
         force=force,
-        jobs=jobs or os.cpu_count() or 1,
+        jobs=jobs,
         timeout=timeout,
         wait=wait,
         allow_unversioned=allow_unversioned,
-        use_cache=not no_cache,
+        no_cache=no_cache,
     )
     console = stderr_console()
     first = [True]

@@ -35,7 +35,8 @@ MATRIX_MARK = "\u25cf"
 MATRIX_ACTION_CHARS = 60
 JUMP_STEP_WORD = {"en": "step", "fr": "étape"}
 """The word before a step number in a jump ("→ step 6", "→ étape 6"); the end is ``labels.flow_end``."""
-_WEB_LINK = ("http://", "https://", "mailto:")
+WEB_LINK_SCHEMES = ("http://", "https://", "mailto:")
+"""The schemes a link in a document may have: the PDFs and the site follow the same rule."""
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ def _reference(title: str, link: str, sop: Sop, library: Library) -> dict[str, A
             "is_sop": True,
             "kind": xref["kind"],
         }
-    url = link if link.lower().startswith(_WEB_LINK) else ""
+    url = link if link.lower().startswith(WEB_LINK_SCHEMES) else ""
     note = link if link and link != title else ""
     return {
         "title": title,

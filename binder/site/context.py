@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from binder.document.context import Image, Link, sop_context
+from binder.document.context import WEB_LINK_SCHEMES, Image, Link, sop_context
 from binder.document.links import LINK_PREFIX
 from binder.model import Library, Sop
 from binder.text import NON_BREAKING_HYPHEN, clean
 
-WEB_SCHEMES = ("http://", "https://", "mailto:")
-"""The schemes a link may have, as in the PDFs (``binder.document.context``)."""
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
@@ -50,7 +48,7 @@ def web_text(text: str) -> str:
 
 def safe_url(url: str) -> str:
     """``url`` when its scheme is one the documents allow, else "" (the text is shown unlinked)."""
-    return url if url.strip().lower().startswith(WEB_SCHEMES) else ""
+    return url if url.strip().lower().startswith(WEB_LINK_SCHEMES) else ""
 
 
 def sop_page(sop_id: str) -> str:

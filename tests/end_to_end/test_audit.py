@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import certs
 import pdfs
 import pytest
 import wb
+from cli import binder
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-
-
-def binder(*args, cwd, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "binder", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,13 @@ ISO 19005-2 (no validator such as veraPDF is available here)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import certs
 import pikepdf
 import pytest
 import wb
+from cli import binder
 from lxml import etree
 from pikepdf import Dictionary, Name, Pdf
 
@@ -34,17 +33,6 @@ NS = {
     "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
 }
 FORBIDDEN_ACTIONS = {"/Launch", "/Sound", "/Movie", "/ResetForm", "/ImportData", "/JavaScript", "/Hide", "/Rendition"}
-
-
-def binder(*args, cwd, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "binder", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 @pytest.fixture(scope="module")

@@ -7,29 +7,17 @@ poppler's ``pdfsig``.
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import certs
 import pytest
 import wb
+from cli import binder
 
 pytestmark = pytest.mark.slow
-
-
-def binder(*args, cwd, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "binder", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def signatures(pdf: Path) -> str:

@@ -18,6 +18,7 @@ import io
 import logging
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -133,3 +134,15 @@ def run(
         interrupts._state.clear()
         interrupts._state.update(saved_state)
     return Result(returncode, _text(stdout), _text(stderr))
+
+
+def binder(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m binder ARGS`` in a process of its own (signing, the error log: what only a process shows)."""
+    return subprocess.run(
+        [sys.executable, "-m", "binder", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
