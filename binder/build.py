@@ -156,6 +156,7 @@ def produce(
             documents.pages,
             lambda sop_id: linked_pdf(root, sop_id),
             options.signing,
+            options.jobs,
         )
         return Made(documents, issue(context, decisions), warnings)
 

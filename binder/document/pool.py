@@ -7,17 +7,15 @@ render processes ignore SIGINT, and on an interrupt the build stops them, Graphv
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from binder.document import flowchart
 from binder.document.labels import labels_for
 from binder.document.render import render_sop
 from binder.document.svg import libreoffice_copy
-from binder.interrupts import held
 from binder.model import Library, Sop
+from binder.parallel import in_processes
 from binder.workbook.flow import needs_flowchart
 
 FLOWCHART_WIDTH_MM, FLOWCHART_HEIGHT_MM = 170, 200
@@ -39,35 +37,10 @@ def render_all(
             render_one(sop.sop_id)
             advance()
         return
-    # forkserver, not fork: the converter's threads are running, and forking a threaded process is unsafe.
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=start_renderer, initargs=(library, root, work, timeout)
-    )
-    try:
-        with held():  # Ctrl-C while the render processes are being started would leave them half-started
-            futures = [pool.submit(render_one, s.sop_id) for s in sops]
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in done:
-                future.result()  # the first error (a template mistake, a flowchart too large) stops the build
-                advance()
-    except BaseException:
-        _stop(pool)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop render processes now: they terminate their Graphviz on SIGTERM."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            os.kill(process.pid, signal.SIGTERM)
-    for process in processes:
-        process.join(timeout=10)
+    calls = [(s.sop_id,) for s in sops]
+    # The first error (a template mistake, a flowchart too large) stops the build.
+    for _ in in_processes(render_one, calls, workers, start_renderer, (library, root, work, timeout)):
+        advance()
 
 
 _RENDERER: dict = {}
@@ -77,9 +50,7 @@ _RENDERER: dict = {}
 def start_renderer(library: Library, root: Path, work: Path, timeout: float) -> None:
     _RENDERER.update(library=library, root=root, work=work, timeout=timeout)
     if multiprocessing.parent_process() is not None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build itself handles Ctrl-C and stops this process
-        signal.signal(signal.SIGTERM, flowchart.stop_and_exit)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked while we were started
+        signal.signal(signal.SIGTERM, flowchart.stop_and_exit)  # stopped by the build: its Graphviz too
 
 
 def render_one(sop_id: str, first_mm: float | None = None) -> None:

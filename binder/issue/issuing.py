@@ -9,7 +9,7 @@ not signed is signed now, keeping its date of issue.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 from binder.convert.base import Converting, Job, WithOptions, export_options
 from binder.interrupts import shielded
 from binder.issue import front
-from binder.issue.assemble import Document, FrontItem, Part, assemble, start_pages
+from binder.issue.assemble import Assembled, Document, FrontItem, Part, assemble, start_pages
 from binder.issue.changes_page import binder_changes
 from binder.issue.plan import BINDER, IssuePlan
 from binder.issue.record import write_record
@@ -26,6 +26,7 @@ from binder.issue.reissue import Decision, carry_over
 from binder.issue.stamp import stamp_label
 from binder.model import Library
 from binder.output.manifest import IssueEntry, Manifest
+from binder.parallel import in_processes
 from binder.signing.options import Signing
 
 WORK = ".work"
@@ -49,6 +50,8 @@ class IssueContext:
     linked: Callable[[str], Path]
     """An SOP's PDF as converted, links to other SOPs still marked: what issues are made of."""
     signing: Signing | None = None
+    workers: int = 1
+    """Processes that may assemble issues at the same time."""
 
 
 def issue(ctx: IssueContext, decisions: tuple[Decision, ...]) -> list[IssueEntry]:
@@ -60,16 +63,38 @@ def issue(ctx: IssueContext, decisions: tuple[Decision, ...]) -> list[IssueEntry
     fronts = _fronts(ctx, [d.plan for d in fresh])
     backs = _backs(ctx, [d.plan for d in fresh if d.plan.back_template is not None])
     advance = ctx.progress.stage("Binders" if decisions[0].plan.kind == BINDER else "Packs", len(decisions))
+    documents = {d.plan.path: _document(ctx, d.plan, fronts[d.plan.path], backs.get(d.plan.path)) for d in fresh}
+    assembled = {}
+    for path, result in _assemble_all(documents, ctx.workers):
+        assembled[path] = result
+        advance()
     made = []
     for decision in decisions:
         entry = kept.get(decision.plan.path)
         if entry is None:
-            entry = _make(ctx, decision, fronts[decision.plan.path], backs.get(decision.plan.path))
-        elif ctx.signing is not None and not entry.signed:
-            entry = _sign(ctx, entry, source=ctx.out / entry.path)
+            entry = _record(ctx, decision, fronts[decision.plan.path], assembled[decision.plan.path])
+        else:
+            if ctx.signing is not None and not entry.signed:
+                entry = _sign(ctx, entry, source=ctx.out / entry.path)
+            advance()
         made.append(entry)
-        advance()
     return made
+
+
+PARALLEL_PARTS = 24
+"""Fewer SOPs than this in all the issues to assemble: one process does it sooner than starting others."""
+
+
+def _assemble_all(documents: dict[str, tuple[Document, Path]], workers: int) -> Iterator[tuple[str, Assembled]]:
+    """Each document assembled at its path; in worker processes when there is enough to share."""
+    paths = list(documents)
+    if workers > 1 and len(paths) > 1 and sum(len(d.parts) for d, _ in documents.values()) >= PARALLEL_PARTS:
+        for index, result in in_processes(assemble, [documents[p] for p in paths], workers):
+            yield paths[index], result
+        return
+    for path in paths:
+        with shielded():
+            yield path, assemble(*documents[path])
 
 
 def _fronts(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, front.MadeFront]:
@@ -111,8 +136,11 @@ def _backs(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, Path]:
     return {plan.path: job.pdf for plan, job in zip(plans, jobs)}
 
 
-def _make(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, back: Path | None) -> IssueEntry:
-    plan, library = decision.plan, ctx.library
+def _document(
+    ctx: IssueContext, plan: IssuePlan, made_front: front.MadeFront, back: Path | None
+) -> tuple[Document, Path]:
+    """What to assemble for ``plan``, and where."""
+    library = ctx.library
     doc = Document(
         title=plan.title,
         author=library.settings.organisation or dict(plan.facts).get("owner", ""),
@@ -129,8 +157,12 @@ def _make(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, ba
     )
     target = ctx.root / plan.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    with shielded():
-        result = assemble(doc, target)
+    return doc, target
+
+
+def _record(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, result: Assembled) -> IssueEntry:
+    """The entry of an issue just assembled: checked, its training record written, signed when asked."""
+    plan, library = decision.plan, ctx.library
     expected = start_pages(made_front.pages, [ctx.pages[i] for i in plan.sop_ids])
     if [p for _, p in result.starts] != expected:
         raise RuntimeError(f"the contents of {plan.path} disagree with its pages")
@@ -139,7 +171,7 @@ def _make(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, ba
     entry = IssueEntry(
         plan.kind, plan.name, plan.path, result.pages, plan.sop_ids, ctx.issued.isoformat(), decision.key, plan.record
     )
-    return _sign(ctx, entry, source=target) if ctx.signing is not None else entry
+    return _sign(ctx, entry, source=result.path) if ctx.signing is not None else entry
 
 
 def _subject(plan: IssuePlan, issued: date) -> str:

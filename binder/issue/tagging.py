@@ -169,35 +169,43 @@ class Merger:
         if element.objgen in part.seen:
             return None
         part.seen.add(element.objgen)
-        new = self.pdf.make_indirect(Dictionary())
-        part.copies[new.objgen] = element.objgen
+        # Thousands of elements per binder: the copy is made as a Python dict and handed to pikepdf
+        # once, as each read or write of a pikepdf object is a call into qpdf.
+        fields: dict[str, Any] = {}
+        kids_value = source_page = None
         for key, value in element.items():
-            if key not in ("/K", "/P", "/Pg", "/Ref", "/Type"):
-                new[key] = _foreign(self.pdf, value)
-        new.Type = Name.StructElem
-        new.P = parent
-        role = str(element.S)
-        new.S = Name(part.roles.get(role, role))
-        if "/C" in new:
-            new.C = _renamed_classes(new.C, part.classes)
-        if "/Pg" in element:
-            page = part.pages.get(element.Pg.objgen)
+            if key == "/K":
+                kids_value = value
+            elif key == "/Pg":
+                source_page = value
+            elif key not in ("/P", "/Ref", "/Type"):
+                fields[key] = _foreign(self.pdf, value)
+        role = str(fields["/S"])
+        fields["/S"] = Name(part.roles.get(role, role))
+        fields["/Type"] = Name.StructElem
+        fields["/P"] = parent
+        if "/C" in fields:
+            fields["/C"] = _renamed_classes(fields["/C"], part.classes)
+        if source_page is not None:
+            page = part.pages.get(source_page.objgen)
             if page is not None:
-                new.Pg = self.page_objects[page]
-        if "/ID" in new:
-            key = bytes(new.ID)
+                fields["/Pg"] = self.page_objects[page]
+        if "/ID" in fields:
+            key = bytes(fields["/ID"])
             if key in self.ids:
-                del new.ID
-            else:
-                self.ids[key] = new
-        kids = _items(element.get("/K"))
+                del fields["/ID"]
+        new = self.pdf.make_indirect(Dictionary(fields))
+        if "/ID" in fields:
+            self.ids[bytes(fields["/ID"])] = new
+        part.copies[new.objgen] = element.objgen
+        kids = _items(kids_value)
         copied = [c for kid in kids if (c := self._kid(part, kid, new, page)) is not None]
-        if _standard(new.S, self.roles) == "/Figure" and "/Alt" not in new:
+        standard = _standard(fields["/S"], self.roles)
+        if standard == "/Figure" and "/Alt" not in fields:
             copied = self._hoist_alt(new, copied)
         new.K = Array(copied)
-        links = sum(1 for kid in kids if _type(kid) == OBJECT_REFERENCE)
-        if links and not any(_type(c) == OBJECT_REFERENCE for c in copied):
-            if _standard(new.S, self.roles) == "/Link":
+        if standard == "/Link" and any(_type(kid) == OBJECT_REFERENCE for kid in kids):
+            if not any(_type(c) == OBJECT_REFERENCE for c in copied):
                 new.S = Name.Span  # its link was removed in assembly; the text stays
         return new
 

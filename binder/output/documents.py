@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from binder.convert.base import Converting, Job, export_options
+from binder.convert.base import Converting, Job, Result, export_options
 from binder.document.links import standalone_copy
 from binder.document.pool import converter_input, render_all
 from binder.files import link_or_copy
@@ -77,17 +77,29 @@ def make_documents(
         )
         for s in todo
     ]
-    converter.convert(jobs, progress.stage("PDF", len(jobs)))
+    pages: dict[str, int] = {}
+    advance = progress.stage("PDF", len(jobs))
+
+    def converted(result: Result) -> None:
+        # While LibreOffice converts the next documents, this thread would only wait.
+        pages[result.key] = _standalone(root, result.key)
+        advance()
+
+    converter.convert(jobs, converted)
     check()
     pdfs = {s.sop_id: linked_pdf(root, s.sop_id) for s in todo}
-    refit_charts(library, todo, root, root / WORK, pdfs, converter, options, timeout)
+    for sop_id in refit_charts(library, todo, root, root / WORK, pdfs, converter, options, timeout):
+        pages[sop_id] = _standalone(root, sop_id)
     check()
     for sop in todo:
-        linked, standalone = linked_pdf(root, sop.sop_id), root / WORK / "linked" / f"{sop.sop_id}.standalone.pdf"
-        with shielded():
-            pages = standalone_copy(linked, standalone)
+        if sop.sop_id not in pages:  # a converter that reports no progress
+            pages[sop.sop_id] = _standalone(root, sop.sop_id)
         made[sop.sop_id] = cache.store(
-            keys[sop.sop_id], root / "sops" / f"{sop.sop_id}.docx", linked, standalone, pages
+            keys[sop.sop_id],
+            root / "sops" / f"{sop.sop_id}.docx",
+            linked_pdf(root, sop.sop_id),
+            _standalone_path(root, sop.sop_id),
+            pages[sop.sop_id],
         )
     entries = []
     for sop in sops:
@@ -110,6 +122,16 @@ def make_documents(
             )
         )
     return Documents(tuple(entries), tuple(s.sop_id for s in todo), {s: e.hashes["pdf"] for s, e in made.items()})
+
+
+def _standalone_path(root: Path, sop_id: str) -> Path:
+    return root / WORK / "linked" / f"{sop_id}.standalone.pdf"
+
+
+def _standalone(root: Path, sop_id: str) -> int:
+    """The SOP's own PDF made from its linked one; its pages."""
+    with shielded():
+        return standalone_copy(linked_pdf(root, sop_id), _standalone_path(root, sop_id))
 
 
 def _place(source: Path, target: Path) -> None:

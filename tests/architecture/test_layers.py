@@ -17,6 +17,7 @@ LAYERS = [
         "binder.files",
         "binder.text",
         "binder.interrupts",
+        "binder.parallel",
         "binder.examples",
     },
     {"binder.workbook"},

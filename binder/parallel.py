@@ -1,0 +1,83 @@
+"""Work shared out to worker processes, stopped at once on an error or an interrupt.
+
+Rendering Word documents and assembling binders are CPU-bound Python: threads would share one core.
+Both go through ``in_processes``, so both get the same rules: the processes are started from a
+forkserver (the converter's threads are running, and forking a threaded process is unsafe), while
+signals are held back (a Ctrl-C during the start would leave one half-started and the pool waiting
+for it at exit), they ignore SIGINT (the build handles it and stops them with SIGTERM), and the
+first error stops the others.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
+
+from binder.interrupts import held
+
+T = TypeVar("T")
+
+
+def in_processes(
+    function: Callable[..., T],
+    calls: Iterable[tuple[Any, ...]],
+    workers: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[tuple[int, T]]:
+    """Run ``function(*args)`` for each of ``calls`` in ``workers`` processes; yield (index of the call, its
+    result) as each finishes. The first error is raised here once the others are stopped; so is an interrupt
+    (``binder.interrupts``) raised while waiting, and leaving the loop early stops the processes too.
+
+    ``initializer(*initargs)`` runs once in each process: what every call shares (a library) goes there
+    rather than with every call; it may install its own SIGTERM handler. ``function`` and ``initializer`` must be importable module-level functions."""
+    calls = list(calls)
+    if not calls:
+        return
+    context = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(calls))),
+        mp_context=context,
+        initializer=_start,
+        initargs=(initializer, initargs),
+    )
+    try:
+        with held():
+            futures: dict[Future[T], int] = {pool.submit(function, *args): i for i, args in enumerate(calls)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield futures[future], future.result()
+    except BaseException:
+        stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build handles Ctrl-C and stops this process
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    if initializer is not None:
+        initializer(*initargs)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked while we were started
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    """SIGTERM: leave at once (an initializer installs its own handler when it has more to stop)."""
+    os._exit(128 + signum)
+
+
+def stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's processes now, whatever they are doing."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGTERM)
+    for process in processes:
+        process.join(timeout=10)
