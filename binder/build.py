@@ -8,6 +8,7 @@ moment leaves it as it was.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -135,7 +136,14 @@ def produce(
     with make_converter(options) if converter is None else nullcontext(converter) as converter:
         cache = DocumentCache(previous_cache(options.out, options.use_cache), root / CACHE)
         documents = make_documents(
-            library, _selected(library, packs, options), root, converter, progress, cache, options.jobs, options.timeout
+            library,
+            _selected(library, packs, options),
+            root,
+            converter,
+            progress,
+            cache,
+            _processes(options),
+            options.timeout,
         )
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
         warnings = select(
@@ -156,7 +164,7 @@ def produce(
             documents.pages,
             lambda sop_id: linked_pdf(root, sop_id),
             options.signing,
-            options.jobs,
+            _processes(options),
         )
         return Made(documents, issue(context, decisions), warnings)
 
@@ -184,6 +192,11 @@ def make_converter(options: BuildOptions):
     if options.converters:
         return RemoteConverter([parse_endpoint(c) for c in options.converters], timeout=options.timeout)
     return Converter(workers=options.jobs, timeout=options.timeout, workdir=profiles_folder(options.out))
+
+
+def _processes(options: BuildOptions) -> int:
+    """Python processes that render and assemble: ``--jobs``, but no more than the CPUs (they never wait)."""
+    return min(options.jobs, os.cpu_count() or 1)
 
 
 def _selected(library: Library, packs: tuple[IssuePlan, ...], options: BuildOptions) -> list:

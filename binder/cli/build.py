@@ -33,7 +33,11 @@ from binder.console import display_path, plain, print_problems, stderr_console
     "manifest.json that cannot be trusted (change control then starts afresh).",
 )
 @click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="LibreOffice processes in parallel [default: CPUs]."
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="LibreOffice processes in parallel [default: CPUs + 1].",
 )
 @click.option(
     "--timeout",
@@ -162,8 +166,7 @@ def build_options(
     **only_build,
 ):
     """``BuildOptions`` from the command line options ``build`` and ``watch`` share (``only_build``: the rest)."""
-    import os
-
+    from binder.convert.pool import default_workers
     from binder.options import BuildOptions
 
     return BuildOptions(
@@ -174,7 +177,7 @@ def build_options(
         strict_style=strict_style,
         ignore=_codes(ignore),
         force=force,
-        jobs=jobs or os.cpu_count() or 1,
+        jobs=jobs or default_workers(),
         timeout=timeout,
         wait=wait,
         allow_unversioned=allow_unversioned,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import os
 import queue
 import shutil
 import tempfile
@@ -37,6 +38,14 @@ from binder.interrupts import held, shielded
 log = logging.getLogger(__name__)
 
 # --- the pool -----------------------------------------------------------------------------------
+
+
+def default_workers() -> int:
+    """LibreOffice processes when the user does not say: one more than the CPUs. Each soffice waits on
+    its files and on its worker's pipe part of the time: on 2 cores, 3 workers converted 200 SOPs 23 %
+    faster than 2, and 4 no faster than 3 (docs/performance.md)."""
+    return (os.cpu_count() or 1) + 1
+
 
 _live_converters: weakref.WeakSet[Converter] = weakref.WeakSet()
 _atexit_registered = False
