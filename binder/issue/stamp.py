@@ -97,7 +97,7 @@ class _Cut:
 def _cut(codes: bytes) -> _Cut:
     """Cutting the font down takes a tenth of a second; every binder and pack of a build uses the same digits."""
     chars = codes.decode(ENCODING, errors="replace")
-    font = ttLib.TTFont(_font_file())
+    font = ttLib.TTFont(_font_file(), recalcTimestamp=False)  # the same bytes in every build: no "modified now"
     options = subset.Options()
     options.name_IDs = ["*"]
     options.notdef_outline = True

@@ -1,0 +1,98 @@
+"""Binders and packs assembled in worker processes are the files one process makes, and the
+processes never outlive an error or an interrupt (``binder.parallel``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import wb
+from pipeline import issued_files, two_packs
+
+from binder import interrupts
+from binder.build import BuildOptions, build
+from binder.errors import Interrupted
+from binder.issue import issuing
+from binder.parallel import in_processes
+
+
+def test_issues_assembled_in_processes_are_byte_for_byte_those_made_in_one(tmp_path, converters, monkeypatch):
+    book = wb.write(tmp_path / "book.xlsx", two_packs())
+    build(book, BuildOptions(out=tmp_path / "one", today=wb.TODAY, jobs=1))
+    monkeypatch.setattr(issuing, "PARALLEL_PARTS", 0)
+    seen = []
+    real = issuing.in_processes
+    monkeypatch.setattr(issuing, "in_processes", lambda *a, **k: seen.append(a[2]) or real(*a, **k))
+    build(book, BuildOptions(out=tmp_path / "two", today=wb.TODAY, jobs=2))
+    assert seen == [min(2, os.cpu_count() or 1)]  # binders and packs, together
+    one, two = (
+        {path: data for path, data in issued_files(tmp_path / out).items() if path.endswith(".pdf")}
+        for out in ("one", "two")
+    )
+    assert len(one) == 4 and one == two  # 2 binders and 2 packs (their records hold the time they were written)
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def fail_or_hang(n: int) -> int:
+    if n == 0:
+        raise ValueError("the first call fails")
+    time.sleep(60)  # the work the error must cut short
+    return n
+
+
+def hang(n: int, folder: str) -> int:
+    (Path(folder) / f"{n}.pid").write_text(str(os.getpid()))
+    time.sleep(60)  # the work the interrupt must cut short
+    return n
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_results_come_back_with_the_index_of_their_call():
+    assert sorted(in_processes(square, [(n,) for n in range(7)], 2)) == [(n, n * n) for n in range(7)]
+
+
+def test_the_first_error_stops_the_other_processes_at_once():
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="first call fails"):
+        list(in_processes(fail_or_hang, [(0,), (1,), (2,)], 2))
+    assert time.monotonic() - started < 30
+
+
+def test_an_interrupt_while_waiting_stops_every_process(tmp_path):
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    interrupts.install()
+    both_started = threading.Event()
+
+    def interrupt_once_both_run() -> None:
+        deadline = time.monotonic() + 30
+        while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        both_started.set()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_both_run, daemon=True).start()
+    try:
+        with pytest.raises(Interrupted):
+            list(in_processes(hang, [(n, str(tmp_path)) for n in range(4)], 2))
+    finally:
+        signal.signal(signal.SIGINT, before[0])
+        signal.signal(signal.SIGTERM, before[1])
+    assert both_started.is_set()
+    pids = [int(p.read_text()) for p in tmp_path.glob("*.pid")]
+    assert len(pids) == 2
+    for pid in pids:
+        assert not alive(pid)
