@@ -131,15 +131,16 @@ def produce(
     progress,
     converter: Converting | None = None,
 ) -> Made:
-    """The SOP documents, then the binders and packs, into ``root``, with LibreOffice running until it returns."""
+    """The SOP documents, then the binders and packs, into ``root``. LibreOffice runs until the last conversion
+    (``converter``: a running one, lent by the caller and left running)."""
     plans = binders + packs
-    with make_converter(options) if converter is None else nullcontext(converter) as converter:
+    with make_converter(options) if converter is None else nullcontext(converter) as running:
         cache = DocumentCache(previous_cache(options.out, options.use_cache), root / CACHE)
         documents = make_documents(
             library,
             _selected(library, packs, options),
             root,
-            converter,
+            running,
             progress,
             cache,
             _processes(options),
@@ -157,7 +158,7 @@ def produce(
             library,
             root,
             options.out,
-            converter,
+            running,
             progress,
             options.today or date.today(),
             previous,
@@ -165,6 +166,7 @@ def produce(
             lambda sop_id: linked_pdf(root, sop_id),
             options.signing,
             _processes(options),
+            running.close if converter is None else lambda: None,
         )
         return Made(documents, issue(context, decisions), warnings)
 

@@ -11,6 +11,7 @@ page where that SOP starts, or are removed when the SOP is not in this PDF.
 
 from __future__ import annotations
 
+import gc
 import io
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -97,6 +98,15 @@ def assemble(doc: Document, out: Path) -> Assembled:
     """Write ``doc`` to ``out`` (atomically) and return where each SOP starts.
 
     Parses PDFs throughout: the caller holds ``binder.interrupts.shielded()``."""
+    assembled, pages, starts, sources = _assemble(doc)
+    # pypdf's objects point at each other: freed now, not next to pikepdf's copy of the same binder
+    gc.collect()
+    _write_tagged(assembled, sources, doc, out)
+    return Assembled(out, pages, starts)
+
+
+def _assemble(doc: Document) -> tuple[io.BytesIO, int, tuple[tuple[str, int], ...], list[Source]]:
+    """``doc`` put together by pypdf: (the file, its pages, where each SOP starts, what it was made of)."""
     writer = PdfWriter()
     front = PdfReader(doc.front)
     writer.append(front, import_outline=False)
@@ -131,8 +141,7 @@ def assemble(doc: Document, out: Path) -> Assembled:
     writer.page_mode = "/UseOutlines"
     assembled = io.BytesIO()
     writer.write(assembled)
-    _write_tagged(assembled, sources, doc, out)
-    return Assembled(out, len(writer.pages), tuple(starts))
+    return assembled, len(writer.pages), tuple(starts), sources
 
 
 def _write_tagged(assembled: io.BytesIO, sources: list[Source], doc: Document, out: Path) -> None:

@@ -96,3 +96,16 @@ def test_an_interrupt_while_waiting_stops_every_process(tmp_path):
     assert len(pids) == 2
     for pid in pids:
         assert not alive(pid)
+
+
+def test_the_builds_own_libreoffice_is_stopped_before_assembly_begins(tmp_path, converters, monkeypatch):
+    closed_when_assembling = []
+    real = issuing.assemble
+
+    def assemble(doc, out):
+        closed_when_assembling.append(converters[-1].closed)
+        return real(doc, out)
+
+    monkeypatch.setattr(issuing, "assemble", assemble)
+    build(wb.write(tmp_path / "book.xlsx", two_packs()), BuildOptions(out=tmp_path / "out", today=wb.TODAY, jobs=1))
+    assert closed_when_assembling == [True] * 4
