@@ -126,7 +126,14 @@ def start_soffice(soffice: str, profile: Path, pipe_name: str) -> subprocess.Pop
         f"-env:UserInstallation={profile.resolve().as_uri()}",
         f"--accept=pipe,name={pipe_name};urp;",
     ]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(), stderr=sys.stderr.fileno())
+    # soffice makes a temporary folder (lu*.tmp) that a killed soffice leaves behind: inside the profile,
+    # it goes when the build removes the profile, rather than piling up in /tmp build after build.
+    temp = profile / "tmp"
+    temp.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(temp.resolve())}
+    return subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(), stderr=sys.stderr.fileno(), env=env
+    )
 
 
 def connect(soffice: subprocess.Popen, pipe_name: str, limit: float) -> Any:
