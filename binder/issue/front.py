@@ -80,7 +80,7 @@ def make_fronts(
 ) -> dict[str, MadeFront]:
     """Render and convert every front matter; repeat for those whose page count moved."""
     workdir.mkdir(parents=True, exist_ok=True)
-    guess = {spec.key: 2 + bool(spec.changes and spec.changes.get("show")) for spec in specs}
+    guess = {spec.key: _first_guess(spec) for spec in specs}
     made: dict[str, MadeFront] = {}
     pending = list(specs)
     for _ in range(4):
@@ -105,6 +105,18 @@ def make_fronts(
         if not pending:
             return made
     raise RuntimeError(f"front matter page count does not settle for {[s.key for s in pending]}")
+
+
+CONTENTS_ROWS = (12, 11)
+"""Contents rows on the front matter's second page, and on each page after: measured with the built-in binder
+template (A4, one-line titles). A wrong guess costs one more rendering and conversion, never a wrong page."""
+
+
+def _first_guess(spec: FrontSpec) -> int:
+    """The front matter's pages: a cover and a contents page, more for a long contents, one for the changes."""
+    first, later = CONTENTS_ROWS
+    more = max(0, -(-(len(spec.sop_ids) - first) // later))
+    return 2 + more + bool(spec.changes and spec.changes.get("show"))
 
 
 def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issued: date, out: Path) -> Path:
