@@ -5,6 +5,7 @@ approval, like a typical 2-3 page procedure.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,10 @@ DEPARTMENTS = [("FIN", "Finance"), ("HR", "Human Resources"), ("OPS", "Warehouse
 VERBS = ["Check", "Record", "Confirm", "Send", "Review", "Approve", "File"]
 
 
-def rows(count: int, change: int | None = None) -> dict[str, list[dict]]:
-    """The rows of a workbook with ``count`` SOPs; ``change`` edits one SOP (its step 3 and version)."""
+def rows(count: int, change: int | Collection[int] | None = None) -> dict[str, list[dict]]:
+    """The rows of a workbook with ``count`` SOPs; ``change`` edits one SOP, or each of several (its step 3 and
+    version)."""
+    changed = {change} if isinstance(change, int) else set(change or ())
     data: dict[str, list[dict]] = {name: [] for name in ("Settings", "Departments", "SOPs", "Steps", "Roles",
                                                          "Definitions", "KPIs", "FAQ", "References", "Revisions",
                                                          "Approvals", "Training")}
@@ -29,7 +32,7 @@ def rows(count: int, change: int | None = None) -> dict[str, list[dict]]:
     for n in range(count):
         code = DEPARTMENTS[n % len(DEPARTMENTS)][0]
         sop_id = f"{code}-{n // len(DEPARTMENTS) + 1:03d}"
-        edited = change == n
+        edited = n in changed
         version = "1.1" if edited else "1.0"
         data["SOPs"].append({"sop_id": sop_id, "title": f"Procedure {n + 1}: handling request type {n % 17}",
                              "department": code, "version": version, "status": "Approved", "owner": "Sam Taylor",
@@ -63,5 +66,5 @@ def rows(count: int, change: int | None = None) -> dict[str, list[dict]]:
     return data
 
 
-def write(path: Path, count: int, change: int | None = None) -> Path:
+def write(path: Path, count: int, change: int | Collection[int] | None = None) -> Path:
     return write_workbook(path, rows(count, change))

@@ -190,10 +190,24 @@ def plan(library: Library, options: BuildOptions, workbook: Path) -> tuple[tuple
 
 
 def make_converter(options: BuildOptions):
-    """Remote unoserver endpoints when given, else a pool of local LibreOffice processes."""
+    """Remote unoserver endpoints when given, else the user's converter daemon (``options.daemon``), else a pool
+    of local LibreOffice processes, stopped with the build. The daemon falls back to that pool when it cannot help."""
     if options.converters:
         return RemoteConverter([parse_endpoint(c) for c in options.converters], timeout=options.timeout)
-    return Converter(workers=options.jobs, timeout=options.timeout, workdir=profiles_folder(options.out))
+
+    def local() -> Converter:
+        return Converter(workers=options.jobs, timeout=options.timeout, workdir=profiles_folder(options.out))
+
+    if options.daemon:
+        import sys
+
+        from binder.convert.client import DaemonConverter, Unsafe
+
+        try:
+            return DaemonConverter(local, timeout=options.timeout)
+        except (Unsafe, OSError) as error:
+            print(f"warning: not using the converter daemon: {error}", file=sys.stderr)
+    return local()
 
 
 def _processes(options: BuildOptions) -> int:

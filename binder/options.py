@@ -40,4 +40,6 @@ class BuildOptions:
     """Reuse the Word and PDF documents of unchanged SOPs from the previous build."""
     converters: tuple[str, ...] = ()
     """``unoserver://HOST:PORT`` endpoints to convert on instead of local LibreOffice processes."""
+    daemon: bool = False
+    """Convert on the user's shared converter daemon (``binder build`` does unless ``--no-daemon``)."""
     today: date | None = None

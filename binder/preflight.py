@@ -12,9 +12,10 @@ from binder.model import Library
 from binder.options import BuildOptions
 from binder.output.changes import unversioned_changes
 from binder.output.manifest import MANIFEST, Manifest, ManifestError, read_manifest
+from binder.output.writing_cache import check_writing
 from binder.problems import Problem, select
 from binder.workbook.load import check_workbook
-from binder.workbook.writing import STYLE_CODES, check_writing
+from binder.workbook.writing import STYLE_CODES
 
 
 def read(workbook: Path, options: BuildOptions) -> tuple[Library, tuple[Problem, ...]]:
@@ -34,7 +35,9 @@ def preflight(
     if library is not None:
         problems += template_problems(library)
     if library is not None and options.style:
-        problems += check_writing(library, library.settings.readability_threshold)
+        # an unchanged SOP's warnings come from the last build's record (``binder.output.writing_cache``)
+        out = options.out if options.use_cache else None
+        problems += check_writing(library, library.settings.readability_threshold, out)
     if change_control and library is not None and not any(p.is_error for p in problems):
         problems += _change_control_problems(library, options)
     return library, select(

@@ -5,7 +5,7 @@ command group and shared options, one module per group of commands registers the
 ``main`` turns every exception into a message and an exit status. May import every stage.
 """
 
-from binder.cli import build, diff, signing, templates, training, watch, workbook  # noqa: F401 - registers the commands
+from binder.cli import build, converters, diff, signing, templates, training, watch, workbook  # noqa: F401 - registers the commands
 from binder.cli.app import cli, default_workbook
 from binder.cli.main import error_log, main
 from binder.cli.signing import read_passphrase

@@ -68,6 +68,13 @@ from binder.console import display_path, plain, print_problems, stderr_console
     help="Convert on running unoserver instances instead of local LibreOffice (repeatable; or "
     "$BINDER_CONVERTERS, space-separated).",
 )
+@click.option(
+    "--no-daemon",
+    is_flag=True,
+    envvar="BINDER_NO_DAEMON",
+    help="Start and stop LibreOffice for this build only, instead of using (and starting) the warm converter "
+    "daemon shared by your builds ($BINDER_NO_DAEMON=1).",
+)
 @click.option("--no-cache", is_flag=True, help="Render and convert every SOP again, ignoring OUT/.cache.")
 @click.option("--sign", "sign_outputs", is_flag=True, help="Sign every binder and pack (PAdES) with --key.")
 @SIGN_OPTIONS
@@ -87,6 +94,7 @@ def build(
     allow_unversioned: bool,
     pack: str | None,
     converters: tuple[str, ...],
+    no_daemon: bool,
     no_cache: bool,
     sign_outputs: bool,
     key: Path | None,
@@ -124,6 +132,7 @@ def build(
         pack=pack,
         signing=signing,
         converters=converters,
+        daemon=not no_daemon,
     )
     progress = make_progress(quiet)
     try:

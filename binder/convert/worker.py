@@ -73,11 +73,8 @@ def log(message: str) -> None:
 
 
 def protocol_output() -> TextIO:
-    """A private copy of stdout for answers; fd 1 itself now points at stderr.
-
-    Anything else that writes to fd 1 (a library, a stray print) then cannot
-    corrupt the protocol.
-    """
+    """A private copy of stdout for answers; fd 1 itself now points at stderr, so that anything else
+    writing to fd 1 (a library, a stray print) cannot corrupt the protocol."""
     answers = os.fdopen(os.dup(1), "w", encoding="ascii", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
@@ -128,12 +125,9 @@ def start_soffice(soffice: str, profile: Path, pipe_name: str) -> subprocess.Pop
     ]
     # soffice makes a temporary folder (lu*.tmp) that a killed soffice leaves behind: inside the profile,
     # it goes when the build removes the profile, rather than piling up in /tmp build after build.
-    temp = profile / "tmp"
-    temp.mkdir(exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(temp.resolve())}
-    return subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(), stderr=sys.stderr.fileno(), env=env
-    )
+    (profile / "tmp").mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str((profile / "tmp").resolve())}
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr, env=env)
 
 
 def connect(soffice: subprocess.Popen, pipe_name: str, limit: float) -> Any:

@@ -29,6 +29,8 @@ from binder.issue.stamp import stamp_pages
 from binder.issue.tagging import Source, merge_structure
 
 PRODUCER = "binder (pypdf, pikepdf)"
+BIG = 40
+"""SOPs from which pypdf's copy of a binder is worth a full garbage collection (~0.1 s in a big process)."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,9 @@ def assemble(doc: Document, out: Path) -> Assembled:
 
     Parses PDFs throughout: the caller holds ``binder.interrupts.shielded()``."""
     assembled, pages, starts, sources = _assemble(doc)
-    # pypdf's objects point at each other: freed now, not next to pikepdf's copy of the same binder
-    gc.collect()
+    if len(doc.parts) >= BIG:
+        # pypdf's objects point at each other: freed now, not next to pikepdf's copy of the same binder
+        gc.collect()
     _write_tagged(assembled, sources, doc, out)
     return Assembled(out, pages, starts)
 

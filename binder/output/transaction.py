@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -208,6 +209,11 @@ def remove_leftovers(out: Path) -> None:
                     shutil.rmtree(item, ignore_errors=True)
 
 
+def staged_for(root: Path) -> Path | None:
+    """The output folder ``root`` is the staging folder of, if it is one (its files may be reused from there)."""
+    return root.parent if root.name.startswith(STAGING_PREFIX) else None
+
+
 def profiles_folder(out: Path) -> Path:
     """Where this build's LibreOffice profiles live (removed by the converter; by the next build if killed)."""
     return out / f"{PROFILES_PREFIX}{os.getpid()}"
@@ -237,11 +243,15 @@ class Transaction:
         """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
 
         Signals are held back meanwhile; a failure rolls back to the previous output."""
-        staged = sorted(
+        everything = sorted(
             p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file() and not p.is_symlink()
         )
+        kept = set(everything)
+        # A file staged as a hard link of the one in place (an unchanged SOP's documents, cache entry, page)
+        # is already there: moving it would only move the same inode away and back.
+        staged = [r for r in everything if not _in_place(self.path / r, self.out / r)]
         moves = [r for r in staged if r != MANIFEST] + ([MANIFEST] if MANIFEST in staged else [])
-        removes = sorted(r for r in previous if r not in set(staged) and _is_file(self.out / r))
+        removes = sorted(r for r in previous if r not in kept and _is_file(self.out / r))
         folders = sorted(
             {str(parent) for r in moves for parent in Path(r).parents if str(parent) != "."},
             key=lambda f: (f.count("/"), f),
@@ -269,6 +279,15 @@ class Transaction:
 
 def _is_file(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
+
+
+def _in_place(staged: Path, target: Path) -> bool:
+    """``target`` is the very file staged (a hard link of it), not a symbolic link to it."""
+    try:
+        mine, there = os.stat(staged), os.lstat(target)
+    except OSError:
+        return False
+    return stat.S_ISREG(there.st_mode) and (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _apply(out: Path, journal: dict) -> None:

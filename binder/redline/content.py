@@ -19,9 +19,11 @@ from typing import Any
 
 from binder.document.context import Image, Link, sop_context
 from binder.errors import FileProblem
-from binder.files import sha256, write_text
+from binder.files import link_or_copy, sha256, write_bytes
 from binder.model import Library, Sop
+from binder.output import writing_cache
 from binder.output.manifest import MANIFEST, DocumentEntry, Manifest, ManifestError, read_manifest
+from binder.output.transaction import staged_for
 from binder.problems import Problem
 from binder.text import NON_BREAKING_HYPHEN
 
@@ -80,16 +82,36 @@ def _inside(path: Path, folder: Path) -> str:
         return path.name
 
 
-def write_contents(library: Library, entries: Iterable[DocumentEntry], root: Path) -> tuple[DocumentEntry, ...]:
-    """``content/<ID>.json`` in ``root`` for each document entry; the entries with their content file set."""
+def write_contents(
+    library: Library, entries: Iterable[DocumentEntry], root: Path, out: Path | None = None
+) -> tuple[DocumentEntry, ...]:
+    """``content/<ID>.json`` in ``root`` for each document entry; the entries with their content file set.
+
+    A file whose bytes are already in ``out`` (the output folder; by default the one ``root`` stages for) is
+    linked from there, not written again: a one-SOP rebuild then writes (and flushes to disk) one file, not
+    one per SOP."""
+    out = out or staged_for(root)
     made = []
+    (root / FOLDER).mkdir(parents=True, exist_ok=True)
     for entry in entries:
         rel = content_path(entry.sop_id)
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        data = snapshot(library.sop(entry.sop_id), library)
-        write_text(root / rel, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        data = (json.dumps(snapshot(library.sop(entry.sop_id), library), indent=2, ensure_ascii=False) + "\n").encode()
+        if out is None or not _same_file(out / rel, data, root / rel):
+            write_bytes(root / rel, data)
         made.append(replace(entry, content_file=rel))
+    writing_cache.record(library, root)  # for the next build, with the rest of what it may reuse
     return tuple(made)
+
+
+def _same_file(old: Path, data: bytes, target: Path) -> bool:
+    """Link ``old`` to ``target`` when it holds exactly ``data`` (compared byte for byte, never trusted)."""
+    try:
+        if old.is_symlink() or not old.is_file() or old.stat().st_size != len(data) or old.read_bytes() != data:
+            return False
+        link_or_copy(old, target)
+    except OSError:
+        return False
+    return True
 
 
 def recorded(out: Path, entry: DocumentEntry | None) -> tuple[dict[str, Any] | None, str]:

@@ -7,11 +7,11 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import wb
 from pipeline import issued_files, two_packs
+from pool_calls import fail_or_hang, hang, square
 
 from binder import interrupts
 from binder.build import BuildOptions, build
@@ -20,9 +20,10 @@ from binder.issue import issuing
 from binder.parallel import in_processes
 
 
-def test_issues_assembled_in_processes_are_byte_for_byte_those_made_in_one(tmp_path, converters, monkeypatch):
-    book = wb.write(tmp_path / "book.xlsx", two_packs())
-    build(book, BuildOptions(out=tmp_path / "one", today=wb.TODAY, jobs=1))
+def test_issues_assembled_in_processes_are_byte_for_byte_those_made_in_one(
+    tmp_path, built_once, converters, monkeypatch
+):
+    book, one_out, _, _ = built_once  # two_packs(), built with jobs=1
     monkeypatch.setattr(issuing, "PARALLEL_PARTS", 0)
     seen = []
     real = issuing.in_processes
@@ -30,27 +31,10 @@ def test_issues_assembled_in_processes_are_byte_for_byte_those_made_in_one(tmp_p
     build(book, BuildOptions(out=tmp_path / "two", today=wb.TODAY, jobs=2))
     assert seen == [min(2, os.cpu_count() or 1)]  # binders and packs, together
     one, two = (
-        {path: data for path, data in issued_files(tmp_path / out).items() if path.endswith(".pdf")}
-        for out in ("one", "two")
+        {path: data for path, data in issued_files(out).items() if path.endswith(".pdf")}
+        for out in (one_out, tmp_path / "two")
     )
     assert len(one) == 4 and one == two  # 2 binders and 2 packs (their records hold the time they were written)
-
-
-def square(n: int) -> int:
-    return n * n
-
-
-def fail_or_hang(n: int) -> int:
-    if n == 0:
-        raise ValueError("the first call fails")
-    time.sleep(60)  # the work the error must cut short
-    return n
-
-
-def hang(n: int, folder: str) -> int:
-    (Path(folder) / f"{n}.pid").write_text(str(os.getpid()))
-    time.sleep(60)  # the work the interrupt must cut short
-    return n
 
 
 def alive(pid: int) -> bool:
@@ -75,12 +59,13 @@ def test_the_first_error_stops_the_other_processes_at_once():
 def test_an_interrupt_while_waiting_stops_every_process(tmp_path):
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     interrupts.install()
+    os.mkfifo(tmp_path / "started")
     both_started = threading.Event()
 
     def interrupt_once_both_run() -> None:
-        deadline = time.monotonic() + 30
-        while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        # Opened for reading and writing, the pipe never reads as ended between the two processes' writes.
+        with open(os.open(tmp_path / "started", os.O_RDWR)) as started:
+            started.readline(), started.readline()
         both_started.set()
         os.kill(os.getpid(), signal.SIGINT)
 

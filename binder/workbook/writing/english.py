@@ -55,11 +55,27 @@ _IT_IS = re.compile(
 )
 
 
-@lru_cache(maxsize=8192)
+_LEXICON: dict[str, dict[str, tuple[str, ...]]] = {}
+"""Each word looked up so far and what lemminflect said, given back by ``seed``: loading its dictionary takes
+most of a second, and a rebuild's changed SOP seldom has a word its unchanged ones had not."""
+
+
+def seed(known: dict[str, dict[str, tuple[str, ...]]]) -> None:
+    """Answers recorded by ``lexicon`` in an earlier process (with the same lemminflect)."""
+    _LEXICON.update(known)
+
+
+def lexicon() -> dict[str, dict[str, tuple[str, ...]]]:
+    return dict(_LEXICON)
+
+
 def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
-    found = getAllLemmas(word)
-    if not found and "-" in word:  # re-scan, double-check: the last part says the class
-        found = getAllLemmas(word.rsplit("-", 1)[1])
+    found = _LEXICON.get(word)
+    if found is None:
+        found = getAllLemmas(word)
+        if not found and "-" in word:  # re-scan, double-check: the last part says the class
+            found = getAllLemmas(word.rsplit("-", 1)[1])
+        _LEXICON[word] = found = {k: tuple(v) for k, v in found.items()}
     return found
 
 

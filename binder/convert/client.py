@@ -1,0 +1,290 @@
+"""Converting through the user's converter daemon (``daemon.py``), starting it when none answers.
+
+The runtime folder holds the daemon's socket, pid file, log, lock and LibreOffice profiles:
+``$BINDER_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/binder``, else ``/tmp/binder-<uid>``, made 0700.
+One that is a symlink, another user's, or open to the group or others is refused (``Unsafe``),
+and the build converts on its own. A daemon that dies mid-build leaves the rest of the documents
+to a local pool (``fallback``), with a one-line warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from binder.convert.base import ConverterBase, Converting, Job, Result, check_pdf
+from binder.convert.daemon import LOG_FILE, PROTOCOL, SOCKET, fingerprint
+from binder.errors import ConversionError, ToolError
+from binder.interrupts import held
+
+START_SECONDS = 20.0
+"""How long a new daemon may take to answer (it answers before LibreOffice has started)."""
+
+
+class Unsafe(Exception):
+    """The runtime folder cannot be trusted; the message says why, in one line."""
+
+
+class DaemonGone(Exception):
+    """The daemon did not answer, or went away mid-request."""
+
+
+def runtime_dir() -> Path:
+    if os.environ.get("BINDER_RUNTIME_DIR"):
+        return Path(os.environ["BINDER_RUNTIME_DIR"])
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"]) / "binder"
+    return Path(f"/tmp/binder-{os.getuid()}")
+
+
+def secure_dir(folder: Path) -> Path:
+    """``folder``, made 0700 if missing; raises Unsafe if someone else could have put a socket there."""
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700, parents=True)
+    info = os.lstat(folder)
+    if stat.S_ISLNK(info.st_mode):
+        raise Unsafe(f"{folder} is a symbolic link")
+    if not stat.S_ISDIR(info.st_mode):
+        raise Unsafe(f"{folder} is not a folder")
+    if info.st_uid != os.getuid():
+        raise Unsafe(f"{folder} belongs to another user")
+    if info.st_mode & 0o077:
+        raise Unsafe(f"{folder} is open to other users (mode {stat.S_IMODE(info.st_mode):o}, needs 700)")
+    return folder
+
+
+def request(
+    folder: Path, message: dict[str, Any], timeout: float | None = 5.0
+) -> Generator[dict[str, Any], None, None]:
+    """Send ``message`` to the daemon in ``folder`` and yield its answers; raises DaemonGone if none answers."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.settimeout(timeout)
+        try:
+            conn.connect(str(folder / SOCKET))
+            conn.sendall(json.dumps({"op": "hello", "protocol": PROTOCOL}).encode() + b"\n")
+            reader = conn.makefile("rb")
+            hello = json.loads(reader.readline() or b"{}")
+        except (OSError, ValueError) as error:
+            raise DaemonGone(str(error) or "no answer") from None
+        if not hello.get("ok"):
+            raise DaemonGone(hello.get("error", "refused"))
+        yield hello
+        conn.sendall(json.dumps(message).encode() + b"\n")
+        conn.settimeout(None)  # a conversion takes as long as it takes; a dead daemon closes the socket
+        while True:
+            try:
+                line = reader.readline()
+            except OSError as error:
+                raise DaemonGone(str(error)) from None
+            if not line:
+                return
+            yield json.loads(line)
+    finally:
+        conn.close()
+
+
+def ask(folder: Path, op: str) -> dict[str, Any] | None:
+    """One answer to ``op`` (status, stop) from the daemon in ``folder``; None when no daemon answers."""
+    try:
+        answers = request(folder, {"op": op})
+        next(answers)
+        return next(answers, {})
+    except DaemonGone:
+        return None
+
+
+def _current(folder: Path) -> bool:
+    """A daemon of this code answers in ``folder``; one of other code is told to stop."""
+    try:
+        answers = request(folder, {"op": "status"})
+        hello = next(answers)
+    except DaemonGone:
+        return False
+    answers.close()
+    if hello.get("fingerprint") == fingerprint():
+        return True
+    ask(folder, "stop")
+    wait_gone(folder, hello.get("pid"))
+    return False
+
+
+def alive(pid: int) -> bool:
+    """``pid`` runs (a zombie, a daemon that exited but was not yet reaped by the build that started it, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def wait_gone(folder: Path, pid: int | None = None) -> None:
+    """Wait (a while) until the daemon ``pid`` has exited, its pool closed and its socket removed."""
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline and ((pid is not None and alive(pid)) or (folder / SOCKET).exists()):
+        time.sleep(0.05)
+
+
+def ensure_daemon(folder: Path) -> None:
+    """Make sure a daemon of this code answers in ``folder``; two builds starting at once start one."""
+    if _current(folder):
+        return
+    with open(os.open(folder / "daemon.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _current(folder):
+            return
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "BINDER_RUNTIME_DIR": str(folder)}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        with open(os.open(folder / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log, held():
+            # A session of its own: the build's Ctrl-C or its process group's kill does not reach it.
+            started = subprocess.Popen(
+                [sys.executable, "-m", "binder.convert.daemon"],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+                cwd="/",
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + START_SECONDS
+        while not _current(folder):
+            if time.monotonic() > deadline or started.poll() is not None:
+                raise DaemonGone(f"the converter daemon did not start (see {folder / LOG_FILE})")
+            time.sleep(0.05)
+
+
+def orphans_gone(folder: Path, daemon: int | None) -> None:
+    """Kill what a dead daemon left converting (its workers stop their soffice only within half a second), so that
+    none of it writes into a PDF the build now converts itself."""
+    if daemon is None:
+        return
+    dying = time.monotonic() + 2.0  # its socket closes a moment before the process is gone
+    while alive(daemon):
+        if time.monotonic() > dying:
+            return  # alive: it closed on us but still owns its workers
+        time.sleep(0.02)
+    marker = str((folder / "profiles").resolve())
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        left = [pid for pid in _pids() if marker in _cmdline(pid)]
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+        time.sleep(0.05)
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+LOCAL_SUFFIX = ".local.pdf"
+"""A document the build converts itself after losing the daemon is written under this name, then renamed."""
+
+
+class DaemonConverter(ConverterBase):
+    """Converts on the user's daemon; ``fallback`` makes a local converter for when it cannot."""
+
+    def __init__(self, fallback: Callable[[], Converting], timeout: float = 180.0, folder: Path | None = None) -> None:
+        self.folder = folder or runtime_dir()
+        self.timeout = timeout
+        self._fallback_factory = fallback
+        self._fallback: Converting | None = None
+        self._conversions = 0
+        self._daemon_pid: int | None = None
+        secure_dir(self.folder)  # raises Unsafe before anything else is done
+
+    def warm_up(self) -> None:
+        try:
+            ensure_daemon(self.folder)
+        except DaemonGone as error:
+            self._local(f"converter daemon unavailable ({error})").warm_up()
+
+    def convert(self, jobs: Sequence[Job], progress: Callable[[Result], None] | None = None) -> list[Result]:
+        if self._fallback is not None:
+            return self._fallback.convert(jobs, progress)
+        done: dict[str, Result] = {}
+        try:
+            ensure_daemon(self.folder)
+            self._convert(jobs, progress, done)
+        except DaemonGone as error:
+            orphans_gone(self.folder, self._daemon_pid)
+            left = [job for job in jobs if job.key not in done]
+            # Beside, not onto, the PDFs the lost daemon's LibreOffice may still have been writing
+            aside = [replace(job, pdf=job.pdf.with_name(job.pdf.name + LOCAL_SUFFIX)) for job in left]
+            local = self._local(f"converter daemon lost ({error})")
+            for job, result in zip(left, local.convert(aside)):
+                os.replace(result.pdf, job.pdf)
+                done[job.key] = replace(result, pdf=job.pdf)
+                if progress:
+                    progress(done[job.key])
+        return [done[job.key] for job in jobs]
+
+    def _convert(self, jobs: Sequence[Job], progress: Callable[[Result], None] | None, done: dict) -> None:
+        by_key = {job.key: job for job in jobs}
+        message = {
+            "op": "convert",
+            "timeout": self.timeout,
+            "jobs": [
+                {
+                    "key": j.key,
+                    "docx": str(Path(j.docx).absolute()),
+                    "pdf": str(Path(j.pdf).absolute()),
+                    "options": [list(o) for o in j.options],
+                }
+                for j in jobs
+            ],
+        }
+        answers = request(self.folder, message)
+        self._daemon_pid = next(answers).get("pid")
+        for answer in answers:
+            if "result" in answer:
+                job = by_key[answer["result"]["key"]]
+                problem = check_pdf(job.pdf)
+                if problem:
+                    raise ConversionError(job.key, problem)
+                result = Result(job.key, job.pdf, answer["result"]["seconds"], answer["result"]["worker"])
+                done[job.key] = result
+                self._conversions += 1
+                if progress:
+                    progress(result)
+            elif "error" in answer:
+                error = answer["error"]
+                raise ConversionError(error["key"], error["message"], error.get("last_words", ""))
+            elif "fail" in answer:
+                raise ToolError(f"converter daemon: {answer['fail']}")
+            elif answer.get("done"):
+                return
+        raise DaemonGone("it closed the connection")
+
+    def _local(self, why: str) -> Converting:
+        """The build's own converter from now on, with one line saying why."""
+        if self._fallback is None:
+            print(f"warning: {why}; converting with a LibreOffice of this build's own", file=sys.stderr)
+            self._fallback = self._fallback_factory()
+        return self._fallback
+
+    def close(self) -> None:
+        if self._fallback is not None:
+            self._fallback.close()

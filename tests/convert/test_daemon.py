@@ -1,0 +1,283 @@
+"""The per-user converter daemon and its client: who may use it, what it answers, and what happens when a
+client or the daemon dies mid-request. The first tests serve from a thread of this process without
+LibreOffice; the slow ones start the real daemon."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cli import run
+from docx import Document
+from pypdf import PdfReader
+
+from binder.convert import client, daemon
+from binder.convert.base import Job
+from binder.convert.client import DaemonConverter, Unsafe, ask, secure_dir
+from binder.convert.pool import Converter
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def short_folder() -> Path:
+    """A folder for a socket: its path may be 107 bytes at most, which ``tmp_path`` can exceed."""
+    return Path(tempfile.mkdtemp(prefix="bd-", dir="/tmp"))
+
+
+# --- without LibreOffice ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[daemon.Daemon, Path]]:
+    """A daemon serving from a thread of this process; it never starts LibreOffice here."""
+    folder = short_folder()
+    monkeypatch.setattr(daemon.Daemon, "_warm_up", lambda self: None)
+    server = daemon.Daemon(folder, idle=600)
+    thread = threading.Thread(target=server.serve, args=(server.listen(),))
+    thread.start()
+    yield server, folder
+    server.stopping.set()
+    thread.join()
+    shutil.rmtree(folder)
+
+
+def test_the_runtime_folder_is_made_private_and_loose_ones_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = short_folder()
+    made = secure_dir(parent / "binder")
+    assert stat.S_IMODE(os.stat(made).st_mode) == 0o700
+    loose = parent / "loose"
+    loose.mkdir(mode=0o755)
+    loose.chmod(0o755)
+    with pytest.raises(Unsafe, match="open to other users"):
+        secure_dir(loose)
+    (parent / "link").symlink_to(made)
+    with pytest.raises(Unsafe, match="symbolic link"):
+        secure_dir(parent / "link")
+    monkeypatch.setattr(client.os, "getuid", lambda: os.stat(made).st_uid + 1)
+    with pytest.raises(Unsafe, match="another user"):
+        secure_dir(made)
+    shutil.rmtree(parent)
+
+
+def test_the_runtime_folder_is_chosen_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BINDER_RUNTIME_DIR", "/somewhere/mine")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/1000")
+    assert client.runtime_dir() == Path("/somewhere/mine")
+    monkeypatch.delenv("BINDER_RUNTIME_DIR")
+    assert client.runtime_dir() == Path("/run/user/1000/binder")
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    assert client.runtime_dir() == Path(f"/tmp/binder-{os.getuid()}")
+
+
+def test_a_build_refuses_an_unsafe_folder_and_converts_on_its_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from binder.build import make_converter
+    from binder.options import BuildOptions
+
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    loose.chmod(0o777)
+    monkeypatch.setenv("BINDER_RUNTIME_DIR", str(loose))
+    converter = make_converter(BuildOptions(out=tmp_path / "out", daemon=True))
+    assert isinstance(converter, Converter)
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("warning: not using the converter daemon:") and "open to other users" in line
+    monkeypatch.setenv("BINDER_RUNTIME_DIR", str(tmp_path / "safe"))
+    assert isinstance(make_converter(BuildOptions(out=tmp_path / "out", daemon=True)), DaemonConverter)
+    assert isinstance(make_converter(BuildOptions(out=tmp_path / "out")), Converter)
+
+
+def test_the_socket_is_the_users_alone(served: tuple[daemon.Daemon, Path]) -> None:
+    _, folder = served
+    assert stat.S_IMODE(os.stat(folder / daemon.SOCKET).st_mode) == 0o600
+    answer = ask(folder, "status")
+    assert answer is not None
+    assert answer["pid"] == os.getpid() and answer["conversions"] == 0
+
+
+def test_the_credential_check_refuses_other_users(
+    served: tuple[daemon.Daemon, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    left, right = socket.socketpair(socket.AF_UNIX)
+    assert daemon.peer_uid(left) == os.getuid()
+    left.close(), right.close()
+    assert daemon.allowed(os.getuid()) and not daemon.allowed(os.getuid() + 1)
+    _, folder = served
+    monkeypatch.setattr(daemon, "allowed", lambda uid: False)  # as if this process were another user's
+    assert ask(folder, "status") is None
+
+
+def test_a_daemon_of_other_code_is_told_to_stop(
+    served: tuple[daemon.Daemon, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, folder = served
+    server.fingerprint = "older code"
+    monkeypatch.setattr(client, "alive", lambda pid: False)  # it is this process: its socket going is enough
+    assert not client._current(folder)
+    assert server.stopping.is_set()
+
+
+def test_converters_status_and_stop(served: tuple[daemon.Daemon, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    server, folder = served
+    monkeypatch.setattr(client, "alive", lambda pid: False)
+    shown = run("converters", "status", env={"BINDER_RUNTIME_DIR": str(folder)})
+    assert shown.returncode == 0 and f"converter daemon {os.getpid()} running" in shown.stdout
+    stopped = run("converters", "stop", env={"BINDER_RUNTIME_DIR": str(folder)})
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert server.stopping.is_set() and not (folder / daemon.SOCKET).exists()
+    assert "no converter daemon running" in run("converters", "status", env={"BINDER_RUNTIME_DIR": str(folder)}).stdout
+
+
+# --- with the real daemon and LibreOffice ------------------------------------------------------
+
+
+def soffice_under(folder: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "soffice" in cmdline and str(folder) in cmdline:
+                found.append(int(proc.name))
+    return found
+
+
+def stop_daemon(folder: Path) -> None:
+    """Stop the daemon in ``folder`` and kill whatever it left (its group, its soffice groups)."""
+    answer = ask(folder, "status")
+    ask(folder, "stop")
+    if answer:
+        client.wait_gone(folder, answer["pid"])
+        if client.alive(answer["pid"]):
+            os.killpg(answer["pid"], signal.SIGKILL)
+    for pid in soffice_under(folder):
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch, libreoffice) -> Iterator[Path]:
+    folder = short_folder()
+    monkeypatch.setenv("BINDER_RUNTIME_DIR", str(folder))
+    monkeypatch.delenv("BINDER_NO_DAEMON", raising=False)
+    yield folder
+    stop_daemon(folder)
+    leftovers = soffice_under(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    assert not leftovers
+
+
+@pytest.fixture(scope="module")
+def libreoffice() -> None:
+    if not shutil.which("soffice"):
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is not installed")
+        pytest.skip("LibreOffice is not installed")
+
+
+def jobs(folder: Path, *keys: str) -> list[Job]:
+    made = []
+    for key in keys:
+        document = Document()
+        document.add_heading(f"{key} Purpose", 1)
+        document.add_paragraph(f"The body of {key}.")
+        document.save(folder / f"{key}.docx")
+        made.append(Job(key, folder / f"{key}.docx", folder / "pdf" / f"{key}.pdf"))
+    return made
+
+
+def text(pdf: Path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def no_fallback() -> Converter:
+    raise AssertionError("the daemon should have converted")
+
+
+@pytest.mark.slow
+def test_a_client_killed_mid_request_leaves_a_daemon_that_converts(runtime: Path, tmp_path: Path) -> None:
+    many = jobs(tmp_path, *(f"K-{n}" for n in range(8)))
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from binder.convert.base import Job
+        from binder.convert.client import DaemonConverter
+        jobs = [Job(k, Path(d), Path(p)) for k, d, p in {[(j.key, str(j.docx), str(j.pdf)) for j in many]!r}]
+        DaemonConverter(lambda: None).convert(jobs, lambda r: print(r.key, flush=True))
+        """
+    )
+    victim = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert victim.stdout is not None
+    first = victim.stdout.readline()  # one document done: the request is under way
+    assert first.startswith("K-"), first
+    before = ask(runtime, "status")
+    victim.kill()
+    victim.wait()
+    (tmp_path / "after").mkdir()
+    [job] = jobs(tmp_path / "after", "AFTER")
+    with DaemonConverter(no_fallback) as converter:
+        [result] = converter.convert([job])
+    assert "The body of AFTER." in text(result.pdf)
+    after = ask(runtime, "status")
+    assert before and after and after["pid"] == before["pid"]
+
+
+@pytest.mark.slow
+def test_a_daemon_killed_mid_request_leaves_the_rest_to_a_local_converter(
+    runtime: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    todo = jobs(tmp_path, *(f"D-{n}" for n in range(5)))
+    killed = []
+
+    def kill_daemon(result) -> None:
+        if not killed:
+            status = ask(runtime, "status")
+            assert status is not None
+            os.killpg(status["pid"], signal.SIGKILL)
+            killed.append(status["pid"])
+
+    local = tmp_path / "lo"
+    with DaemonConverter(lambda: Converter(workers=1, workdir=local)) as converter:
+        results = converter.convert(todo, kill_daemon)
+    assert [r.key for r in results] == [j.key for j in todo]
+    for job in todo:
+        assert f"The body of {job.key}." in text(job.pdf)
+    [line] = [line for line in capsys.readouterr().err.splitlines() if "daemon" in line]
+    assert line.startswith("warning: converter daemon lost")
+    assert not soffice_under(local)
+
+
+@pytest.mark.slow
+def test_an_idle_daemon_exits_leaving_no_soffice_and_no_socket(
+    runtime: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BINDER_DAEMON_IDLE", "3")
+    with DaemonConverter(no_fallback) as converter:
+        [result] = converter.convert(jobs(tmp_path, "IDLE"))
+    assert "The body of IDLE." in text(result.pdf)
+    status = ask(runtime, "status")
+    assert status is not None and status["soffice"]
+    deadline = time.monotonic() + 30
+    while client.alive(status["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not client.alive(status["pid"])
+    assert not (runtime / daemon.SOCKET).exists() and not (runtime / daemon.PID_FILE).exists()
+    assert not soffice_under(runtime)

@@ -1,0 +1,149 @@
+"""``binder build`` with the converter daemon, as a user runs it: the second build converts on the
+LibreOffice the first one started; builds at once share it; ``--no-daemon`` and ``binder converters stop``
+leave no LibreOffice running; a daemon killed mid-build does not fail or hang the build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import wb
+from pypdf import PdfReader
+
+from binder.convert import client
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "inputs" / "example.xlsx"
+
+
+def soffice_under(folder: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "soffice" in cmdline and str(folder) in cmdline:
+                found.append(int(proc.name))
+    return sorted(found)
+
+
+@pytest.fixture
+def runtime() -> Iterator[Path]:
+    """The daemon's folder for this test (short: a socket path has at most 107 bytes); stopped and cleaned after."""
+    if not shutil.which("soffice") and not os.environ.get("CI"):
+        pytest.skip("LibreOffice is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="bd-", dir="/tmp"))
+    yield folder
+    status = client.ask(folder, "status")
+    client.ask(folder, "stop")
+    if status:
+        client.wait_gone(folder, status["pid"])
+        if client.alive(status["pid"]):
+            os.killpg(status["pid"], signal.SIGKILL)
+    leftovers = soffice_under(folder)
+    for pid in leftovers:
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+    assert not leftovers
+
+
+def binder(runtime: Path, *args: str | Path, **env: str) -> subprocess.Popen:
+    environ = {k: v for k, v in os.environ.items() if k != "BINDER_NO_DAEMON"}
+    environ.update(BINDER_RUNTIME_DIR=str(runtime), **env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "binder", *map(str, args)],
+        cwd=REPO,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def ok(proc: subprocess.Popen, seconds: float = 120) -> str:
+    out, err = proc.communicate(timeout=seconds)
+    assert proc.returncode == 0, err
+    return err
+
+
+def build(runtime: Path, workbook: Path, out: Path, *extra: str) -> subprocess.Popen:
+    return binder(runtime, "build", workbook, "--out", out, "-q", "--no-cache", "--jobs", "2", *extra)
+
+
+def sop_pdfs_are_right(out: Path) -> None:
+    pdfs = sorted((out / "sops").rglob("*.pdf")) if (out / "sops").exists() else sorted(out.rglob("*-*.pdf"))
+    ids = [s["SOP ID"] for s in wb.base()["SOPs"]]
+    found = {sop_id for pdf in pdfs for sop_id in ids if sop_id in PdfReader(pdf).pages[0].extract_text()}
+    assert found == set(ids), pdfs
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    return wb.write(tmp_path / "small.xlsx")
+
+
+def test_the_second_build_converts_on_the_first_ones_libreoffice(runtime: Path, workbook: Path, tmp_path: Path) -> None:
+    ok(build(runtime, workbook, tmp_path / "one"))
+    first = client.ask(runtime, "status")
+    assert first and first["conversions"] > 0 and first["soffice"]
+    assert oct(os.stat(runtime).st_mode & 0o777) == "0o700"
+    assert oct(os.stat(runtime / "converter.sock").st_mode & 0o777) == "0o600"
+    ok(build(runtime, workbook, tmp_path / "two"))
+    second = client.ask(runtime, "status")
+    assert second and second["pid"] == first["pid"]
+    assert second["conversions"] > first["conversions"]
+    assert second["soffice"] == first["soffice"], "the second build started LibreOffice again"
+    sop_pdfs_are_right(tmp_path / "two")
+
+
+def test_builds_at_once_share_the_daemon(runtime: Path, workbook: Path, tmp_path: Path) -> None:
+    builds = [build(runtime, workbook, tmp_path / name) for name in ("a", "b")]
+    for proc in builds:
+        ok(proc)
+    for name in ("a", "b"):
+        sop_pdfs_are_right(tmp_path / name)
+    status = client.ask(runtime, "status")
+    assert status and status["conversions"] >= 2 * len(wb.base()["SOPs"])
+
+
+def test_no_daemon_leaves_no_soffice_and_stop_stops_it(runtime: Path, workbook: Path, tmp_path: Path) -> None:
+    ok(build(runtime, workbook, tmp_path / "own", "--no-daemon"))
+    assert client.ask(runtime, "status") is None and not soffice_under(tmp_path / "own")
+    sop_pdfs_are_right(tmp_path / "own")
+    ok(build(runtime, workbook, tmp_path / "shared"))
+    status = client.ask(runtime, "status")
+    assert status and soffice_under(runtime)
+    stopped = binder(runtime, "converters", "stop")
+    assert "converter daemon stopped" in stopped.communicate(timeout=60)[0]
+    assert not client.alive(status["pid"]) and not soffice_under(runtime)
+    assert not (runtime / "converter.sock").exists()
+
+
+def test_a_daemon_killed_mid_build_neither_fails_nor_hangs_the_build(runtime: Path, tmp_path: Path) -> None:
+    proc = build(runtime, EXAMPLE, tmp_path / "out")
+    deadline = time.monotonic() + 90
+    status = None
+    while time.monotonic() < deadline and not (status and status["conversions"]):
+        status = client.ask(runtime, "status")
+        time.sleep(0.1)
+    assert status and status["conversions"], "the build never converted on the daemon"
+    os.killpg(status["pid"], signal.SIGKILL)
+    err = ok(proc, seconds=180)
+    [line] = [line for line in err.splitlines() if "daemon" in line]
+    assert line.startswith("warning: converter daemon lost")
+    assert (tmp_path / "out" / "manifest.json").exists()

@@ -1,0 +1,72 @@
+"""A rebuild reuses what is unchanged without trusting it: the same bytes as a cold build of the same
+workbook, files already in place are neither rewritten nor moved, and a hand-edited file is written afresh."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+from pipeline import first_build, rebuild, revised_fin_001, two_packs
+
+SKIPPED = ("manifest.json", ".", "binders/", "packs/")
+"""Not compared: binders and packs carry their issue history (a changes page, the issue's date), which a cold
+build has not got; the rest of the output has none."""
+
+
+def build_in(folder: Path, data: dict):
+    folder.mkdir()
+    return first_build(folder, data)
+
+
+def files(out: Path) -> dict[str, object]:
+    """Every file a user sees in ``out`` (not the cache, lock or manifest), with its bytes; a Word or Excel
+    file with its parts' bytes (the zip records when it was written: a kept file keeps its first time)."""
+    return {
+        p.relative_to(out).as_posix(): _parts(p) if p.suffix in (".docx", ".xlsx") else p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not p.relative_to(out).as_posix().startswith(SKIPPED)
+    }
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def listed(out: Path) -> dict:
+    """The manifest without what differs from build to build (its time, its seal, the issues' history)."""
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for entry in data["documents"]:
+        entry["sha256"].pop("docx")  # the zip's times, as in ``files``
+    return {k: v for k, v in data.items() if k not in ("built_at", "hmac", "binders", "packs", "workbook_sha256")}
+
+
+def test_a_one_sop_rebuild_writes_the_bytes_of_a_cold_build_and_leaves_unchanged_files_in_place(tmp_path, converters):
+    book, out, _ = build_in(tmp_path / "warm", two_packs())
+    kept = {
+        rel: os.stat(out / rel).st_ino for rel in ("content/OPS-001.json", "sops/OPS-001.pdf", "site/static/site.css")
+    }
+    changed = os.stat(out / "content/FIN-001.json").st_ino
+    rebuild(book, out, revised_fin_001(two_packs()))
+    _, cold, _ = build_in(tmp_path / "cold", revised_fin_001(two_packs()))
+    assert files(out) == files(cold)
+    assert listed(out) == listed(cold)
+    assert {rel: os.stat(out / rel).st_ino for rel in kept} == kept
+    assert os.stat(out / "content/FIN-001.json").st_ino != changed
+    assert "Collect signed timesheets." in (out / "content/FIN-001.json").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".binder-")) == [".binder-lock"]
+
+
+def test_a_content_file_edited_in_the_output_folder_is_written_afresh_not_reused(tmp_path, converters):
+    book, out, _ = build_in(tmp_path / "warm", two_packs())
+    path = out / "content/OPS-001.json"
+    edited = path.read_text(encoding="utf-8").replace("OPS-001", "OPS-999")
+    path.unlink()  # a new file in its place, as an editor saving it would leave
+    path.write_text(edited, encoding="utf-8")
+    result = rebuild(book, out, revised_fin_001(two_packs()))
+    _, cold, _ = build_in(tmp_path / "cold", revised_fin_001(two_packs()))
+    assert path.read_bytes() == (cold / "content/OPS-001.json").read_bytes()
+    assert "OPS-999" not in path.read_text(encoding="utf-8")
+    assert "content-tampered" in {w.code for w in result.warnings}

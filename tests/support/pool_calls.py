@@ -1,0 +1,33 @@
+"""Functions the worker-process tests of ``binder.parallel`` hand to the pool.
+
+They live apart from the test module because each worker process imports the module of the function it
+runs: importing this one is instant, importing the test module (workbooks, the whole build) cost ~1 s a
+process, twice a test.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def fail_or_hang(n: int) -> int:
+    if n == 0:
+        raise ValueError("the first call fails")
+    time.sleep(60)  # the work the error must cut short
+    return n
+
+
+def hang(n: int, folder: str) -> int:
+    """Leave this process's id in ``folder``, say it down the named pipe ``folder/started`` too (the test
+    waits on that), then hang."""
+    (Path(folder) / f"{n}.pid").write_text(str(os.getpid()))
+    with open(Path(folder) / "started", "w") as started:
+        started.write(f"{os.getpid()}\n")
+    time.sleep(60)  # the work the interrupt must cut short
+    return n
