@@ -37,7 +37,7 @@ from binder.console import display_path, plain, print_problems, stderr_console
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="LibreOffice processes in parallel [default: CPUs + 1].",
+    help="LibreOffice processes in parallel [default: CPUs + 1]; the converter daemon always runs CPUs + 1.",
 )
 @click.option(
     "--timeout",

@@ -33,3 +33,12 @@ def test_rendering_and_assembly_never_use_more_processes_than_cpus(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert _processes(BuildOptions(out=Path("out"), jobs=3)) == 2
     assert _processes(BuildOptions(out=Path("out"), jobs=1)) == 1
+
+
+def test_the_converter_daemon_runs_one_libreoffice_more_than_the_cpus(monkeypatch, tmp_path):
+    from binder.convert import daemon
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    pool = daemon.Daemon._new_pool(type("Fake", (), {"folder": tmp_path})())
+    assert pool.workers == 3
+    pool.close()
