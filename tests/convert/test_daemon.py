@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from cli import run
 from docx import Document
+from processes import soffice_under
 from pypdf import PdfReader
 
 from binder.convert import client, daemon
@@ -142,19 +143,6 @@ def test_converters_status_and_stop(served: tuple[daemon.Daemon, Path], monkeypa
 
 
 # --- with the real daemon and LibreOffice ------------------------------------------------------
-
-
-def soffice_under(folder: Path) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if "soffice" in cmdline and str(folder) in cmdline:
-                found.append(int(proc.name))
-    return found
 
 
 def stop_daemon(folder: Path) -> None:

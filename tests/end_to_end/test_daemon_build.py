@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import wb
+from processes import soffice_under
 from pypdf import PdfReader
 
 from binder.convert import client
@@ -24,19 +25,6 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "inputs" / "example.xlsx"
-
-
-def soffice_under(folder: Path) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if "soffice" in cmdline and str(folder) in cmdline:
-                found.append(int(proc.name))
-    return sorted(found)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import soffice_under
 
 pytestmark = pytest.mark.slow
 
@@ -40,21 +41,6 @@ def start(out: Path, *extra: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def soffice_under(folder: Path) -> list[int]:
-    """soffice processes whose profile lives below ``folder`` (this test's builds only)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if "soffice" in cmdline and str(folder) in cmdline:
-            found.append(int(proc.name))
-    return found
 
 
 def wait_for_soffice(folder: Path, proc: subprocess.Popen, seconds: float = 60) -> list[int]:
