@@ -27,7 +27,7 @@ from typing import Any
 from binder.convert.base import ConverterBase, Converting, Job, Result, check_pdf
 from binder.convert.daemon import LOG_FILE, PROTOCOL, SOCKET, fingerprint
 from binder.errors import ConversionError, ToolError
-from binder.interrupts import held
+from binder.interrupts import held, shielded
 
 START_SECONDS = 20.0
 """How long a new daemon may take to answer (it answers before LibreOffice has started)."""
@@ -93,7 +93,24 @@ def request(
                 return
             yield json.loads(line)
     finally:
-        conn.close()
+        _leave(conn)
+
+
+ABANDON_WAIT = 30.0
+"""How long a build that leaves mid-request waits for the daemon to stop the LibreOffice converting for it."""
+
+
+def _leave(conn: socket.socket) -> None:
+    """Close ``conn`` once the daemon has closed its end: a build that leaves mid-request (Ctrl-C, an
+    error) must not remove its staging folder while the daemon's LibreOffice may still write into it.
+    The daemon stops the abandoned jobs' LibreOffice before it closes; a finished request it closes at
+    once. A signal meanwhile is noted and raised after (the wait is bounded)."""
+    with shielded(), contextlib.suppress(OSError):
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(ABANDON_WAIT)
+        while conn.recv(65536):
+            pass
+    conn.close()
 
 
 def ask(folder: Path, op: str) -> dict[str, Any] | None:

@@ -142,6 +142,58 @@ def test_converters_status_and_stop(served: tuple[daemon.Daemon, Path], monkeypa
     assert "no converter daemon running" in run("converters", "status", env={"BINDER_RUNTIME_DIR": str(folder)}).stdout
 
 
+class SlowToStop:
+    """A pool that converts until it is closed, and takes a moment to close (as LibreOffice does)."""
+
+    def __init__(self) -> None:
+        self.converting, self.closed = threading.Event(), threading.Event()
+        self.timeout = 180.0
+
+    def convert(self, jobs, progress=None):
+        self.converting.set()
+        self.closed.wait(30)
+        raise RuntimeError("the pool was stopped")
+
+    def close(self) -> None:
+        time.sleep(0.3)
+        self.closed.set()
+
+    def soffice_pids(self) -> list[int]:
+        return []
+
+
+class Left(Exception):
+    pass
+
+
+def test_a_client_that_leaves_mid_request_returns_only_once_the_daemon_stopped_its_work(
+    served: tuple[daemon.Daemon, Path],
+) -> None:
+    """What keeps an interrupted build from removing its staging folder while the daemon's LibreOffice
+    still writes into it (``test_daemon_build`` shows it with a real build and Ctrl-C)."""
+    server, folder = served
+    server.pool = pool = SlowToStop()  # type: ignore[assignment]
+    job = {"key": "a", "docx": str(folder / "a.docx"), "pdf": str(folder / "a.pdf"), "options": []}
+    answers = client.request(folder, {"op": "convert", "timeout": 5, "jobs": [job]})
+    next(answers)
+
+    def leave(signum, frame):
+        if pool.converting.is_set():
+            raise Left
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+
+    previous = signal.signal(signal.SIGALRM, leave)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(Left):
+            for _ in answers:
+                pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert pool.closed.is_set(), "the client went before the daemon had stopped converting for it"
+
+
 # --- with the real daemon and LibreOffice ------------------------------------------------------
 
 

@@ -122,16 +122,43 @@ def test_no_daemon_leaves_no_soffice_and_stop_stops_it(runtime: Path, workbook: 
     assert not (runtime / "converter.sock").exists()
 
 
-def test_a_daemon_killed_mid_build_neither_fails_nor_hangs_the_build(runtime: Path, tmp_path: Path) -> None:
-    proc = build(runtime, EXAMPLE, tmp_path / "out")
+def converting(runtime: Path) -> dict:
+    """The daemon's status once it has converted a first document (for a build of the example: 13 more to go)."""
     deadline = time.monotonic() + 90
     status = None
     while time.monotonic() < deadline and not (status and status["conversions"]):
         status = client.ask(runtime, "status")
         time.sleep(0.1)
     assert status and status["conversions"], "the build never converted on the daemon"
+    return status
+
+
+def test_a_daemon_killed_mid_build_neither_fails_nor_hangs_the_build(runtime: Path, tmp_path: Path) -> None:
+    proc = build(runtime, EXAMPLE, tmp_path / "out")
+    status = converting(runtime)
     os.killpg(status["pid"], signal.SIGKILL)
     err = ok(proc, seconds=180)
     [line] = [line for line in err.splitlines() if "daemon" in line]
     assert line.startswith("warning: converter daemon lost")
     assert (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_ctrl_c_mid_conversion_stops_the_daemons_work_before_the_build_exits(
+    runtime: Path, workbook: Path, tmp_path: Path
+) -> None:
+    """The build removes its staging folder as it exits: the daemon's LibreOffice must have stopped
+    converting for it by then, or it could write into the folder while it is removed."""
+    out = tmp_path / "out"
+    proc = build(runtime, EXAMPLE, out)
+    status = converting(runtime)
+    assert soffice_under(runtime)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert not soffice_under(runtime), "the daemon's LibreOffice still converts for a build that has gone"
+    assert not [p.name for p in out.glob(".binder-*") if p.name != ".binder-lock"]
+    ok(build(runtime, workbook, tmp_path / "next"))
+    after = client.ask(runtime, "status")
+    assert after and after["pid"] == status["pid"]
+    sop_pdfs_are_right(tmp_path / "next")
