@@ -1,7 +1,8 @@
 """Interrupts always win: Ctrl-C or SIGTERM at any moment of a real build.
 
 Fifteen SIGINTs and fifteen SIGTERMs land at seeded random moments across builds that
-re-issue every binder and pack. Each time, either the build stops with 130/143 and the output
+re-issue every binder and pack, half of them converting on the user's converter daemon (the
+default) and half on their own LibreOffice (``--no-daemon``). Each time, either the build stops with 130/143 and the output
 folder is byte for byte (and mode for mode) what it was, or it finished with 0 and every binder
 and pack passes ``qpdf --check`` with every link annotation whole. Set BINDER_INTERRUPT_SEED
 to replay a failure; the seed is printed in every assertion message.
@@ -9,18 +10,25 @@ to replay a failure; the seed is printed in every assertion message.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import wb
+from processes import soffice_under
 from pypdf import PdfReader
+
+from binder.convert import client
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +45,10 @@ def snapshot(folder: Path) -> dict[str, tuple]:
     return found
 
 
-def build(book: Path, out: Path) -> subprocess.Popen:
+def build(book: Path, out: Path, daemon: Path | None = None) -> subprocess.Popen:
+    """A build of its own LibreOffice, or one converting on the daemon in the folder ``daemon``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("BINDER_NO_DAEMON", "BINDER_RUNTIME_DIR")}
+    env.update({"BINDER_RUNTIME_DIR": str(daemon)} if daemon else {"BINDER_NO_DAEMON": "1"})
     return subprocess.Popen(
         [
             sys.executable,
@@ -55,7 +66,26 @@ def build(book: Path, out: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
+
+
+@pytest.fixture
+def daemon_folder() -> Iterator[Path]:
+    """The converter daemon's folder for this test (short: a socket path has at most 107 bytes); the
+    daemon is stopped after, and must have left no LibreOffice running."""
+    folder = Path(tempfile.mkdtemp(prefix="bi-", dir="/tmp"))
+    yield folder
+    status = client.ask(folder, "status")
+    client.ask(folder, "stop")
+    if status:
+        client.wait_gone(folder, status["pid"])
+    leftovers = soffice_under(folder)
+    for pid in leftovers:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+    shutil.rmtree(folder, ignore_errors=True)
+    assert not leftovers, "the daemon left LibreOffice running"
 
 
 def write_variant(book: Path, n: int) -> None:
@@ -97,7 +127,7 @@ def check_complete(out: Path, seed: int, run: int) -> None:
         assert links_whole(pdf) == "", f"seed {seed}, run {run}: {pdf.name}: {links_whole(pdf)}"
 
 
-def test_a_signal_at_any_moment_leaves_the_output_whole(tmp_path):
+def test_a_signal_at_any_moment_leaves_the_output_whole(tmp_path, daemon_folder):
     seed = int(os.environ.get("BINDER_INTERRUPT_SEED") or random.SystemRandom().randrange(1 << 30))
     rng = random.Random(seed)
     book, out = tmp_path / "book.xlsx", tmp_path / "out"
@@ -108,11 +138,13 @@ def test_a_signal_at_any_moment_leaves_the_output_whole(tmp_path):
     duration = time.monotonic() - started
     signals = [signal.SIGINT] * (RUNS // 2) + [signal.SIGTERM] * (RUNS // 2)
     rng.shuffle(signals)
+    daemons = [daemon_folder, None] * (RUNS // 2)
+    rng.shuffle(daemons)
     outcomes = {"interrupted": 0, "finished": 0}
-    for run, signum in enumerate(signals, 1):
+    for run, (signum, daemon) in enumerate(zip(signals, daemons), 1):
         write_variant(book, run)
         before = snapshot(out)
-        proc = build(book, out)
+        proc = build(book, out, daemon)
         moment = rng.uniform(0.05, duration * 1.1)
         try:
             proc.wait(moment)
@@ -125,7 +157,7 @@ def test_a_signal_at_any_moment_leaves_the_output_whole(tmp_path):
             raise AssertionError(
                 f"seed {seed}, run {run}: the build did not stop within 120 s of {signum.name}"
             ) from None
-        where = f"seed {seed}, run {run}, {signum.name} at {moment:.2f} s"
+        where = f"seed {seed}, run {run}, {signum.name} at {moment:.2f} s ({'daemon' if daemon else 'no daemon'})"
         if proc.returncode == 0:
             outcomes["finished"] += 1
             check_complete(out, seed, run)
