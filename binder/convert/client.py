@@ -41,6 +41,22 @@ class DaemonGone(Exception):
     """The daemon did not answer, or went away mid-request."""
 
 
+class DaemonSilent(DaemonGone):
+    """The daemon holds our request but has sent nothing, not even its heartbeat, for too long: it is hung."""
+
+
+SILENCE = 60.0
+"""Seconds without a line from a daemon holding a request (it sends one every ``daemon.HEARTBEAT``) after which
+the build gives up on it (``BINDER_DAEMON_SILENCE``)."""
+
+
+def silence_seconds() -> float:
+    try:
+        return float(os.environ.get("BINDER_DAEMON_SILENCE", SILENCE))
+    except ValueError:
+        return SILENCE
+
+
 def runtime_dir() -> Path:
     if os.environ.get("BINDER_RUNTIME_DIR"):
         return Path(os.environ["BINDER_RUNTIME_DIR"])
@@ -70,6 +86,7 @@ def request(
 ) -> Generator[dict[str, Any], None, None]:
     """Send ``message`` to the daemon in ``folder`` and yield its answers; raises DaemonGone if none answers."""
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    hung = False
     try:
         conn.settimeout(timeout)
         try:
@@ -83,42 +100,48 @@ def request(
             raise DaemonGone(hello.get("error", "refused"))
         yield hello
         conn.sendall(json.dumps(message).encode() + b"\n")
-        conn.settimeout(None)  # a conversion takes as long as it takes; a dead daemon closes the socket
+        # a conversion takes as long as it takes, and a dead daemon closes the socket; a hung one goes silent
+        silence = silence_seconds()
+        conn.settimeout(silence)
         while True:
             try:
                 line = reader.readline()
+            except TimeoutError:
+                hung = True
+                raise DaemonSilent(f"it has said nothing for {silence:g} s") from None
             except OSError as error:
                 raise DaemonGone(str(error)) from None
             if not line:
                 return
             yield json.loads(line)
     finally:
-        _leave(conn)
+        _leave(conn, wait=not hung)
 
 
 ABANDON_WAIT = 30.0
 """How long a build that leaves mid-request waits for the daemon to stop the LibreOffice converting for it."""
 
 
-def _leave(conn: socket.socket) -> None:
+def _leave(conn: socket.socket, wait: bool = True) -> None:
     """Close ``conn`` once the daemon has closed its end: a build that leaves mid-request (Ctrl-C, an
     error) must not remove its staging folder while the daemon's LibreOffice may still write into it.
     The daemon stops the abandoned jobs' LibreOffice before it closes; a finished request it closes at
     once. A signal meanwhile is noted and raised after (the wait is bounded)."""
-    with shielded(), contextlib.suppress(OSError):
-        conn.shutdown(socket.SHUT_WR)
-        conn.settimeout(ABANDON_WAIT)
-        while conn.recv(65536):
-            pass
+    if wait:  # a hung daemon never closes its end
+        with shielded(), contextlib.suppress(OSError):
+            conn.shutdown(socket.SHUT_WR)
+            conn.settimeout(ABANDON_WAIT)
+            while conn.recv(65536):
+                pass
     conn.close()
 
 
 def ask(folder: Path, op: str) -> dict[str, Any] | None:
     """One answer to ``op`` (status, stop) from the daemon in ``folder``; None when no daemon answers."""
     try:
-        answers = request(folder, {"op": op})
-        next(answers)
-        return next(answers, {})
+        with contextlib.closing(request(folder, {"op": op})) as answers:
+            next(answers)
+            return next(answers, {})
     except DaemonGone:
         return None
 
@@ -246,6 +269,10 @@ class DaemonConverter(ConverterBase):
             ensure_daemon(self.folder)
             self._convert(jobs, progress, done)
         except DaemonGone as error:
+            if isinstance(error, DaemonSilent) and self._daemon_pid:
+                # hung, and holding LibreOffice processes that may still write our PDFs: the next build starts another
+                with contextlib.suppress(OSError):
+                    os.killpg(self._daemon_pid, signal.SIGKILL)
             orphans_gone(self.folder, self._daemon_pid)
             left = [job for job in jobs if job.key not in done]
             # Beside, not onto, the PDFs the lost daemon's LibreOffice may still have been writing
@@ -273,8 +300,13 @@ class DaemonConverter(ConverterBase):
                 for j in jobs
             ],
         }
-        answers = request(self.folder, message)
-        self._daemon_pid = next(answers).get("pid")
+        # Closed on the way out, not when the exception's frames are freed: an interrupted build must wait
+        # for the daemon to stop converting for it before it removes its staging folder (``_leave``).
+        with contextlib.closing(request(self.folder, message)) as answers:
+            self._daemon_pid = next(answers).get("pid")
+            self._answers(answers, by_key, progress, done)
+
+    def _answers(self, answers, by_key: dict[str, Job], progress: Callable[[Result], None] | None, done: dict) -> None:
         for answer in answers:
             if "result" in answer:
                 job = by_key[answer["result"]["key"]]

@@ -10,6 +10,8 @@ Protocol: line-delimited JSON, one request per connection after a hello.
 ``{"op": "convert", "timeout": s, "jobs": [{"key", "docx", "pdf", "options"}]}`` → one
 ``{"result": {...}}`` per document as it is done, then ``{"done": true}`` (or ``{"error": {"key",
 "message", "last_words"}}`` for a document that failed, ``{"fail": "..."}`` for anything else);
+While it holds a convert request (waiting for its turn or converting) it sends ``{"alive": true}`` every
+``HEARTBEAT`` seconds, so that a client can tell a busy daemon from a hung one.
 ``{"op": "status"}`` → ``{"pid", "started", "conversions", "idle"}``; ``{"op": "stop"}`` → ``{"ok": true}``.
 """
 
@@ -25,6 +27,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,8 @@ SOCKET = "converter.sock"
 PID_FILE = "daemon.pid"
 LOG_FILE = "daemon.log"
 DEFAULT_IDLE = 600.0
+HEARTBEAT = 5.0
+"""Seconds between the ``alive`` lines of a request in hand."""
 
 
 def fingerprint() -> str:
@@ -63,6 +68,17 @@ def idle_seconds() -> float:
         return float(os.environ.get("BINDER_DAEMON_IDLE", DEFAULT_IDLE))
     except ValueError:
         return DEFAULT_IDLE
+
+
+@contextlib.contextmanager
+def _shut(conn: socket.socket) -> Iterator[None]:
+    """End the connection both ways when done: closing alone sends no end of file while a request's
+    watcher is blocked reading the socket, and the client waits for one (``client._leave``)."""
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            conn.shutdown(socket.SHUT_RDWR)
 
 
 def send(conn: socket.socket, message: dict[str, Any]) -> None:
@@ -141,7 +157,7 @@ class Daemon:
 
     def _connection(self, conn: socket.socket) -> None:
         try:
-            with conn:
+            with conn, _shut(conn):
                 if not allowed(peer_uid(conn)):
                     send(conn, {"ok": False, "error": "this converter daemon serves its own user only"})
                     return
@@ -194,6 +210,18 @@ class Daemon:
         ours: list[Converter] = []
         """The pool converting this request, once its turn has come."""
         threading.Thread(target=self._watch, args=(conn, gone, ours, finished), daemon=True).start()
+        speaking = threading.Lock()
+
+        def say(message: dict[str, Any]) -> None:
+            with speaking:
+                send(conn, message)
+
+        def beat() -> None:
+            while not finished.wait(HEARTBEAT) and not gone.is_set():
+                with contextlib.suppress(OSError):
+                    say({"alive": True})
+
+        threading.Thread(target=beat, daemon=True).start()
         with self._turn:
             with self._state:
                 ours.append(self.pool)
@@ -205,22 +233,22 @@ class Daemon:
                 self.conversions += 1
                 if not gone.is_set():
                     with contextlib.suppress(OSError):
-                        send(conn, {"result": {"key": result.key, "seconds": result.seconds, "worker": result.worker}})
+                        say({"result": {"key": result.key, "seconds": result.seconds, "worker": result.worker}})
 
             try:
                 self.pool.convert(jobs, progress)
                 with self._state:
                     finished.set()
-                send(conn, {"done": True})
+                say({"done": True})
             except ConversionError as error:
                 self.pool = self._new_pool()  # a failed convert() closes the pool
                 message = str(error).removeprefix(f"{error.key}: ")
                 if error.last_words:
                     message = message.removesuffix(f" (LibreOffice said: {error.last_words})")
-                send(conn, {"error": {"key": error.key, "message": message, "last_words": error.last_words}})
+                say({"error": {"key": error.key, "message": message, "last_words": error.last_words}})
             except Exception as error:
                 self.pool = self._new_pool()
-                send(conn, {"fail": str(error) or type(error).__name__})
+                say({"fail": str(error) or type(error).__name__})
             finally:
                 with self._state:
                     finished.set()

@@ -25,9 +25,10 @@ from processes import soffice_under
 from pypdf import PdfReader
 
 from binder.convert import client, daemon
-from binder.convert.base import Job
+from binder.convert.base import Job, Result
 from binder.convert.client import DaemonConverter, Unsafe, ask, secure_dir
 from binder.convert.pool import Converter
+from binder.errors import ConversionError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -194,6 +195,72 @@ def test_a_client_that_leaves_mid_request_returns_only_once_the_daemon_stopped_i
     assert pool.closed.is_set(), "the client went before the daemon had stopped converting for it"
 
 
+class ReportsThenHangs(SlowToStop):
+    """Reports its first document done (without writing it), then converts on until stopped."""
+
+    def convert(self, jobs, progress=None):
+        progress(Result(jobs[0].key, jobs[0].pdf, 0.1, 0))
+        return super().convert(jobs, progress)
+
+
+def test_a_build_failing_on_an_answer_returns_only_once_the_daemon_stopped_its_work(
+    served: tuple[daemon.Daemon, Path], tmp_path: Path
+) -> None:
+    """The error is raised by the build's own code, not inside the socket read, and its traceback keeps the
+    request alive: the request must still be ended, and waited for, before the error leaves the converter."""
+    server, folder = served
+    server.pool = pool = ReportsThenHangs()  # type: ignore[assignment]
+    converter = DaemonConverter(no_fallback, folder=folder)
+    with pytest.raises(ConversionError) as failed:
+        converter.convert(
+            [Job("a", tmp_path / "a.docx", tmp_path / "a.pdf"), Job("b", tmp_path / "b.docx", tmp_path / "b.pdf")]
+        )
+    assert failed.value.key == "a"
+    assert pool.closed.is_set(), "the build went on before the daemon had stopped converting for it"
+
+
+class Slow:
+    """A pool that takes a second for its one document."""
+
+    timeout = 180.0
+
+    def convert(self, jobs, progress=None):
+        time.sleep(1.0)
+        for job in jobs:
+            progress(Result(job.key, job.pdf, 1.0, 0))
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_daemon_busy_longer_than_the_silence_limit_stays_trusted_by_its_heartbeat(
+    served: tuple[daemon.Daemon, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, folder = served
+    server.pool = Slow()  # type: ignore[assignment]
+    monkeypatch.setattr(daemon, "HEARTBEAT", 0.05)
+    monkeypatch.setenv("BINDER_DAEMON_SILENCE", "0.3")
+    job = {"key": "a", "docx": str(folder / "a.docx"), "pdf": str(folder / "a.pdf"), "options": []}
+    answers = list(client.request(folder, {"op": "convert", "timeout": 5, "jobs": [job]}))
+    assert any(a.get("alive") for a in answers)
+    assert answers[-2]["result"]["key"] == "a" and answers[-1] == {"done": True}
+
+
+def test_a_hung_daemon_is_given_up_once_silent_for_the_limit(
+    served: tuple[daemon.Daemon, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, folder = served
+    server.pool = pool = SlowToStop()  # type: ignore[assignment]
+    monkeypatch.setattr(daemon, "HEARTBEAT", 3600.0)  # hung: not even its heartbeat
+    monkeypatch.setenv("BINDER_DAEMON_SILENCE", "0.3")
+    job = {"key": "a", "docx": str(folder / "a.docx"), "pdf": str(folder / "a.pdf"), "options": []}
+    started = time.monotonic()
+    with pytest.raises(client.DaemonSilent, match="said nothing for 0.3 s"):
+        list(client.request(folder, {"op": "convert", "timeout": 5, "jobs": [job]}))
+    assert pool.converting.is_set() and time.monotonic() - started < 5
+
+
 # --- with the real daemon and LibreOffice ------------------------------------------------------
 
 
@@ -258,7 +325,7 @@ def test_a_client_killed_mid_request_leaves_a_daemon_that_converts(runtime: Path
         f"""
         import sys
         from pathlib import Path
-        from binder.convert.base import Job
+        from binder.convert.base import Job, Result
         from binder.convert.client import DaemonConverter
         jobs = [Job(k, Path(d), Path(p)) for k, d, p in {[(j.key, str(j.docx), str(j.pdf)) for j in many]!r}]
         DaemonConverter(lambda: None).convert(jobs, lambda r: print(r.key, flush=True))

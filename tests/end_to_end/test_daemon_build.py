@@ -4,6 +4,7 @@ leave no LibreOffice running; a daemon killed mid-build does not fail or hang th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -69,8 +70,8 @@ def ok(proc: subprocess.Popen, seconds: float = 120) -> str:
     return err
 
 
-def build(runtime: Path, workbook: Path, out: Path, *extra: str) -> subprocess.Popen:
-    return binder(runtime, "build", workbook, "--out", out, "-q", "--no-cache", "--jobs", "2", *extra)
+def build(runtime: Path, workbook: Path, out: Path, *extra: str, **env: str) -> subprocess.Popen:
+    return binder(runtime, "build", workbook, "--out", out, "-q", "--no-cache", "--jobs", "2", *extra, **env)
 
 
 def sop_pdfs_are_right(out: Path) -> None:
@@ -141,6 +142,22 @@ def test_a_daemon_killed_mid_build_neither_fails_nor_hangs_the_build(runtime: Pa
     [line] = [line for line in err.splitlines() if "daemon" in line]
     assert line.startswith("warning: converter daemon lost")
     assert (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_a_hung_daemon_is_killed_and_the_build_converts_on_its_own(runtime: Path, tmp_path: Path) -> None:
+    proc = build(runtime, EXAMPLE, tmp_path / "out", BINDER_DAEMON_SILENCE="3")
+    status = converting(runtime)
+    os.kill(status["pid"], signal.SIGSTOP)  # hung: it sends nothing more, not even its heartbeat
+    try:
+        err = ok(proc, seconds=180)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(status["pid"], signal.SIGCONT)
+    [line] = [line for line in err.splitlines() if "daemon" in line]
+    assert line.startswith("warning: converter daemon lost (it has said nothing for 3 s)")
+    assert not client.alive(status["pid"])
+    assert not soffice_under(runtime / "profiles")
+    sop_pdfs_are_right(tmp_path / "out")
 
 
 def test_ctrl_c_mid_conversion_stops_the_daemons_work_before_the_build_exits(
