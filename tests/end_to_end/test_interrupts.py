@@ -46,9 +46,11 @@ def snapshot(folder: Path) -> dict[str, tuple]:
 
 
 def build(book: Path, out: Path, daemon: Path | None = None) -> subprocess.Popen:
-    """A build of its own LibreOffice, or one converting on the daemon in the folder ``daemon``."""
+    """A build of its own single LibreOffice, rendering in-process; or one as a user runs it, converting on the
+    daemon in the folder ``daemon`` and rendering and assembling in worker processes (the default ``--jobs``)."""
     env = {k: v for k, v in os.environ.items() if k not in ("BINDER_NO_DAEMON", "BINDER_RUNTIME_DIR")}
     env.update({"BINDER_RUNTIME_DIR": str(daemon)} if daemon else {"BINDER_NO_DAEMON": "1"})
+    jobs = () if daemon else ("--jobs", "1")
     return subprocess.Popen(
         [
             sys.executable,
@@ -60,8 +62,7 @@ def build(book: Path, out: Path, daemon: Path | None = None) -> subprocess.Popen
             str(out),
             "--quiet",
             "--allow-unversioned",
-            "--jobs",
-            "1",
+            *jobs,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
