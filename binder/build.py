@@ -17,10 +17,8 @@ from datetime import date
 from pathlib import Path
 
 from binder import interrupts
-from binder.console import NullProgress
 from binder.convert.base import Converting
 from binder.convert.pool import Converter
-from binder.convert.remote import RemoteConverter, parse_endpoint
 from binder.errors import InputError
 from binder.issue.issuing import WORK, IssueContext, issue
 from binder.issue.plan import IssuePlan, plan_binders, plan_packs
@@ -63,6 +61,10 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
 
     ``converter``: a running one to use and leave running (``binder watch`` keeps LibreOffice warm between
     builds; its owner closes it); None: one of the build's own, stopped when the build ends."""
+    # Imported here, as binder.convert.remote below: rich (binder.console) is the command line's, and
+    # http.client and ssl serve --converter only (tests/architecture/test_startup_imports.py).
+    from binder.console import NullProgress
+
     progress = progress or NullProgress()
     library, warnings = read(workbook, options)
     binders, packs = plan(library, options, workbook)
@@ -193,6 +195,8 @@ def make_converter(options: BuildOptions):
     """Remote unoserver endpoints when given, else the user's converter daemon (``options.daemon``), else a pool
     of local LibreOffice processes, stopped with the build. The daemon falls back to that pool when it cannot help."""
     if options.converters:
+        from binder.convert.remote import RemoteConverter, parse_endpoint
+
         return RemoteConverter([parse_endpoint(c) for c in options.converters], timeout=options.timeout)
 
     def local() -> Converter:

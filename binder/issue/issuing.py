@@ -13,21 +13,24 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from binder.convert.base import Converting, Job, WithOptions, export_options
 from binder.interrupts import shielded
-from binder.issue import front
-from binder.issue.assemble import Assembled, Document, FrontItem, Part, assemble, start_pages
-from binder.issue.changes_page import binder_changes
 from binder.issue.plan import BINDER, IssuePlan
-from binder.issue.record import write_record
 from binder.issue.reissue import Decision, carry_over
-from binder.issue.stamp import stamp_label
 from binder.model import Library
 from binder.output.manifest import IssueEntry, Manifest
 from binder.parallel import in_processes
 from binder.signing.options import Signing
+
+if TYPE_CHECKING:
+    from binder.issue import front
+    from binder.issue.assemble import Assembled, Document
+
+# Front matter, assembly, the stamp and the training record are imported by the functions that make an
+# issue anew: with pikepdf, fontTools' subsetter and the writers behind them they cost ~0.3 s of start-up,
+# which a rebuild that keeps every issue would pay for nothing (tests/architecture/test_startup_imports.py).
 
 WORK = ".work"
 
@@ -85,6 +88,13 @@ def issue(ctx: IssueContext, decisions: tuple[Decision, ...]) -> list[IssueEntry
     return made
 
 
+def assemble(document: Document, out: Path) -> Assembled:
+    """``binder.issue.assemble.assemble``, imported on first use; a module-level function worker processes can run."""
+    from binder.issue.assemble import assemble as assemble_now
+
+    return assemble_now(document, out)
+
+
 PARALLEL_PARTS = 24
 """Fewer SOPs than this in all the issues to assemble: one process does it sooner than starting others."""
 
@@ -102,6 +112,11 @@ def _assemble_all(documents: dict[str, tuple[Document, Path]], workers: int) -> 
 
 
 def _fronts(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, front.MadeFront]:
+    if not plans:
+        return {}
+    from binder.issue import front
+    from binder.issue.changes_page import binder_changes
+
     specs = [
         front.FrontSpec(
             p.path,
@@ -124,6 +139,10 @@ def _converter(ctx: IssueContext) -> Converting:
 
 def _backs(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, Path]:
     """Back matter (a pack's acknowledgement sheet), converted together."""
+    if not plans:
+        return {}
+    from binder.issue import front
+
     work = ctx.root / WORK / "back"
     work.mkdir(parents=True, exist_ok=True)
     jobs = []
@@ -144,6 +163,9 @@ def _document(
     ctx: IssueContext, plan: IssuePlan, made_front: front.MadeFront, back: Path | None
 ) -> tuple[Document, Path]:
     """What to assemble for ``plan``, and where."""
+    from binder.issue.assemble import Document, FrontItem, Part
+    from binder.issue.stamp import stamp_label
+
     library = ctx.library
     doc = Document(
         title=plan.title,
@@ -166,6 +188,9 @@ def _document(
 
 def _record(ctx: IssueContext, decision: Decision, made_front: front.MadeFront, result: Assembled) -> IssueEntry:
     """The entry of an issue just assembled: checked, its training record written, signed when asked."""
+    from binder.issue.assemble import start_pages
+    from binder.issue.record import write_record
+
     plan, library = decision.plan, ctx.library
     expected = start_pages(made_front.pages, [ctx.pages[i] for i in plan.sop_ids])
     if [p for _, p in result.starts] != expected:

@@ -14,7 +14,6 @@ from binder.files import link_or_copy
 from binder.interrupts import check, shielded
 from binder.model import Library, Sop
 from binder.output.cache import DocumentCache, document_key
-from binder.output.chart_room import refit_charts
 from binder.output.fingerprint import fingerprint, parts
 from binder.output.manifest import DocumentEntry
 from binder.workbook.flow import needs_flowchart
@@ -87,10 +86,15 @@ def make_documents(
 
     converter.convert(jobs, converted)
     check()
-    pdfs = {s.sop_id: linked_pdf(root, s.sop_id) for s in todo}
-    for sop_id in refit_charts(library, todo, root, root / WORK, pdfs, converter, options, timeout):
-        pages[sop_id] = _standalone(root, sop_id)
-    check()
+    if todo:
+        # Imported only when an SOP was converted: it brings pikepdf, which a rebuild from the cache
+        # never needs (tests/architecture/test_startup_imports.py).
+        from binder.output.chart_room import refit_charts
+
+        pdfs = {s.sop_id: linked_pdf(root, s.sop_id) for s in todo}
+        for sop_id in refit_charts(library, todo, root, root / WORK, pdfs, converter, options, timeout):
+            pages[sop_id] = _standalone(root, sop_id)
+        check()
     for sop in todo:
         if sop.sop_id not in pages:  # a converter that reports no progress
             pages[sop.sop_id] = _standalone(root, sop.sop_id)
