@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -66,6 +66,8 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
     from binder.console import NullProgress
 
     progress = progress or NullProgress()
+    if converter is None:
+        start_converters(options)
     library, warnings = read(workbook, options)
     binders, packs = plan(library, options, workbook)
     check_out_folder(options.out, options.force)
@@ -212,6 +214,18 @@ def make_converter(options: BuildOptions):
         except (Unsafe, OSError) as error:
             print(f"warning: not using the converter daemon: {error}", file=sys.stderr)
     return local()
+
+
+def start_converters(options: BuildOptions) -> None:
+    """Start the user's converter daemon (when the build will use it) without waiting: it and its LibreOffice
+    boot while the workbook is read. It writes nothing into the output folder, so a workbook with errors
+    changes nothing there either; the daemon is left for the next build. Any trouble is the converter's to
+    report, when ``make_converter`` makes it."""
+    if options.daemon and not options.converters:
+        from binder.convert.client import DaemonGone, Unsafe, runtime_dir, secure_dir, start_daemon
+
+        with suppress(DaemonGone, Unsafe, OSError):
+            start_daemon(secure_dir(runtime_dir()), wait=False)
 
 
 def _processes(options: BuildOptions) -> int:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from binder.convert.base import ConverterBase, Converting, Job, Result, check_pdf
 from binder.convert.daemon import LOG_FILE, PROTOCOL, SOCKET, fingerprint
@@ -177,13 +177,20 @@ def wait_gone(folder: Path, pid: int | None = None) -> None:
         time.sleep(0.05)
 
 
-def ensure_daemon(folder: Path) -> None:
-    """Make sure a daemon of this code answers in ``folder``; two builds starting at once start one."""
-    if _current(folder):
+_STARTING: dict[Path, tuple[IO[str], subprocess.Popen]] = {}
+"""Daemons this process started and has not yet seen answer, with the start lock it holds until they do."""
+
+
+def start_daemon(folder: Path, wait: bool = True) -> None:
+    """Start a daemon of this code in ``folder`` unless one answers, without waiting for it to answer
+    (``ensure_daemon`` does). ``wait=False``: leave it to whoever is starting one right now."""
+    if folder in _STARTING or _current(folder):
         return
-    with open(os.open(folder / "daemon.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    lock = open(os.open(folder / "daemon.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         if _current(folder):
+            lock.close()
             return
         package_root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "BINDER_RUNTIME_DIR": str(folder)}
@@ -199,6 +206,20 @@ def ensure_daemon(folder: Path) -> None:
                 cwd="/",
                 start_new_session=True,
             )
+    except BaseException:
+        lock.close()
+        raise
+    _STARTING[folder] = (lock, started)
+
+
+def ensure_daemon(folder: Path) -> None:
+    """Make sure a daemon of this code answers in ``folder``; two builds starting at once start one."""
+    if folder not in _STARTING:
+        start_daemon(folder)
+    if folder not in _STARTING:
+        return
+    lock, started = _STARTING.pop(folder)
+    with lock:
         deadline = time.monotonic() + START_SECONDS
         while not _current(folder):
             if time.monotonic() > deadline or started.poll() is not None:
@@ -335,5 +356,8 @@ class DaemonConverter(ConverterBase):
         return self._fallback
 
     def close(self) -> None:
+        started = _STARTING.pop(self.folder, None)
+        if started is not None:  # started early, never needed: another build may start one now
+            started[0].close()
         if self._fallback is not None:
             self._fallback.close()

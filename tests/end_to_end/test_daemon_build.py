@@ -179,3 +179,25 @@ def test_ctrl_c_mid_conversion_stops_the_daemons_work_before_the_build_exits(
     after = client.ask(runtime, "status")
     assert after and after["pid"] == status["pid"]
     sop_pdfs_are_right(tmp_path / "next")
+
+
+def test_the_daemon_starts_while_the_workbook_is_read_and_outlives_a_workbook_with_errors(
+    runtime: Path, tmp_path: Path
+) -> None:
+    """LibreOffice boots while the workbook is read, not after; a workbook with errors still changes nothing
+    in the output folder (not even making it), and the daemon it started serves the build after the fix."""
+    data = wb.base()
+    data["SOPs"][0]["Department"] = "HR"
+    book = wb.write(tmp_path / "book.xlsx", data)
+    proc = build(runtime, book, tmp_path / "out")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "unknown-department" in err, err
+    assert not (tmp_path / "out").exists()
+    deadline = time.monotonic() + 30
+    while not (status := client.ask(runtime, "status")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert status, "no converter daemon was started"
+    ok(build(runtime, wb.write(book), tmp_path / "out"))
+    after = client.ask(runtime, "status")
+    assert after and after["pid"] == status["pid"] and after["conversions"] > 0
+    sop_pdfs_are_right(tmp_path / "out")
