@@ -5,7 +5,10 @@ Excel's 32,767 characters; this one reports the cell (a ``CellIssue`` with a
 problem code) and keeps the text whole, so the reader can refuse an oversized
 cell at its place. It reads the part, shared strings and date styles of an
 openpyxl read-only worksheet, and knows nothing of the workbook contract. A
-sheet whose XML cannot place cells raises ``Damaged``. It imports openpyxl only.
+sheet whose XML cannot place cells raises ``Damaged``. The part is parsed by
+lxml, asked for ``<row>`` and ``<mergeCells>`` only, entities never expanded or
+fetched; a part that declares one raises defusedxml's ``EntitiesForbidden``, as
+openpyxl's own (defusedxml) parser would. It imports openpyxl, lxml and defusedxml only.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from defusedxml import EntitiesForbidden
+from lxml import etree
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.xml.constants import SHEET_MAIN_NS
-from openpyxl.xml.functions import iterparse
 
 MAX_ROW_NUMBER = 1_048_576
 MAX_COLUMN_NUMBER = 16_384
@@ -30,6 +34,8 @@ _TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
 _RUN_TAG = f"{{{SHEET_MAIN_NS}}}r"
 _MERGES_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
 _MERGE_TAG = f"{{{SHEET_MAIN_NS}}}mergeCell"
+_COLUMNS: dict[str, int] = {}
+"""Column letters → number, as references are met: at most the 16,384 columns of a sheet."""
 _RETYPE = "retype the value in Excel or Calc and save the workbook again"
 
 
@@ -83,49 +89,85 @@ class SheetStream:
         """(row number, cells) for every ``<row>`` element, in file order."""
         number = 0
         with self._open() as source:
-            for _, element in iterparse(source):
-                tag = element.tag
-                if tag == _ROW_TAG:
+            # lxml hands over only the elements asked for (the filtering is done in C, not once per
+            # element in Python); entities are never expanded nor fetched, and declaring one is refused
+            # below, as openpyxl's defusedxml parser does.
+            events = etree.iterparse(
+                source,
+                events=("end",),
+                tag=(_ROW_TAG, _MERGES_TAG),
+                resolve_entities=False,
+                no_network=True,
+                huge_tree=False,
+                remove_comments=True,  # as ElementTree did: a comment kept inside <v> would end its .text
+                remove_pis=True,
+            )
+            checked = False
+            for _, element in events:
+                if not checked:  # the DTD comes before the first element: checked before any row is read
+                    _refuse_entities(element)
+                    checked = True
+                if element.tag == _ROW_TAG:
                     number = _row_number(element.get("r"), number)
-                    column, cells = 0, []
-                    for child in element:
-                        if child.tag == _CELL_TAG:
-                            cell = self._cell(child, number, column)
-                            column = cell.column
-                            cells.append(cell)
+                    cells = self._cells(element, number)
                     element.clear()
                     yield number, cells
-                elif tag == _MERGES_TAG:
+                else:
                     self.merged.extend(m.get("ref", "") for m in element if m.tag == _MERGE_TAG)
                     element.clear()
+            if not checked and events.root is not None:
+                _refuse_entities(events.root)
 
-    def _cell(self, element, row: int, previous_column: int) -> SheetCell:
-        reference = element.get("r")
-        if reference:
+    def _cells(self, row_element, number: int) -> list[SheetCell]:
+        """The ``<c>`` elements of row ``number``, each placed and with its value or what is wrong."""
+        suffix = str(number)
+        cut = -len(suffix)
+        column, cells = 0, []
+        for element in row_element:
+            if element.tag != _CELL_TAG:
+                continue
+            reference = element.get("r")
+            row = number
+            if reference:
+                # Most references are the column's letters and this row's number: a dict look-up.
+                known = _COLUMNS.get(reference[:cut]) if reference.endswith(suffix) else None
+                if known is None:
+                    row, column = _place(reference)
+                else:
+                    column = known
+            else:
+                column += 1
+            if not (1 <= row <= MAX_ROW_NUMBER and 1 <= column <= MAX_COLUMN_NUMBER):
+                raise Damaged(f'has a cell reference "{(reference or "")[:20]}" outside the sheet')
+            raw = inline = None
+            formula = False
+            for child in element:  # the first <v>, <is> and <f> of the cell, in one pass
+                tag = child.tag
+                if tag == _VALUE_TAG:
+                    if raw is None:
+                        raw = child.text or ""
+                elif tag == _INLINE_TAG:
+                    if inline is None:
+                        inline = child
+                elif tag == _FORMULA_TAG:
+                    formula = True
+            kind = element.get("t", "n")
+            value: object
+            problem: CellIssue | None
             try:
-                row, column = coordinate_to_tuple(reference)
-            except (ValueError, TypeError, KeyError):
-                raise Damaged(f'has a cell reference "{reference[:20]}" that is not valid') from None
-        else:
-            column = previous_column + 1
-        if not (1 <= row <= MAX_ROW_NUMBER and 1 <= column <= MAX_COLUMN_NUMBER):
-            raise Damaged(f'has a cell reference "{(reference or "")[:20]}" outside the sheet')
-        formula = element.find(_FORMULA_TAG) is not None
-        kind = element.get("t", "n")
-        try:
-            value, problem = self._value(element, kind, element.get("s", "0"))
-        except Exception:  # noqa: BLE001 - a value openpyxl's helpers choke on: report the cell, keep reading
-            value, problem = None, _unreadable("the cell's value cannot be read")
-        return SheetCell(row, column, value, formula, problem)
+                if kind == "inlineStr":
+                    value, problem = (_inline_text(inline) if inline is not None else None), None
+                elif raw:
+                    value, problem = self._value(raw, kind, element.get("s", "0"))
+                else:
+                    value, problem = None, None
+            except Exception:  # noqa: BLE001 - a value openpyxl's helpers choke on: report the cell, keep reading
+                value, problem = None, _unreadable("the cell's value cannot be read")
+            cells.append(SheetCell(row, column, value, formula, problem))
+        return cells
 
-    def _value(self, element, kind: str, style: str) -> tuple[object, CellIssue | None]:
-        """The cell's value, or None and why it cannot be read."""
-        if kind == "inlineStr":
-            child = element.find(_INLINE_TAG)
-            return (_inline_text(child) if child is not None else None), None
-        raw = element.findtext(_VALUE_TAG, None) or None
-        if raw is None:
-            return None, None
+    def _value(self, raw: str, kind: str, style: str) -> tuple[object, CellIssue | None]:
+        """The value of a cell of type ``kind`` whose ``<v>`` holds ``raw``, or None and why it cannot be read."""
         shown = raw if len(raw) <= 40 else raw[:40] + "…"
         if kind == "n":
             return self._number_value(raw, shown, style)
@@ -166,15 +208,37 @@ class SheetStream:
 
 def _inline_text(node) -> str:
     """An inline string's text without its formatting: what openpyxl's ``Text.content`` gives, faster."""
-    snippets = []
-    plain = node.find(_TEXT_TAG)
-    if plain is not None:
-        snippets.append(plain.text or "")
-    for run in node.iterfind(_RUN_TAG):
-        text = run.find(_TEXT_TAG)
-        if text is not None:
-            snippets.append(text.text or "")
-    return "".join(snippets)
+    plain, runs = None, []
+    for part in node:  # the first plain <t>, then the first <t> of each run
+        tag = part.tag
+        if tag == _TEXT_TAG:
+            if plain is None:
+                plain = part.text or ""
+        elif tag == _RUN_TAG:
+            for text in part:
+                if text.tag == _TEXT_TAG:
+                    runs.append(text.text or "")
+                    break
+    return (plain or "") + "".join(runs)
+
+
+def _refuse_entities(element) -> None:
+    """Raise as defusedxml does when the part's DTD declares an entity (lxml leaves them unexpanded)."""
+    dtd = element.getroottree().docinfo.internalDTD
+    for entity in dtd.iterentities() if dtd is not None else ():
+        raise EntitiesForbidden(entity.name, entity.content, None, entity.system_url, None, None)
+
+
+def _place(reference: str) -> tuple[int, int]:
+    """(row, column) of a cell reference that is not simply letters and its row's number."""
+    try:
+        row, column = coordinate_to_tuple(reference)
+    except (ValueError, TypeError, KeyError):
+        raise Damaged(f'has a cell reference "{reference[:20]}" that is not valid') from None
+    letters = reference[: -len(str(row))]
+    if 1 <= column <= MAX_COLUMN_NUMBER and letters.isascii() and letters.isalpha() and letters.isupper():
+        _COLUMNS[letters] = column
+    return row, column
 
 
 def _row_number(attribute: str | None, previous: int) -> int:
