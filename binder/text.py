@@ -12,7 +12,10 @@ ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def clean(text: str) -> str:
     """``text`` that XML can hold: line-break characters become newlines, the other illegal ones go."""
-    return ILLEGAL.sub("", LINE_BREAKS.sub("\n", str(text)))
+    text = str(text)
+    if text.isprintable():  # no control character, surrogate or non-character: nearly every cell, and cheap
+        return text
+    return ILLEGAL.sub("", LINE_BREAKS.sub("\n", text))
 
 
 def shorten(text: str, limit: int) -> str:

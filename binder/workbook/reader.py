@@ -366,7 +366,11 @@ def _clean(value, coord: str, problems: Problems):
         return value.date() if value.time() == time(0) else value
     if isinstance(value, (date, int, float, bool)) or value is None:
         return value
-    text = LINE_BREAKS.sub("\n", _XSTRING_ESCAPE.sub(lambda m: chr(int(m[1], 16)), str(value)))
+    text = str(value)
+    if "_x" in text:  # the regular expressions cost more than these look-ups, and most cells need neither
+        text = _XSTRING_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+    if not text.isprintable():
+        text = LINE_BREAKS.sub("\n", text)
     if len(text) > limits.MAX_CELL_CHARS:
         problems.error(
             coord,

@@ -11,12 +11,16 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 from helpers_docx import headings, make_library, make_sop, paragraphs, part_xml, step, table_rows, write_png
+from hypothesis import given
+from hypothesis import strategies as st
 
 from binder.document.context import Image, Link, sop_context
 from binder.document.labels import LABELS, format_date, labels_for
 from binder.document.links import LINK_PREFIX
 from binder.document.render import BUILTIN_TEMPLATE, choose_template, render_docx, render_sop, sanitise
 from binder.errors import InputError
+from binder.text import ILLEGAL, LINE_BREAKS
+from binder.text import clean as clean_text
 
 EN = LABELS["en"]
 ALL_SECTIONS = [
@@ -208,6 +212,15 @@ def test_multiline_text_becomes_line_breaks(tmp_path):
 )
 def test_sanitise(raw, clean):
     assert sanitise(raw) == clean
+
+
+@given(st.text())
+def test_any_text_is_cleaned_to_what_xml_holds_and_printable_text_kept_as_it_is(text):
+    cleaned = clean_text(text)
+    assert cleaned == ILLEGAL.sub("", LINE_BREAKS.sub("\n", text))  # line breaks made newlines, the rest dropped
+    assert not ILLEGAL.search(cleaned) and "\r" not in cleaned
+    if text.isprintable():
+        assert cleaned is text
 
 
 # ---------------------------------------------------------------- language, paper, properties, watermark
