@@ -34,12 +34,13 @@ def status() -> None:
 @converters.command()
 def stop() -> None:
     """Stop the daemon (it stops LibreOffice); the next build starts a new one."""
-    from binder.convert.client import ask, runtime_dir, wait_gone
+    from binder.convert.client import ask, kill_hung, runtime_dir, wait_gone
 
     folder = runtime_dir()
     answer = ask(folder, "status")
     if answer is None or ask(folder, "stop") is None:
-        click.echo("no converter daemon running")
+        killed = kill_hung(folder)  # one that runs but does not answer is hung
+        click.echo(f"converter daemon {killed} did not answer: killed" if killed else "no converter daemon running")
         return
     wait_gone(folder, answer["pid"])
     click.echo("converter daemon stopped")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from binder.convert.base import ConverterBase, Converting, Job, Result, check_pdf
-from binder.convert.daemon import LOG_FILE, PROTOCOL, SOCKET, fingerprint
+from binder.convert.daemon import LOG_FILE, PID_FILE, PROTOCOL, SOCKET, fingerprint
 from binder.errors import ConversionError, ToolError
 from binder.interrupts import held, shielded
 
@@ -86,7 +86,7 @@ def request(
 ) -> Generator[dict[str, Any], None, None]:
     """Send ``message`` to the daemon in ``folder`` and yield its answers; raises DaemonGone if none answers."""
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    hung = False
+    hung = True  # until it has answered our hello: nothing of ours to wait for when leaving
     try:
         conn.settimeout(timeout)
         try:
@@ -94,10 +94,13 @@ def request(
             conn.sendall(json.dumps({"op": "hello", "protocol": PROTOCOL}).encode() + b"\n")
             reader = conn.makefile("rb")
             hello = json.loads(reader.readline() or b"{}")
+        except TimeoutError:
+            raise DaemonSilent(f"it did not answer within {timeout:g} s") from None
         except (OSError, ValueError) as error:
             raise DaemonGone(str(error) or "no answer") from None
         if not hello.get("ok"):
             raise DaemonGone(hello.get("error", "refused"))
+        hung = False
         yield hello
         conn.sendall(json.dumps(message).encode() + b"\n")
         # a conversion takes as long as it takes, and a dead daemon closes the socket; a hung one goes silent
@@ -147,10 +150,13 @@ def ask(folder: Path, op: str) -> dict[str, Any] | None:
 
 
 def _current(folder: Path) -> bool:
-    """A daemon of this code answers in ``folder``; one of other code is told to stop."""
+    """A daemon of this code answers in ``folder``; one of other code is told to stop, a hung one killed."""
     try:
         answers = request(folder, {"op": "status"})
         hello = next(answers)
+    except DaemonSilent:
+        kill_hung(folder)
+        return False
     except DaemonGone:
         return False
     answers.close()
@@ -159,6 +165,25 @@ def _current(folder: Path) -> bool:
     ask(folder, "stop")
     wait_gone(folder, hello.get("pid"))
     return False
+
+
+def kill_hung(folder: Path) -> int | None:
+    """Kill the daemon named by ``folder``'s pid file (it accepts connections but does not answer) and the
+    LibreOffice it left; its pid, or None when that file names no daemon of this user's."""
+    try:
+        pid = int((folder / PID_FILE).read_text().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            # never anything else: a recycled pid, another user's process
+            ours = b"binder.convert.daemon" in f.read() and os.stat(f"/proc/{pid}").st_uid == os.getuid()
+        ours = ours and os.getpgid(pid) == pid
+    except (OSError, ValueError):
+        return None
+    if not ours:
+        return None
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    orphans_gone(folder, pid)
+    return pid
 
 
 def alive(pid: int) -> bool:
@@ -214,17 +239,31 @@ def start_daemon(folder: Path, wait: bool = True) -> None:
 
 def ensure_daemon(folder: Path) -> None:
     """Make sure a daemon of this code answers in ``folder``; two builds starting at once start one."""
-    if folder not in _STARTING:
-        start_daemon(folder)
-    if folder not in _STARTING:
-        return
-    lock, started = _STARTING.pop(folder)
-    with lock:
-        deadline = time.monotonic() + START_SECONDS
-        while not _current(folder):
-            if time.monotonic() > deadline or started.poll() is not None:
-                raise DaemonGone(f"the converter daemon did not start (see {folder / LOG_FILE})")
-            time.sleep(0.05)
+    for attempt in range(2):
+        if folder not in _STARTING:
+            start_daemon(folder)
+        if folder not in _STARTING:
+            return
+        lock, started = _STARTING.pop(folder)
+        with lock:
+            deadline = time.monotonic() + START_SECONDS
+            while not _current(folder):
+                if started.poll() is not None and attempt == 0 and _served(folder, started.pid):
+                    break  # started as the build began, it idled out before it was needed: start another
+                if time.monotonic() > deadline or started.poll() is not None:
+                    raise DaemonGone(f"the converter daemon did not start (see {folder / LOG_FILE})")
+                time.sleep(0.05)
+            else:
+                return
+    raise DaemonGone(f"the converter daemon did not start (see {folder / LOG_FILE})")
+
+
+def _served(folder: Path, pid: int) -> bool:
+    """The daemon ``pid`` served and stopped as told (its log says so), rather than failing to start."""
+    try:
+        return f"binder converter daemon {pid} stopped" in (folder / LOG_FILE).read_text(errors="replace")
+    except OSError:
+        return False
 
 
 def orphans_gone(folder: Path, daemon: int | None) -> None:

@@ -240,15 +240,13 @@ class Daemon:
                 with self._state:
                     finished.set()
                 say({"done": True})
-            except ConversionError as error:
-                self.pool = self._new_pool()  # a failed convert() closes the pool
-                message = str(error).removeprefix(f"{error.key}: ")
-                if error.last_words:
-                    message = message.removesuffix(f" (LibreOffice said: {error.last_words})")
-                say({"error": {"key": error.key, "message": message, "last_words": error.last_words}})
             except Exception as error:
-                self.pool = self._new_pool()
-                say({"fail": str(error) or type(error).__name__})
+                if self.stopping.is_set():
+                    # Stopped under the request (converters stop, SIGTERM, a daemon of other code): not the
+                    # documents' fault. The connection closes as the daemon exits; the build converts the rest.
+                    return
+                self.pool = self._new_pool()  # a failed convert() closes the pool
+                say(_failure(error))
             finally:
                 with self._state:
                     finished.set()
@@ -265,8 +263,21 @@ class Daemon:
         gone.set()
         with self._state:
             abandoned = ours[:1] if not finished.is_set() else []
+            if not ours:  # still waiting for its turn: nothing converts for it, the client may go at once
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
         for pool in abandoned:
             pool.close()
+
+
+def _failure(error: Exception) -> dict[str, Any]:
+    """What the client is told of a request that failed: which document and why, or what else went wrong."""
+    if not isinstance(error, ConversionError):
+        return {"fail": str(error) or type(error).__name__}
+    message = str(error).removeprefix(f"{error.key}: ")
+    if error.last_words:
+        message = message.removesuffix(f" (LibreOffice said: {error.last_words})")
+    return {"error": {"key": error.key, "message": message, "last_words": error.last_words}}
 
 
 def main() -> None:

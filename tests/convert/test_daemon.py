@@ -220,12 +220,12 @@ def test_a_build_failing_on_an_answer_returns_only_once_the_daemon_stopped_its_w
 
 
 class Slow:
-    """A pool that takes a second for its one document."""
+    """A pool that takes half a second for its one document."""
 
     timeout = 180.0
 
     def convert(self, jobs, progress=None):
-        time.sleep(1.0)
+        time.sleep(0.5)
         for job in jobs:
             progress(Result(job.key, job.pdf, 1.0, 0))
         return []
@@ -239,8 +239,8 @@ def test_a_daemon_busy_longer_than_the_silence_limit_stays_trusted_by_its_heartb
 ) -> None:
     server, folder = served
     server.pool = Slow()  # type: ignore[assignment]
-    monkeypatch.setattr(daemon, "HEARTBEAT", 0.05)
-    monkeypatch.setenv("BINDER_DAEMON_SILENCE", "0.3")
+    monkeypatch.setattr(daemon, "HEARTBEAT", 0.02)
+    monkeypatch.setenv("BINDER_DAEMON_SILENCE", "0.2")
     job = {"key": "a", "docx": str(folder / "a.docx"), "pdf": str(folder / "a.pdf"), "options": []}
     answers = list(client.request(folder, {"op": "convert", "timeout": 5, "jobs": [job]}))
     assert any(a.get("alive") for a in answers)
