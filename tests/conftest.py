@@ -27,6 +27,7 @@ atexit.register(shutil.rmtree, _KEY_FOLDER, ignore_errors=True)  # each test pro
 (_KEY_FOLDER / "build.key").write_bytes(secrets.token_bytes(32))
 os.environ["BINDER_BUILD_KEY_FILE"] = str(_KEY_FOLDER / "build.key")
 
+from daemons import runtime, served  # noqa: E402, F401 - the converter daemon, for every folder
 from pipeline import built, built_once, converters  # noqa: E402, F401 - builds without LibreOffice, for every folder
 
 

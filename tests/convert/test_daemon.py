@@ -11,7 +11,6 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from cli import run
+from daemons import needs_libreoffice, short_folder, stop_daemon
 from docx import Document
 from processes import soffice_under
 from pypdf import PdfReader
@@ -33,26 +33,7 @@ from binder.errors import ConversionError
 REPO = Path(__file__).resolve().parents[2]
 
 
-def short_folder() -> Path:
-    """A folder for a socket: its path may be 107 bytes at most, which ``tmp_path`` can exceed."""
-    return Path(tempfile.mkdtemp(prefix="bd-", dir="/tmp"))
-
-
 # --- without LibreOffice ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[daemon.Daemon, Path]]:
-    """A daemon serving from a thread of this process; it never starts LibreOffice here."""
-    folder = short_folder()
-    monkeypatch.setattr(daemon.Daemon, "_warm_up", lambda self: None)
-    server = daemon.Daemon(folder, idle=600)
-    thread = threading.Thread(target=server.serve, args=(server.listen(),))
-    thread.start()
-    yield server, folder
-    server.stopping.set()
-    thread.join()
-    shutil.rmtree(folder)
 
 
 def test_the_runtime_folder_is_made_private_and_loose_ones_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -264,39 +245,17 @@ def test_a_hung_daemon_is_given_up_once_silent_for_the_limit(
 # --- with the real daemon and LibreOffice ------------------------------------------------------
 
 
-def stop_daemon(folder: Path) -> None:
-    """Stop the daemon in ``folder`` and kill whatever it left (its group, its soffice groups)."""
-    answer = ask(folder, "status")
-    ask(folder, "stop")
-    if answer:
-        client.wait_gone(folder, answer["pid"])
-        if client.alive(answer["pid"]):
-            os.killpg(answer["pid"], signal.SIGKILL)
-    for pid in soffice_under(folder):
-        try:
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
 @pytest.fixture
-def runtime(monkeypatch: pytest.MonkeyPatch, libreoffice) -> Iterator[Path]:
+def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The daemon's folder, where this process's builds find it; its daemon must leave no soffice."""
+    needs_libreoffice()
     folder = short_folder()
     monkeypatch.setenv("BINDER_RUNTIME_DIR", str(folder))
     monkeypatch.delenv("BINDER_NO_DAEMON", raising=False)
     yield folder
-    stop_daemon(folder)
-    leftovers = soffice_under(folder)
+    leftovers = stop_daemon(folder)
     shutil.rmtree(folder, ignore_errors=True)
-    assert not leftovers
-
-
-@pytest.fixture(scope="module")
-def libreoffice() -> None:
-    if not shutil.which("soffice"):
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is not installed")
-        pytest.skip("LibreOffice is not installed")
+    assert not leftovers, "the daemon left LibreOffice running"
 
 
 def jobs(folder: Path, *keys: str) -> list[Job]:

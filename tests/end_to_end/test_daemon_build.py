@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import wb
+from daemons import converting
 from processes import soffice_under
 from pypdf import PdfReader
 
@@ -26,29 +24,6 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "inputs" / "example.xlsx"
-
-
-@pytest.fixture
-def runtime() -> Iterator[Path]:
-    """The daemon's folder for this test (short: a socket path has at most 107 bytes); stopped and cleaned after."""
-    if not shutil.which("soffice") and not os.environ.get("CI"):
-        pytest.skip("LibreOffice is not installed")
-    folder = Path(tempfile.mkdtemp(prefix="bd-", dir="/tmp"))
-    yield folder
-    status = client.ask(folder, "status")
-    client.ask(folder, "stop")
-    if status:
-        client.wait_gone(folder, status["pid"])
-        if client.alive(status["pid"]):
-            os.killpg(status["pid"], signal.SIGKILL)
-    leftovers = soffice_under(folder)
-    for pid in leftovers:
-        try:
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
-    assert not leftovers
 
 
 def binder(runtime: Path, *args: str | Path, **env: str) -> subprocess.Popen:
@@ -121,17 +96,6 @@ def test_no_daemon_leaves_no_soffice_and_stop_stops_it(runtime: Path, workbook: 
     assert "converter daemon stopped" in stopped.communicate(timeout=60)[0]
     assert not client.alive(status["pid"]) and not soffice_under(runtime)
     assert not (runtime / "converter.sock").exists()
-
-
-def converting(runtime: Path) -> dict:
-    """The daemon's status once it has converted a first document (for a build of the example: 13 more to go)."""
-    deadline = time.monotonic() + 90
-    status = None
-    while time.monotonic() < deadline and not (status and status["conversions"]):
-        status = client.ask(runtime, "status")
-        time.sleep(0.1)
-    assert status and status["conversions"], "the build never converted on the daemon"
-    return status
 
 
 def test_a_daemon_killed_mid_build_neither_fails_nor_hangs_the_build(runtime: Path, tmp_path: Path) -> None:

@@ -6,18 +6,15 @@ a thread of this process without LibreOffice; the slow ones run real builds."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from processes import soffice_under
+from daemons import converting
 from pypdf import PdfReader
 
 from binder.convert import client, daemon
@@ -28,26 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "inputs" / "example.xlsx"
 
 
-def short_folder() -> Path:
-    """A folder for a socket: its path may be 107 bytes at most, which ``tmp_path`` can exceed."""
-    return Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
-
-
 # --- without LibreOffice ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[daemon.Daemon, Path]]:
-    """A daemon serving from a thread of this process; it never starts LibreOffice here."""
-    folder = short_folder()
-    monkeypatch.setattr(daemon.Daemon, "_warm_up", lambda self: None)
-    server = daemon.Daemon(folder, idle=600)
-    thread = threading.Thread(target=server.serve, args=(server.listen(),))
-    thread.start()
-    yield server, folder
-    server.stopping.set()
-    thread.join()
-    shutil.rmtree(folder)
 
 
 class TakesASecond:
@@ -153,29 +131,6 @@ def test_a_build_waiting_for_its_turn_leaves_at_once_when_interrupted(
 # --- real builds with LibreOffice ---------------------------------------------------------------
 
 
-@pytest.fixture
-def runtime() -> Iterator[Path]:
-    """The daemon's folder for this test; stopped and cleaned after."""
-    if not shutil.which("soffice") and not os.environ.get("CI"):
-        pytest.skip("LibreOffice is not installed")
-    folder = short_folder()
-    yield folder
-    status = client.ask(folder, "status")
-    client.ask(folder, "stop")
-    if status:
-        client.wait_gone(folder, status["pid"])
-        if client.alive(status["pid"]):
-            os.killpg(status["pid"], signal.SIGKILL)
-    leftovers = soffice_under(folder)
-    for pid in leftovers:
-        try:
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
-    assert not leftovers
-
-
 def build(runtime: Path, workbook: Path, out: Path) -> subprocess.Popen:
     environ = {k: v for k, v in os.environ.items() if k != "BINDER_NO_DAEMON"}
     environ["BINDER_RUNTIME_DIR"] = str(runtime)
@@ -188,17 +143,6 @@ def build(runtime: Path, workbook: Path, out: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def converting(runtime: Path) -> dict:
-    """The daemon's status once it has converted a first document (for a build of the example: 13 more to go)."""
-    deadline = time.monotonic() + 90
-    status = None
-    while time.monotonic() < deadline and not (status and status["conversions"]):
-        status = client.ask(runtime, "status")
-        time.sleep(0.1)
-    assert status and status["conversions"], "the build never converted on the daemon"
-    return status
 
 
 @pytest.mark.slow

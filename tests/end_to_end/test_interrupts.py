@@ -10,7 +10,6 @@ to replay a failure; the seed is printed in every assertion message.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import shutil
@@ -18,17 +17,14 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import wb
-from processes import soffice_under
+from daemons import short_folder, stop_daemon
 from pypdf import PdfReader
-
-from binder.convert import client
 
 pytestmark = pytest.mark.slow
 
@@ -73,18 +69,11 @@ def build(book: Path, out: Path, daemon: Path | None = None) -> subprocess.Popen
 
 @pytest.fixture
 def daemon_folder() -> Iterator[Path]:
-    """The converter daemon's folder for this test (short: a socket path has at most 107 bytes); the
-    daemon is stopped after, and must have left no LibreOffice running."""
-    folder = Path(tempfile.mkdtemp(prefix="bi-", dir="/tmp"))
+    """The converter daemon's folder for this test; the daemon is stopped after, and must have left no
+    LibreOffice running."""
+    folder = short_folder()
     yield folder
-    status = client.ask(folder, "status")
-    client.ask(folder, "stop")
-    if status:
-        client.wait_gone(folder, status["pid"])
-    leftovers = soffice_under(folder)
-    for pid in leftovers:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
+    leftovers = stop_daemon(folder)
     shutil.rmtree(folder, ignore_errors=True)
     assert not leftovers, "the daemon left LibreOffice running"
 
