@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from binder.convert.base import ConverterBase, Converting, Job, Result, check_pdf
-from binder.convert.daemon import LOG_FILE, PID_FILE, PROTOCOL, SOCKET, fingerprint
+from binder.convert.daemon import LOG_FILE, PID_FILE, PROTOCOL, SOCKET, fingerprint, seconds_from
 from binder.errors import ConversionError, ToolError
 from binder.interrupts import held, shielded
 
@@ -48,13 +48,6 @@ class DaemonSilent(DaemonGone):
 SILENCE = 60.0
 """Seconds without a line from a daemon holding a request (it sends one every ``daemon.HEARTBEAT``) after which
 the build gives up on it (``BINDER_DAEMON_SILENCE``)."""
-
-
-def silence_seconds() -> float:
-    try:
-        return float(os.environ.get("BINDER_DAEMON_SILENCE", SILENCE))
-    except ValueError:
-        return SILENCE
 
 
 def runtime_dir() -> Path:
@@ -104,7 +97,7 @@ def request(
         yield hello
         conn.sendall(json.dumps(message).encode() + b"\n")
         # a conversion takes as long as it takes, and a dead daemon closes the socket; a hung one goes silent
-        silence = silence_seconds()
+        silence = seconds_from("BINDER_DAEMON_SILENCE", SILENCE)
         conn.settimeout(silence)
         while True:
             try:

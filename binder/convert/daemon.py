@@ -63,11 +63,16 @@ def allowed(uid: int) -> bool:
     return uid == os.getuid()
 
 
-def idle_seconds() -> float:
+def seconds_from(variable: str, default: float) -> float:
+    """Seconds given in the environment ``variable``, else (or when it is not a number) ``default``."""
     try:
-        return float(os.environ.get("BINDER_DAEMON_IDLE", DEFAULT_IDLE))
+        return float(os.environ.get(variable, default))
     except ValueError:
-        return DEFAULT_IDLE
+        return default
+
+
+def idle_seconds() -> float:
+    return seconds_from("BINDER_DAEMON_IDLE", DEFAULT_IDLE)
 
 
 @contextlib.contextmanager
