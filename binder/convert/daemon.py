@@ -99,7 +99,7 @@ class Daemon:
         self.busy = 0
         self.conversions = 0
         self.stopping = threading.Event()
-        self._state = threading.Lock()
+        self._state = threading.RLock()  # _replace is called with it held, and without
         self._turn = threading.Lock()
         """One request converts at a time: the pool serves one convert() call at once."""
         self.pool = self._new_pool()
@@ -108,6 +108,12 @@ class Daemon:
 
     def _new_pool(self) -> Converter:
         return Converter(workers=default_workers(), workdir=self.folder / "profiles")
+
+    def _replace(self, pool: Converter) -> None:
+        """A new pool for the next request, unless ``pool`` (closed, or being closed) was replaced already."""
+        with self._state:
+            if self.pool is pool:
+                self.pool = self._new_pool()
 
     # --- serving ---
 
@@ -229,10 +235,11 @@ class Daemon:
         threading.Thread(target=beat, daemon=True).start()
         with self._turn:
             with self._state:
-                ours.append(self.pool)
+                pool = self.pool
+                ours.append(pool)
             if gone.is_set():
                 return
-            self.pool.timeout = float(request.get("timeout") or self.pool.timeout)
+            pool.timeout = float(request.get("timeout") or pool.timeout)
 
             def progress(result: Result) -> None:
                 self.conversions += 1
@@ -241,7 +248,7 @@ class Daemon:
                         say({"result": {"key": result.key, "seconds": result.seconds, "worker": result.worker}})
 
             try:
-                self.pool.convert(jobs, progress)
+                pool.convert(jobs, progress)
                 with self._state:
                     finished.set()
                 say({"done": True})
@@ -250,7 +257,7 @@ class Daemon:
                     # Stopped under the request (converters stop, SIGTERM, a daemon of other code): not the
                     # documents' fault. The connection closes as the daemon exits; the build converts the rest.
                     return
-                self.pool = self._new_pool()  # a failed convert() closes the pool
+                self._replace(pool)  # a failed convert() closes the pool
                 say(_failure(error))
             finally:
                 with self._state:
@@ -268,6 +275,10 @@ class Daemon:
         gone.set()
         with self._state:
             abandoned = ours[:1] if not finished.is_set() else []
+            for pool in abandoned:
+                # Replaced now, under the lock: a client leaving just as its documents are done would
+                # otherwise leave the closed pool to the next request, whose build would then fail.
+                self._replace(pool)
             if not ours:  # still waiting for its turn: nothing converts for it, the client may go at once
                 with contextlib.suppress(OSError):
                     conn.shutdown(socket.SHUT_RDWR)

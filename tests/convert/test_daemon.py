@@ -4,6 +4,7 @@ LibreOffice; the slow ones start the real daemon."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -198,6 +199,58 @@ def test_a_build_failing_on_an_answer_returns_only_once_the_daemon_stopped_its_w
         )
     assert failed.value.key == "a"
     assert pool.closed.is_set(), "the build went on before the daemon had stopped converting for it"
+
+
+class Quick:
+    """A pool that converts at once."""
+
+    timeout = 180.0
+
+    def convert(self, jobs, progress=None):
+        for job in jobs:
+            progress(Result(job.key, job.pdf, 0.0, 0))
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+class DoneAsTheClientLeaves(Quick):
+    """Its documents are done just as the client leaves: the client's leaving closes it, then it returns."""
+
+    def __init__(self) -> None:
+        self.converting, self.released, self.closed = threading.Event(), threading.Event(), False
+
+    def convert(self, jobs, progress=None):
+        if self.closed:
+            raise RuntimeError("this Converter is closed")
+        self.converting.set()
+        self.released.wait(10)
+        return []
+
+    def close(self) -> None:
+        self.closed = True
+        self.released.set()
+
+
+def test_a_client_leaving_as_its_documents_are_done_leaves_a_working_pool_for_the_next_build(
+    served: tuple[daemon.Daemon, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, folder = served
+    server.pool = first = DoneAsTheClientLeaves()  # type: ignore[assignment]
+    monkeypatch.setattr(daemon.Daemon, "_new_pool", lambda self: Quick())
+    monkeypatch.setattr(daemon, "HEARTBEAT", 0.02)
+
+    def job(key: str) -> dict:
+        return {"key": key, "docx": str(folder / f"{key}.docx"), "pdf": str(folder / f"{key}.pdf"), "options": []}
+
+    with contextlib.closing(client.request(folder, {"op": "convert", "timeout": 5, "jobs": [job("A")]})) as answers:
+        next(answers)  # the hello
+        assert next(answers) == {"alive": True}  # the request is in hand
+        assert first.converting.wait(5)
+    # the first build has gone (Ctrl-C); the second must not be handed the pool its leaving closed
+    answers = list(client.request(folder, {"op": "convert", "timeout": 5, "jobs": [job("B")]}))
+    assert answers[-1] == {"done": True}, answers
 
 
 class Slow:
