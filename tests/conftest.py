@@ -27,8 +27,15 @@ atexit.register(shutil.rmtree, _KEY_FOLDER, ignore_errors=True)  # each test pro
 (_KEY_FOLDER / "build.key").write_bytes(secrets.token_bytes(32))
 os.environ["BINDER_BUILD_KEY_FILE"] = str(_KEY_FOLDER / "build.key")
 
-from daemons import runtime, served  # noqa: E402, F401 - the converter daemon, for every folder
-from pipeline import built, built_once, converters  # noqa: E402, F401 - builds without LibreOffice, for every folder
+
+def pytest_configure(config):
+    """The fixtures of ``daemons`` (the converter daemon) and ``pipeline`` (builds without LibreOffice), for every
+    folder; not in pytest-xdist's controlling process, which runs no test: importing binder's pipeline there cost
+    ~0.7 s of CPU while the workers start on the same cores."""
+    if getattr(config, "workerinput", None) is None and config.getoption("numprocesses", None):
+        return
+    for plugin in ("daemons", "pipeline"):
+        config.pluginmanager.import_plugin(plugin)
 
 
 def pytest_collection_finish(session):
@@ -44,6 +51,19 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and skipped and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         print(f"\nCI: {skipped} test(s) were skipped; in CI every test must run")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _small_chart_fallbacks():
+    """Each flowchart picture's PNG fallback (for Word without SVG) is drawn by Graphviz at 150 dpi, ~0.1 s a
+    picture and two thirds of the drawing's time: the tests, which read the SVG, draw it at 36 dpi.
+    ``test_flowchart.py::test_the_png_fallback_is_the_svg_at_150_dpi`` draws it at the real resolution."""
+    from binder.document import flowchart
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(flowchart, "PNG_DPI", 36)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import os
+import select
 import signal
 import socket
 import struct
@@ -99,6 +100,9 @@ class Daemon:
         self.busy = 0
         self.conversions = 0
         self.stopping = threading.Event()
+        # Written to by stop(): wakes the accept loop at once instead of at its next look at the clock.
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._woken_last = False  # set before the pipe is closed: its numbers may then name other files
         self._state = threading.RLock()  # _replace is called with it held, and without
         self._turn = threading.Lock()
         """One request converts at a time: the pool serves one convert() call at once."""
@@ -114,6 +118,13 @@ class Daemon:
         with self._state:
             if self.pool is pool:
                 self.pool = self._new_pool()
+
+    def stop(self) -> None:
+        """Stop serving (safe in a signal handler and from any thread): requests held end, the socket goes."""
+        self.stopping.set()
+        if not self._woken_last:
+            with contextlib.suppress(OSError):  # BlockingIOError: woken already
+                os.write(self._wake_w, b"x")
 
     # --- serving ---
 
@@ -140,15 +151,22 @@ class Daemon:
         threading.Thread(target=self._warm_up, daemon=True).start()
         try:
             while not self.stopping.is_set() and not self._idle_out():
+                # the timeout only for the idle check: a stop wakes this at once
+                ready, _, _ = select.select([listener.fileno(), self._wake_r], [], [], 0.5)
+                if listener.fileno() not in ready:
+                    continue
                 try:
                     conn, _ = listener.accept()
-                except TimeoutError:
+                except (TimeoutError, BlockingIOError):
                     continue
                 with self._state:
                     self.busy += 1
                 threading.Thread(target=self._connection, args=(conn,), daemon=True).start()
         finally:
             listener.close()
+            self._woken_last = True
+            for fd in (self._wake_r, self._wake_w):
+                os.close(fd)
             self.pool.close()
             # Only our own: a build that found this daemon gone may already have started the next one.
             with contextlib.suppress(OSError):
@@ -205,7 +223,7 @@ class Daemon:
                 },
             )
         elif op == "stop":
-            self.stopping.set()
+            self.stop()
             send(conn, {"ok": True})
         elif op == "convert":
             self._convert(conn, request)
@@ -300,8 +318,8 @@ def main() -> None:
     folder = Path(os.environ["BINDER_RUNTIME_DIR"])
     os.umask(0o077)  # its pid file and LibreOffice profiles are the user's alone, like the socket
     daemon = Daemon(folder, idle_seconds())
-    signal.signal(signal.SIGTERM, lambda *_: daemon.stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: daemon.stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: daemon.stop())
+    signal.signal(signal.SIGINT, lambda *_: daemon.stop())
     # Started inside ``interrupts.held()``, with these blocked: a stop request by signal must reach us.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     print(f"binder converter daemon {os.getpid()} serving {folder / SOCKET}", file=sys.stderr, flush=True)

@@ -92,6 +92,7 @@ def dot_source(spec: ChartSpec, wrap: int, part: frozenset[str] | None = None) -
     if any(e.target == END for e in edges):
         shown.add(END)  # a path to End ends on this page
     dot = graphviz.Digraph(
+        "flowchart",  # named: Graphviz names an anonymous graph by how many graphs it read before it
         graph_attr={"rankdir": "TB", "nodesep": "0.3", "ranksep": "0.35", "fontname": FONT, "bgcolor": "white",
                     "pad": "0.1", "newrank": "true"},
         node_attr={"fontname": FONT, "fontsize": f"{TEXT_PT:g}", "style": "filled", "color": "#1F4E79",

@@ -14,18 +14,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
 from binder.document.alt_text import flowchart_alt
+from binder.document.dot_runner import LAYOUT, DotFailed, DotTimeout, Session, run_once, stop_all
 from binder.document.flow_dot import SMALL_PT, ChartSpec, chart_spec, dot_source
 from binder.document.svg import Chart, Picture
 from binder.errors import InputError, ToolError
 from binder.files import write_bytes
-from binder.interrupts import held
 from binder.model import Sop
 from binder.problems import Problem
 from binder.workbook.flow import END, flow_graph
@@ -64,9 +63,22 @@ def draw_flowchart(
     and as the plain flow (the role in each box) when too wide for that too: text is never below 8 pt.
     ``first_mm``: the room left on the page the chart starts on, which its first part is cut to fit
     (ignored when not even one row fits there, and on landscape pages, which the chart begins)."""
+    with Session() as session:  # one Graphviz for the chart's layouts, stopped once it is drawn
+        return _draw(sop, words, folder, box_mm, _Deadline(timeout, sop, session), swimlanes, landscape_mm, first_mm)
+
+
+def _draw(
+    sop: Sop,
+    words: Mapping[str, str],
+    folder: Path,
+    box_mm: tuple[float, float],
+    deadline: _Deadline,
+    swimlanes: bool,
+    landscape_mm: tuple[float, float] | None,
+    first_mm: float | None,
+) -> Chart:
     graph = flow_graph(sop, yes=words["yes"], no=words["no"], start=words["flow_start"], end=words["flow_end"])
     spec = chart_spec(sop, graph, words, swimlanes)
-    deadline = _Deadline(timeout, sop)
     parts = _fit_page(spec, box_mm, deadline)
     landscape = False
     if swimlanes and not _fit_width(parts, box_mm):  # a lane per role: narrower boxes do not help
@@ -94,8 +106,8 @@ def draw_flowchart(
 
 
 class _Deadline:
-    def __init__(self, timeout: float, sop: Sop | None) -> None:
-        self.timeout, self.sop, self.end = timeout, sop, time.monotonic() + timeout
+    def __init__(self, timeout: float, sop: Sop | None, session: Session) -> None:
+        self.timeout, self.sop, self.end, self.session = timeout, sop, time.monotonic() + timeout, session
 
     def left(self) -> float:
         remaining = self.end - time.monotonic()
@@ -104,7 +116,7 @@ class _Deadline:
         return remaining
 
     def run(self, source: str, formats: list[str]) -> bytes:
-        return _run_dot(source, self.left(), self.sop, formats, self.timeout)
+        return _run_dot(source, self.left(), self.sop, formats, self.timeout, self.session)
 
 
 class Layout:
@@ -139,7 +151,7 @@ class Layout:
 
 
 def _layout(source: str, deadline: _Deadline) -> Layout:
-    return Layout(deadline.run(source, ["-Tjson", "-Tsvg"]))
+    return Layout(deadline.run(source, list(LAYOUT)))
 
 
 def _fit_page(
@@ -253,51 +265,42 @@ def _ranks(layout: Layout, owned: set[str]) -> list[Rank]:
     return [rows[key] for key in sorted(rows)]
 
 
-_RUNNING: dict[str, subprocess.Popen] = {}
-"""The Graphviz process of this render process, so a SIGTERM can stop it."""
-
-
 _LAID_OUT: OrderedDict[tuple[str, tuple[str, ...]], bytes] = OrderedDict()
 """What Graphviz made of recent sources: fitting a chart lays out the same parts more than once."""
 LAID_OUT_KEPT = 64
 
 
-def _run_dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float = 0.0) -> bytes:
+def _run_dot(
+    source: str,
+    timeout: float,
+    sop: Sop | None,
+    formats: list[str],
+    reported: float = 0.0,
+    session: Session | None = None,
+) -> bytes:
     """``dot`` with ``formats`` on ``source``; a flow it cannot lay out within ``timeout`` is an error naming the SOP."""
     key = (source, tuple(formats))
     if key in _LAID_OUT:
         _LAID_OUT.move_to_end(key)
         return _LAID_OUT[key]
-    out = _dot(source, timeout, sop, formats, reported)
+    out = _dot(source, timeout, sop, formats, reported, session)
     _LAID_OUT[key] = out
     if len(_LAID_OUT) > LAID_OUT_KEPT:
         _LAID_OUT.popitem(last=False)
     return out
 
 
-def _dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float) -> bytes:
-    with held():  # an interrupt between starting Graphviz and recording it would leave it running unseen
-        proc = subprocess.Popen(
-            ["dot", *formats], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        _RUNNING["dot"] = proc
+def _dot(
+    source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float, session: Session | None
+) -> bytes:
     try:
-        out, err = proc.communicate(source.encode("utf-8"), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+        if session is not None and tuple(formats) == LAYOUT:
+            return session.layout(source, timeout)
+        return run_once(source, formats, timeout)
+    except DotTimeout:
         raise _too_large(sop, reported or timeout) from None
-    except BaseException:  # interrupted: Graphviz must not outlive the build
-        proc.kill()
-        proc.wait()
-        raise
-    finally:
-        _RUNNING.pop("dot", None)
-    if proc.returncode != 0 or not out:
-        raise ToolError(
-            f"Graphviz could not draw the flowchart{_of(sop)}: {err.decode(errors='replace').strip()[:200]}"
-        )
-    return out
+    except DotFailed as failed:
+        raise ToolError(f"Graphviz could not draw the flowchart{_of(sop)}: {str(failed)[:200]}") from None
 
 
 def _of(sop: Sop | None) -> str:
@@ -322,7 +325,5 @@ def _too_large(sop: Sop | None, timeout: float) -> InputError:
 
 def stop_and_exit(signum, frame) -> None:
     """SIGTERM in a render process: stop Graphviz too, then leave at once."""
-    proc = _RUNNING.get("dot")
-    if proc is not None:
-        proc.kill()
+    stop_all()
     os._exit(128 + signum)

@@ -138,7 +138,7 @@ class SlowToStop:
         raise RuntimeError("the pool was stopped")
 
     def close(self) -> None:
-        time.sleep(0.3)
+        time.sleep(0.1)  # the client must wait this out: its assertions follow at once
         self.closed.set()
 
     def soffice_pids(self) -> list[int]:

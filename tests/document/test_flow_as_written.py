@@ -172,8 +172,8 @@ def drawn_edges(graph: FlowGraph, sop: Sop, library: Library, tmp_path: Path, mo
     runs: list[tuple[list[str], bytes]] = []
     real = flowchart._run_dot
 
-    def run_dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float = 0.0) -> bytes:
-        output = real(source, timeout, sop, formats, reported)
+    def run_dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported=0.0, session=None) -> bytes:
+        output = real(source, timeout, sop, formats, reported, session)
         runs.append((formats, output))
         return output
 

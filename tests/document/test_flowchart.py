@@ -15,6 +15,7 @@ from flows import LONG, ROLES, long_flow
 from helpers_docx import make_sop, step
 from lxml import etree
 
+from binder.document import flowchart
 from binder.document.alt_text import flowchart_alt
 from binder.document.flowchart import MIN_PRINT_PT, draw_flowchart
 from binder.document.labels import labels_for
@@ -257,6 +258,18 @@ def test_a_short_flow_is_one_picture_printed_at_natural_size(tmp_path):
     (picture,) = draw_flowchart(sop, labels_for("en"), tmp_path, box_mm=BOX).pictures
     width_pt, _ = svg_size_pt(picture.svg)
     assert abs(picture.width_mm - width_pt * PT_MM) < 0.01  # not enlarged, not shrunk
+
+
+def test_the_png_fallback_is_the_svg_at_150_dpi(tmp_path, monkeypatch):
+    """The other tests draw the fallback at 36 dpi (tests/conftest.py); Word without SVG shows it at 150."""
+    monkeypatch.setattr(flowchart, "PNG_DPI", 150)
+    sop = make_sop(steps=(step("1", "Check."), step("2", "Fine?", type_="Decision", if_yes="End", if_no="1")))
+    (picture,) = draw_flowchart(sop, labels_for("en"), tmp_path, box_mm=BOX).pictures
+    png = picture.png.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    pixels = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    width_pt, height_pt = svg_size_pt(picture.svg)
+    assert abs(pixels[0] - width_pt * 150 / 72) <= 2 and abs(pixels[1] - height_pt * 150 / 72) <= 2, pixels
 
 
 @pytest.mark.parametrize("swimlanes", [False, True])

@@ -91,7 +91,7 @@ def test_a_daemon_stopped_mid_request_does_not_fail_the_build(
 
     def stop_once_converting() -> None:
         if pool.converting.wait(10):
-            server.stopping.set()  # what `binder converters stop` and SIGTERM do
+            server.stop()  # what `binder converters stop` and SIGTERM do
 
     threading.Thread(target=stop_once_converting, daemon=True).start()
     results = DaemonConverter(OwnLibreOffice, folder=folder).convert(todo)

@@ -68,7 +68,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[daemon.Daemon, Pat
     thread = threading.Thread(target=server.serve, args=(server.listen(),))
     thread.start()
     yield server, folder
-    server.stopping.set()
+    server.stop()
     thread.join()
     shutil.rmtree(folder)
 
