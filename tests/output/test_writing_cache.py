@@ -4,8 +4,10 @@ that changed, gives the warnings a fresh check gives, and never trusts a record 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import fakes
 import pytest
 from pipeline import first_build, rebuild, revised_fin_001, two_packs
 
@@ -40,10 +42,29 @@ def style(result) -> list[tuple[str, str, str]]:
     return [(p.code, p.where, p.message) for p in result.warnings if p.code in STYLE_CODES]
 
 
-def test_a_rebuild_checks_only_the_changed_sop_and_warns_as_a_fresh_check_does(tmp_path, converters, counted):
-    (tmp_path / "a").mkdir()
+@pytest.fixture(scope="module")
+def wordy_once(tmp_path_factory):
+    """One first build of ``wordy(two_packs())``: (workbook, output folder, result)."""
+    with pytest.MonkeyPatch.context() as patch:
+        fakes.patch_converter(patch)
+        patch.setattr(writing_cache, "_MEMO", {})
+        return first_build(tmp_path_factory.mktemp("wordy"), wordy(two_packs()))
+
+
+@pytest.fixture
+def wordy_built(wordy_once, tmp_path):
+    """A copy of ``wordy_once`` of this test's own: (workbook, output folder, result)."""
+    book, out, first = wordy_once
+    shutil.copy2(book, tmp_path / book.name)
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    return tmp_path / book.name, tmp_path / "out", first
+
+
+def test_a_rebuild_checks_only_the_changed_sop_and_warns_as_a_fresh_check_does(
+    tmp_path, converters, counted, wordy_built
+):
     (tmp_path / "b").mkdir()
-    book, out, first = first_build(tmp_path / "a", wordy(two_packs()))
+    book, out, first = wordy_built
     assert style(first), "the base workbook has writing warnings to record"
     assert (out / ".cache" / writing_cache.FILE).is_file()
     counted.clear()
@@ -55,9 +76,8 @@ def test_a_rebuild_checks_only_the_changed_sop_and_warns_as_a_fresh_check_does(t
     assert style(again) == style(fresh)
 
 
-def test_an_edited_record_is_not_trusted(tmp_path, converters, counted):
-    (tmp_path / "a").mkdir()
-    book, out, first = first_build(tmp_path / "a", wordy(two_packs()))
+def test_an_edited_record_is_not_trusted(converters, counted, wordy_built):
+    book, out, first = wordy_built
     assert style(first)
     path = out / ".cache" / writing_cache.FILE
     data = json.loads(path.read_text(encoding="utf-8"))
