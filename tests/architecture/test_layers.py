@@ -4,6 +4,7 @@ no module is over 400 lines, and click and rich stay in the command line."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,8 @@ def layer(name: str) -> int:
     raise AssertionError(f"{name} is in no layer: add it to LAYERS")
 
 
-def imports(path: Path) -> set[str]:
+@functools.cache  # three tests read every module's imports: each module is parsed once
+def imports(path: Path) -> frozenset[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -77,7 +79,7 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found |= {f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in MODULES}
-    return found
+    return frozenset(found)
 
 
 def internal(path: Path) -> set[str]:
