@@ -26,6 +26,8 @@ _KEY_FOLDER = Path(tempfile.mkdtemp(prefix="binder-test-key-"))
 atexit.register(shutil.rmtree, _KEY_FOLDER, ignore_errors=True)  # each test process made its own
 (_KEY_FOLDER / "build.key").write_bytes(secrets.token_bytes(32))
 os.environ["BINDER_BUILD_KEY_FILE"] = str(_KEY_FOLDER / "build.key")
+# ... and keep what binder caches in the user's cache folder (the stamp's font) in theirs, never the user's.
+os.environ["XDG_CACHE_HOME"] = str(_KEY_FOLDER / "cache")
 
 
 def pytest_configure(config):

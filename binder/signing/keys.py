@@ -12,10 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from asn1crypto import keys as asn1_keys
 from asn1crypto import pkcs12 as asn1_pkcs12
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509 as pyca_x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from binder.errors import FileProblem, SigningError
 
@@ -79,21 +83,20 @@ def _day(moment: dt.datetime) -> str:
 
 
 def _try_open(data: bytes, passphrase: bytes | None):
-    """(private key, certificate), or None when this passphrase does not open the file."""
+    """(private key, certificate, other certificates), or None when this passphrase does not open the file."""
     try:
-        private_key, cert, _ = pkcs12.load_key_and_certificates(data, passphrase)
+        return pkcs12.load_key_and_certificates(data, passphrase)
     except ValueError:
         return None
-    return private_key, cert
 
 
 def _open_pkcs12(key: Path, data: bytes, passphrase: bytes | None):
-    """(the passphrase that opened it, private key, certificate)."""
+    """(private key, certificate, other certificates)."""
     # an unprotected file opens only without a passphrase, whatever the environment holds
     for attempt in (passphrase, None) if passphrase else (None,):
         opened = _try_open(data, attempt)
         if opened is not None:
-            return (attempt, *opened)
+            return opened
     raise SigningError(f"wrong passphrase for {key} (set {PASSPHRASE_ENV} or type it at the prompt)")
 
 
@@ -115,7 +118,7 @@ def load_signer(key: Path, passphrase: bytes | None) -> signers.SimpleSigner:
     """
     key = Path(key)
     data = _read_pkcs12(key)
-    passphrase, private_key, cert = _open_pkcs12(key, data, passphrase)
+    private_key, cert, others = _open_pkcs12(key, data, passphrase)
     if cert is None:
         raise SigningError(
             f"{key}: the PKCS#12 file holds no certificate; it needs the signer's certificate with the key"
@@ -125,6 +128,20 @@ def load_signer(key: Path, passphrase: bytes | None) -> signers.SimpleSigner:
     _check_validity(cert, key)
     _check_key_usage(cert, key)
     try:
-        return signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
+        return _signer(private_key, cert, others)
     except (ValueError, TypeError) as exc:
         raise SigningError(f"{key}: cannot use this key for signing ({type(exc).__name__})") from None
+
+
+def _signer(private_key, cert: pyca_x509.Certificate, others: list[pyca_x509.Certificate]) -> signers.SimpleSigner:
+    """The signer from the key and certificates already opened: as pyHanko's ``load_pkcs12_data``
+    builds it, without decrypting the file (thousands of KDF rounds) a second time."""
+    der = serialization.Encoding.DER
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        private_key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    registry = SimpleCertificateStore()
+    registry.register_multiple(asn1_x509.Certificate.load(other.public_bytes(der)) for other in others)
+    return signers.SimpleSigner(
+        signing_key=key_info, signing_cert=asn1_x509.Certificate.load(cert.public_bytes(der)), cert_registry=registry
+    )

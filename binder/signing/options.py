@@ -23,6 +23,8 @@ class Signing:
     location: str | None = None
     contact: str | None = None
     timestamp_url: str | None = None
+    font_cache: Path | None = None
+    """Where the stamp's font is kept between runs (the CLI gives a folder in the user's cache)."""
 
     def options(self, defaults, settings: Settings | None = None):
         """``SignOptions`` from the command's options, else the workbook's Settings, else ``defaults``."""
@@ -31,5 +33,6 @@ class Signing:
             "location": self.location or (settings.signature_location if settings else "") or defaults.location,
             "contact": self.contact or (settings.signature_contact if settings else "") or defaults.contact,
             "timestamp_url": self.timestamp_url,
+            "font_cache": self.font_cache,
         }
         return replace(defaults, **chosen)

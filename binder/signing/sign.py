@@ -46,6 +46,8 @@ class SignOptions:
     contact: str = ""
     timestamp_url: str | None = None
     field_name: str = "BinderIssuer"
+    font_cache: Path | None = None
+    """A folder where the stamp's rescaled font is kept between runs (the CLI gives the user's cache)."""
 
 
 def default_output(pdf: Path) -> Path:
@@ -175,7 +177,11 @@ def sign_pdf(
     pdf, key, out = Path(pdf), Path(key), Path(out)
     _check_pdf(pdf)
     _check_output(pdf, out)
-    signer = load_signer(key, passphrase)
+    return _sign_with(load_signer(key, passphrase), pdf, out, options, box)
+
+
+def _sign_with(signer: signers.SimpleSigner, pdf: Path, out: Path, options: SignOptions, box: Box | None) -> Path:
+    """``sign_pdf`` with the key already opened and the files already checked."""
     writer = _open_writer(pdf, pdf.read_bytes())
     existing = _existing_fields(pdf, writer)
     field_name = _free_field_name(options.field_name, existing)
@@ -202,7 +208,7 @@ def _pdf_signer(
         _signature_meta(options, field_name),
         signer,
         timestamper=_timestamper(options),
-        stamp_style=stamp_style(shown),
+        stamp_style=stamp_style(shown, options.font_cache),
         new_field_spec=spec,
     )
 
@@ -221,9 +227,15 @@ def _run_signer(pdf_signer, writer, handle, params: dict[str, str], options: Sig
 def sign_outputs(signing: Signing, settings: Settings, root: Path, paths: list[str]) -> None:
     """Sign each PDF (relative to ``root``) in place inside the staging folder: its last write."""
     options = signing.options(SignOptions(), settings)
+    if not paths:
+        return
+    # the key file is opened once per build: each opening runs the file's thousands of KDF rounds
+    signer = load_signer(Path(signing.key), signing.passphrase)
     for rel in paths:
         pdf = root / rel
         unsigned = pdf.with_name(pdf.name + ".unsigned")
         pdf.rename(unsigned)
-        sign_pdf(unsigned, signing.key, signing.passphrase, pdf, options)
+        _check_pdf(unsigned)
+        _check_output(unsigned, pdf)
+        _sign_with(signer, unsigned, pdf, options, None)
         unsigned.unlink()

@@ -1,21 +1,24 @@
 """The visible signature stamp: where it goes on page 1, and how it looks.
 Owns the search for the cover's "Electronic signature" marker and ``signature_box``, the
 stamp's text and style, and the font behind it: a TrueType font from the system, cut down and
-rescaled by fontTools, fed to pyHanko through an embedded-font factory. It may import pypdf,
-fontTools and pyHanko, and from binder only ``binder.errors``, ``binder.files``,
-``binder.model`` and other ``binder.signing`` modules; never click, never rich.
+rescaled by fontTools (kept in the caller's cache folder between runs), fed to pyHanko through an
+embedded-font factory. It may import pypdf, fontTools and pyHanko, and from binder only
+``binder.errors``, ``binder.files``, ``binder.model`` and other ``binder.signing`` modules;
+never click, never rich.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import io
 import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import fontTools
 from fontTools import subset, ttLib
 from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
@@ -26,6 +29,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from binder.errors import SigningError
+from binder.files import write_bytes
 from binder.signing.logs import quiet_logs
 
 MARKERS = ("electronic signature", "signature électronique")
@@ -133,15 +137,57 @@ def _font_file() -> str:
     raise SigningError("no TrueType font for the signature stamp: install fonts-crosextra-carlito or fonts-liberation2")
 
 
+FONT_CACHE_FORMAT = 1
+"""Part of every cache entry's name: a change to how the font is cut makes new entries."""
+
+
 @functools.lru_cache(maxsize=4)
-def _font_at_1000_upem(font_file: str, characters: str) -> bytes:
+def _font_at_1000_upem(font_file: str, characters: str, cache: Path | None = None) -> bytes:
     """The font cut down to ``characters`` (plus ASCII) and rescaled to 1000 units per em.
 
     pyHanko 0.38 writes glyph widths and kerning in the font's own units while PDF wants
     thousandths of an em, so a 2048-unit font such as Carlito comes out letter-spaced.
+    Cutting takes ~0.6 s, so with a ``cache`` folder the result is kept there, named after the
+    source font's bytes, the characters and the fontTools version; an entry is used only if its
+    checksum matches and it is a 1000-unit font.
     """
+    source = Path(font_file).read_bytes()
+    if cache is None:
+        return _cut_and_rescale(source, characters)
+    recipe = (FONT_CACHE_FORMAT, fontTools.version, hashlib.sha256(source).hexdigest(), characters)
+    entry = cache / f"{hashlib.sha256(repr(recipe).encode()).hexdigest()}.ttf"
+    cached = _read_cached_font(entry)
+    if cached is not None:
+        return cached
+    font = _cut_and_rescale(source, characters)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(entry, hashlib.sha256(font).digest() + font)
+    except OSError:  # a read-only or full home: sign anyway, cutting again next time
+        pass
+    return font
+
+
+def _read_cached_font(entry: Path) -> bytes | None:
+    """The cached font, or None when there is none or it is damaged (the checksum or the font disagrees)."""
+    try:
+        data = entry.read_bytes()
+    except OSError:
+        return None
+    digest, font = data[:32], data[32:]
+    if hashlib.sha256(font).digest() != digest:
+        return None
+    try:
+        with _quiet_fonttools():
+            ok = ttLib.TTFont(io.BytesIO(font))["head"].unitsPerEm == 1000
+    except Exception:  # fontTools raises many kinds for a broken font
+        return None
+    return font if ok else None
+
+
+def _cut_and_rescale(source: bytes, characters: str) -> bytes:
     with _quiet_fonttools():
-        font = ttLib.TTFont(font_file)
+        font = ttLib.TTFont(io.BytesIO(source))
         options = subset.Options()  # default features (kerning, ligatures) and names (incl. PostScript name)
         options.hinting = False  # hints are in the old units and are not rescaled
         subsetter = subset.Subsetter(options)
@@ -169,6 +215,8 @@ class _EmbeddedFontFactory(GlyphAccumulatorFactory):
 
     characters: str = ""
     """Every character the stamp will show (subsetting first makes the rescaling quick)."""
+    cache: Path | None = None
+    """Where the rescaled font is kept between runs; None: cut once per process."""
 
     def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
@@ -177,7 +225,7 @@ class _EmbeddedFontFactory(GlyphAccumulatorFactory):
             writer=writer,
             # Keyed on the characters beyond ASCII only (always in the cut): the stamp's time changes
             # every second, and cutting the font again for each new digit would cost half a second.
-            font_handle=io.BytesIO(_font_at_1000_upem(self.font_file, _beyond_basic(self.characters))),
+            font_handle=io.BytesIO(_font_at_1000_upem(self.font_file, _beyond_basic(self.characters), self.cache)),
             font_size=self.font_size,
             obj_stream=obj_stream,
         )
@@ -186,9 +234,10 @@ class _EmbeddedFontFactory(GlyphAccumulatorFactory):
 # -- the stamp ----------------------------------------------------------------------------
 
 
-def stamp_style(characters: str) -> TextStampStyle:
+def stamp_style(characters: str, font_cache: Path | None = None) -> TextStampStyle:
     """The stamp's look, with a font that can show every one of ``characters``."""
-    font = _EmbeddedFontFactory(_font_file(), font_size=FONT_SIZE, characters="".join(sorted(set(characters))))
+    shown = "".join(sorted(set(characters)))
+    font = _EmbeddedFontFactory(_font_file(), font_size=FONT_SIZE, characters=shown, cache=font_cache)
     # pyHanko centres text boxes by default; a signature block reads better from the top left
     return TextStampStyle(
         stamp_text=STAMP_TEXT,

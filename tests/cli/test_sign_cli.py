@@ -173,3 +173,19 @@ def test_read_passphrase_prompts_only_on_a_terminal(monkeypatch):
     assert read_passphrase(prompt=False) is None
     monkeypatch.setattr("sys.stdin", Tty(False))
     assert read_passphrase(prompt=True) is None
+
+
+@pytest.mark.slow
+def test_the_stamp_font_is_kept_in_the_users_cache_between_runs(tmp_path, pki):
+    pdf = make_binder(tmp_path / "FIN.pdf")
+    env = {"BINDER_KEY_PASSPHRASE": pki.passphrase.decode(), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    fonts = tmp_path / "xdg" / "binder" / "stamp-fonts"
+    kept = []
+    for out in ("one.pdf", "two.pdf"):
+        result = _subprocess("sign", str(pdf), "--key", str(pki.p12), "--out", out, cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+        assert verify_pdf(tmp_path / out, [pki.ca.pem]).ok
+        (entry,) = fonts.iterdir()
+        assert entry.suffix == ".ttf" and entry.stat().st_size > 10_000
+        kept.append((entry.stat().st_ino, entry.stat().st_mtime_ns))
+    assert kept[0] == kept[1]  # the second run read the first run's font instead of writing it again

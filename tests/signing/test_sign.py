@@ -53,10 +53,17 @@ def signed_ranges(path: Path) -> list[int]:
 # -- signing and verifying ----------------------------------------------------------------
 
 
-def test_signed_copy_is_written_beside_the_input_and_the_input_is_untouched(tmp_path, pki):
+@pytest.fixture(scope="module")
+def realistic_pki(tmp_path_factory):
+    """A key file encrypted as real ones are (the other tests' files use one KDF round, to be quick)."""
+    return certs.make_signer(tmp_path_factory.mktemp("realistic-pki"), realistic=True)
+
+
+def test_signed_copy_is_written_beside_the_input_and_the_input_is_untouched(tmp_path, realistic_pki):
     pdf = make_binder(tmp_path / "FIN.pdf")
     before = sha256(pdf)
-    out = sign_pdf(pdf, pki.p12, pki.passphrase, default_output(pdf), SignOptions())
+    out = sign_pdf(pdf, realistic_pki.p12, realistic_pki.passphrase, default_output(pdf), SignOptions())
+    assert verify_pdf(out, [realistic_pki.ca.pem]).ok
     assert out == tmp_path / "FIN.signed.pdf" and out.is_file()
     assert sha256(pdf) == before
     assert out.read_bytes().startswith(pdf.read_bytes())  # an incremental update of the original
@@ -334,10 +341,12 @@ def binder_pdf(tmp_path):
     return make_binder(tmp_path / "FIN.pdf")
 
 
-def test_wrong_passphrase(binder_pdf, pki):
+@pytest.mark.parametrize("realistic", [False, True], ids=["one KDF round", "realistic KDF"])
+def test_wrong_passphrase(binder_pdf, pki, realistic_pki, realistic):
+    key = (realistic_pki if realistic else pki).p12
     with pytest.raises(SigningError) as caught:
-        sign_pdf(binder_pdf, pki.p12, b"not it", default_output(binder_pdf), SignOptions())
-    assert str(caught.value) == (f"wrong passphrase for {pki.p12} (set BINDER_KEY_PASSPHRASE or type it at the prompt)")
+        sign_pdf(binder_pdf, key, b"not it", default_output(binder_pdf), SignOptions())
+    assert str(caught.value) == (f"wrong passphrase for {key} (set BINDER_KEY_PASSPHRASE or type it at the prompt)")
     assert caught.value.exit_code == 3
     assert_nothing_written(binder_pdf.parent, {"FIN.pdf"})
 
