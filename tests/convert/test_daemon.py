@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from cli import run
-from daemons import needs_libreoffice, short_folder, stop_daemon
+from daemons import ConvertsUntilClosed, needs_libreoffice, short_folder, stop_daemon
 from docx import Document
 from processes import soffice_under
 from pypdf import PdfReader
@@ -125,24 +125,12 @@ def test_converters_status_and_stop(served: tuple[daemon.Daemon, Path], monkeypa
     assert "no converter daemon running" in run("converters", "status", env={"BINDER_RUNTIME_DIR": str(folder)}).stdout
 
 
-class SlowToStop:
+class SlowToStop(ConvertsUntilClosed):
     """A pool that converts until it is closed, and takes a moment to close (as LibreOffice does)."""
-
-    def __init__(self) -> None:
-        self.converting, self.closed = threading.Event(), threading.Event()
-        self.timeout = 180.0
-
-    def convert(self, jobs, progress=None):
-        self.converting.set()
-        self.closed.wait(30)
-        raise RuntimeError("the pool was stopped")
 
     def close(self) -> None:
         time.sleep(0.1)  # the client must wait this out: its assertions follow at once
         self.closed.set()
-
-    def soffice_pids(self) -> list[int]:
-        return []
 
 
 class Left(Exception):

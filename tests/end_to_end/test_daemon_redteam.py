@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from daemons import converting
+from daemons import ConvertsUntilClosed, converting
 from pypdf import PdfReader
 
 from binder.convert import client, daemon
@@ -28,12 +28,8 @@ EXAMPLE = REPO / "inputs" / "example.xlsx"
 # --- without LibreOffice ------------------------------------------------------------------------
 
 
-class TakesASecond:
+class TakesASecond(ConvertsUntilClosed):
     """A pool that converts each request in a second, and fails as the real one does when it is closed meanwhile."""
-
-    def __init__(self) -> None:
-        self.converting, self.closed = threading.Event(), threading.Event()
-        self.timeout = 180.0
 
     def convert(self, jobs, progress=None):
         self.converting.set()
@@ -43,21 +39,6 @@ class TakesASecond:
             Path(job.pdf).write_bytes(b"%PDF-1.4 from the daemon\n")
             progress(Result(job.key, job.pdf, 1.0, 0))
         return []
-
-    def close(self) -> None:
-        self.closed.set()
-
-    def soffice_pids(self) -> list[int]:
-        return []
-
-
-class ConvertsUntilClosed(TakesASecond):
-    """A pool busy with another build's long request: it converts until it is closed."""
-
-    def convert(self, jobs, progress=None):
-        self.converting.set()
-        self.closed.wait(30)
-        raise RuntimeError("the Converter was closed while converting")
 
 
 class OwnLibreOffice:

@@ -73,6 +73,27 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[daemon.Daemon, Pat
     shutil.rmtree(folder)
 
 
+class ConvertsUntilClosed:
+    """A stand-in for the daemon's pool of LibreOffice processes: it converts until it is closed, then fails as the
+    real one does. Tests give a daemon one (``server.pool = ...``) and subclass it for other behaviours."""
+
+    timeout = 180.0
+
+    def __init__(self) -> None:
+        self.converting, self.closed = threading.Event(), threading.Event()
+
+    def convert(self, jobs, progress=None):
+        self.converting.set()
+        self.closed.wait(30)
+        raise RuntimeError("the Converter was closed while converting")
+
+    def close(self) -> None:
+        self.closed.set()
+
+    def soffice_pids(self) -> list[int]:
+        return []
+
+
 def converting(runtime: Path) -> dict:
     """The daemon's status once it has converted a first document (for a build of the example: 13 more to go)."""
     deadline = time.monotonic() + 90
