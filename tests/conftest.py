@@ -21,13 +21,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-# Builds in tests seal their manifests and cache with a key of the test session's, never the user's.
-_KEY_FOLDER = Path(tempfile.mkdtemp(prefix="binder-test-key-"))
-atexit.register(shutil.rmtree, _KEY_FOLDER, ignore_errors=True)  # each test process made its own
-(_KEY_FOLDER / "build.key").write_bytes(secrets.token_bytes(32))
-os.environ["BINDER_BUILD_KEY_FILE"] = str(_KEY_FOLDER / "build.key")
-# ... and keep what binder caches in the user's cache folder (the stamp's font) in theirs, never the user's.
-os.environ["XDG_CACHE_HOME"] = str(_KEY_FOLDER / "cache")
+# Builds in tests seal their manifests and cache with a key of the test session's, never the user's, and
+# keep what binder caches in the user's cache folder (the stamp's font) in the session's, never the user's.
+# Made by the process that starts the session: pytest-xdist's workers inherit its environment, so they share
+# one cache (each would otherwise cut the stamp's font for itself, ~1 s of CPU).
+if "PYTEST_XDIST_WORKER" not in os.environ:
+    _KEY_FOLDER = Path(tempfile.mkdtemp(prefix="binder-test-key-"))
+    atexit.register(shutil.rmtree, _KEY_FOLDER, ignore_errors=True)
+    (_KEY_FOLDER / "build.key").write_bytes(secrets.token_bytes(32))
+    os.environ["BINDER_BUILD_KEY_FILE"] = str(_KEY_FOLDER / "build.key")
+    os.environ["XDG_CACHE_HOME"] = str(_KEY_FOLDER / "cache")
 
 
 def pytest_configure(config):
@@ -74,5 +77,23 @@ def _no_converter_daemon():
     of their own and check that none outlives a build. ``tests/*/test_daemon*.py`` unset this themselves."""
     patch = pytest.MonkeyPatch()
     patch.setenv("BINDER_NO_DAEMON", "1")
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stamp_font_cut_once():
+    """``sign_pdf`` called without a font cache (as most tests call it) cuts the stamp's font once per process,
+    ~0.7 s each time: the tests keep it in the session's cache folder, as the CLI keeps it in the user's.
+    ``tests/signing/test_stamp_font.py`` tries the cache itself, and cutting without one. Only where a test module
+    imported the signing stage: importing pyHanko costs ~0.9 s, and the CLI's signing keeps the font anyway."""
+    sign = sys.modules.get("binder.signing.sign")
+    if sign is None:
+        yield
+        return
+    shared = Path(os.environ["XDG_CACHE_HOME"]) / "binder" / "stamp-fonts"
+    original = sign.stamp_style
+    patch = pytest.MonkeyPatch()
+    patch.setattr(sign, "stamp_style", lambda characters, font_cache=None: original(characters, font_cache or shared))
     yield
     patch.undo()

@@ -8,6 +8,8 @@ import os
 import zipfile
 from pathlib import Path
 
+import fakes
+import pytest
 from pipeline import first_build, rebuild, revised_fin_001, two_packs
 
 SKIPPED = ("manifest.json", ".", "binders/", "packs/")
@@ -15,9 +17,12 @@ SKIPPED = ("manifest.json", ".", "binders/", "packs/")
 build has not got; the rest of the output has none."""
 
 
-def build_in(folder: Path, data: dict):
-    folder.mkdir()
-    return first_build(folder, data)
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory) -> Path:
+    """The output folder of a cold build of ``revised_fin_001(two_packs())``, for the tests to compare with."""
+    with pytest.MonkeyPatch.context() as patch:
+        fakes.patch_converter(patch)
+        return first_build(tmp_path_factory.mktemp("cold"), revised_fin_001(two_packs()))[1]
 
 
 def files(out: Path) -> dict[str, object]:
@@ -43,14 +48,15 @@ def listed(out: Path) -> dict:
     return {k: v for k, v in data.items() if k not in ("built_at", "hmac", "binders", "packs", "workbook_sha256")}
 
 
-def test_a_one_sop_rebuild_writes_the_bytes_of_a_cold_build_and_leaves_unchanged_files_in_place(tmp_path, converters):
-    book, out, _ = build_in(tmp_path / "warm", two_packs())
+def test_a_one_sop_rebuild_writes_the_bytes_of_a_cold_build_and_leaves_unchanged_files_in_place(
+    tmp_path, converters, cold
+):
+    book, out, _ = first_build(tmp_path, two_packs())  # here, not a copy: a copy breaks the links into the cache
     kept = {
         rel: os.stat(out / rel).st_ino for rel in ("content/OPS-001.json", "sops/OPS-001.pdf", "site/static/site.css")
     }
     changed = os.stat(out / "content/FIN-001.json").st_ino
     rebuild(book, out, revised_fin_001(two_packs()))
-    _, cold, _ = build_in(tmp_path / "cold", revised_fin_001(two_packs()))
     assert files(out) == files(cold)
     assert listed(out) == listed(cold)
     assert {rel: os.stat(out / rel).st_ino for rel in kept} == kept
@@ -59,14 +65,13 @@ def test_a_one_sop_rebuild_writes_the_bytes_of_a_cold_build_and_leaves_unchanged
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".binder-")) == [".binder-lock"]
 
 
-def test_a_content_file_edited_in_the_output_folder_is_written_afresh_not_reused(tmp_path, converters):
-    book, out, _ = build_in(tmp_path / "warm", two_packs())
+def test_a_content_file_edited_in_the_output_folder_is_written_afresh_not_reused(tmp_path, converters, cold):
+    book, out, _ = first_build(tmp_path, two_packs())
     path = out / "content/OPS-001.json"
     edited = path.read_text(encoding="utf-8").replace("OPS-001", "OPS-999")
     path.unlink()  # a new file in its place, as an editor saving it would leave
     path.write_text(edited, encoding="utf-8")
     result = rebuild(book, out, revised_fin_001(two_packs()))
-    _, cold, _ = build_in(tmp_path / "cold", revised_fin_001(two_packs()))
     assert path.read_bytes() == (cold / "content/OPS-001.json").read_bytes()
     assert "OPS-999" not in path.read_text(encoding="utf-8")
     assert "content-tampered" in {w.code for w in result.warnings}

@@ -166,3 +166,30 @@ def test_billion_laughs_in_a_cell_reference_is_refused_unexpanded(tmp_path, monk
     )
     problem = refused_without_binders_check(path, monkeypatch).problems[0]
     assert (problem.code, problem.message[: len(message)]) == (code, message)
+
+
+def test_cells_in_every_kind_of_number_format_read_as_openpyxls_own_reader_reads_them(tmp_path):
+    """binder reads from the stylesheet only which cell formats are dates and durations; the values must be what
+    openpyxl's whole stylesheet gives, for built-in and custom formats, in both date systems."""
+    from datetime import date, timedelta
+
+    from openpyxl import Workbook, load_workbook
+
+    formats = ["General", "0.00", "d-mmm-yy", "yyyy-mm-dd", "[h]:mm:ss", "mm:ss", "dd/mm/yyyy hh:mm", "@", '0" days"']
+    for epoch_1904 in (False, True):
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Cells"
+        for row, code in enumerate(formats, start=1):
+            for column, value in enumerate((45000.25, date(2026, 3, 1), timedelta(hours=30)), start=1):
+                cell = sheet.cell(row, column, value)
+                cell.number_format = code
+        if epoch_1904:
+            book.epoch = datetime(1904, 1, 1)
+        path = tmp_path / f"formats-{epoch_1904}.xlsx"
+        book.save(path)
+        expected = [[c.value for c in r] for r in load_workbook(path, read_only=True, data_only=True)["Cells"].rows]
+        opened = container.open_book(path, path.read_bytes())
+        assert opened._date_formats and opened._timedelta_formats  # else the test proves nothing
+        got = [[c.value for c in cells] for _, cells in SheetStream(opened["Cells"]).rows()]
+        assert got == expected
