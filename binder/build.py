@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -138,7 +138,7 @@ def produce(
     """The SOP documents, then the binders and packs, into ``root``. LibreOffice runs until the last conversion
     (``converter``: a running one, lent by the caller and left running)."""
     plans = binders + packs
-    with make_converter(options) if converter is None else nullcontext(converter) as running:
+    with make_converter(options, progress.warn) if converter is None else nullcontext(converter) as running:
         cache = DocumentCache(previous_cache(options.out, options.use_cache), root / CACHE)
         documents = make_documents(
             library,
@@ -193,9 +193,10 @@ def plan(library: Library, options: BuildOptions, workbook: Path) -> tuple[tuple
     return (() if options.pack else plan_binders(library, options.include_drafts)), packs
 
 
-def make_converter(options: BuildOptions):
+def make_converter(options: BuildOptions, warn: Callable[[str], None]):
     """Remote unoserver endpoints when given, else the user's converter daemon (``options.daemon``), else a pool
-    of local LibreOffice processes, stopped with the build. The daemon falls back to that pool when it cannot help."""
+    of local LibreOffice processes, stopped with the build. The daemon falls back to that pool when it cannot help,
+    and ``warn`` is told why."""
     if options.converters:
         from binder.convert.remote import RemoteConverter, parse_endpoint
 
@@ -205,14 +206,12 @@ def make_converter(options: BuildOptions):
         return Converter(workers=options.jobs, timeout=options.timeout, workdir=profiles_folder(options.out))
 
     if options.daemon:
-        import sys
-
         from binder.convert.client import DaemonConverter, Unsafe
 
         try:
-            return DaemonConverter(local, timeout=options.timeout)
+            return DaemonConverter(local, timeout=options.timeout, warn=warn)
         except (Unsafe, OSError) as error:
-            print(f"warning: not using the converter daemon: {error}", file=sys.stderr)
+            warn(f"not using the converter daemon: {error}")
     return local()
 
 

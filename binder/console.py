@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from binder.problems import Problem
+from binder.text import clean
 
 _STYLE = {"error": "bold red", "warning": "yellow"}
 
@@ -145,13 +146,17 @@ def interactive() -> bool:
 
 
 class NullProgress:
-    """Progress that shows nothing (``--quiet``, not a terminal, tests)."""
+    """Progress that shows nothing (``--quiet``, not a terminal, tests); warnings still go to stderr."""
 
     def stage(self, name: str, total: int):
         return lambda *_: None
 
     def done(self, message: str) -> None:
         pass
+
+    def warn(self, message: str) -> None:
+        """Something about how the build runs, not about the workbook (say, LibreOffice is not the shared one)."""
+        stderr_console().print(_warning(message))
 
     def close(self) -> None:
         pass
@@ -180,8 +185,18 @@ class RichProgress:
     def done(self, message: str) -> None:
         self._progress.console.print(message)
 
+    def warn(self, message: str) -> None:
+        # through the live display's console: a line written to stderr beside it would tear the bars
+        self._progress.console.print(_warning(message))
+
     def close(self) -> None:
         self._progress.stop()
+
+
+def _warning(message: str) -> Text:
+    """One line, as given: never read as markup, and no control character reaches the terminal (an error's text
+    may quote a file name)."""
+    return Text.assemble(("warning: ", "yellow"), " ".join(clean(message).split()))
 
 
 def make_progress(quiet: bool):

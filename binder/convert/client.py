@@ -2,9 +2,8 @@
 
 The runtime folder holds the daemon's socket, pid file, log, lock and LibreOffice profiles:
 ``$BINDER_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/binder``, else ``/tmp/binder-<uid>``, made 0700.
-One that is a symlink, another user's, or open to the group or others is refused (``Unsafe``),
-and the build converts on its own. A daemon that dies mid-build leaves the rest of the documents
-to a local pool (``fallback``), with a one-line warning.
+One that is a symlink, another user's, or open to the group or others is refused (``Unsafe``), and the build
+converts on its own. A daemon that dies mid-build leaves the rest to a local pool (``fallback``), with a warning.
 """
 
 from __future__ import annotations
@@ -29,8 +28,7 @@ from binder.convert.daemon import LOG_FILE, PID_FILE, PROTOCOL, SOCKET, fingerpr
 from binder.errors import ConversionError, ToolError
 from binder.interrupts import held, shielded
 
-START_SECONDS = 20.0
-"""How long a new daemon may take to answer (it answers before LibreOffice has started)."""
+START_SECONDS = 20.0  # how long a new daemon may take to answer (it answers before LibreOffice has started)
 
 
 class Unsafe(Exception):
@@ -297,12 +295,19 @@ LOCAL_SUFFIX = ".local.pdf"
 
 
 class DaemonConverter(ConverterBase):
-    """Converts on the user's daemon; ``fallback`` makes a local converter for when it cannot."""
+    """Converts on the user's daemon; ``fallback`` makes a local converter for when it cannot, ``warn`` says why."""
 
-    def __init__(self, fallback: Callable[[], Converting], timeout: float = 180.0, folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        fallback: Callable[[], Converting],
+        timeout: float = 180.0,
+        folder: Path | None = None,
+        warn: Callable[[str], None] = lambda message: None,
+    ) -> None:
         self.folder = folder or runtime_dir()
         self.timeout = timeout
         self._fallback_factory = fallback
+        self._warn = warn
         self._fallback: Converting | None = None
         self._conversions = 0
         self._daemon_pid: int | None = None
@@ -383,7 +388,7 @@ class DaemonConverter(ConverterBase):
     def _local(self, why: str) -> Converting:
         """The build's own converter from now on, with one line saying why."""
         if self._fallback is None:
-            print(f"warning: {why}; converting with a LibreOffice of this build's own", file=sys.stderr)
+            self._warn(f"{why}; converting with a LibreOffice of this build's own")
             self._fallback = self._fallback_factory()
         return self._fallback
 

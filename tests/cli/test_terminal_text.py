@@ -28,3 +28,21 @@ def test_status_and_packs_print_markup_like_text_as_typed(tmp_path):
         json.loads(run("packs", "book.xlsx", "--format", "json", cwd=tmp_path).stdout)[0]["pack"]
         == "[/] new [link=x]staff"
     )
+
+
+def test_a_warning_about_how_the_build_runs_is_printed_as_given_beside_the_progress_bars_or_without_them(capsys):
+    """The converter daemon's warnings (a folder open to other users, a daemon lost mid-build) reach the terminal
+    through the build's progress: above the live bars, never torn through them, and shown as given."""
+    from binder.console import NullProgress, RichProgress
+
+    message = "converter daemon lost (it said [bold]nothing[/] \x1b[31mfor 3 s)"
+    NullProgress().warn(message)
+    shown = RichProgress()
+    tick = shown.stage("converting", 2)
+    tick()
+    shown.warn(message)
+    shown.close()
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "warning:" in line]
+    assert lines == ["warning: converter daemon lost (it said [bold]nothing[/] [31mfor 3 s)"] * 2
+    assert "\x1b[31m" not in err
