@@ -71,7 +71,7 @@ def test_an_unchanged_rebuild_never_imports_them(built, tmp_path):
         from pathlib import Path
         from binder.options import BuildOptions
 
-        binder.build.make_converter = lambda options: fakes.FakeConverter()
+        binder.build.make_converter = lambda options, warn: fakes.FakeConverter()
         result = binder.build.build(Path({str(book)!r}), BuildOptions(out=Path({str(out)!r}), today=wb.TODAY, jobs=1))
         assert result.converted == (), result.converted
         issues = result.binders + result.packs

@@ -217,7 +217,7 @@ def patch_converter(monkeypatch, **options) -> list[FakeConverter]:
 
     made: list[FakeConverter] = []
 
-    def make_converter(build_options):
+    def make_converter(build_options, warn):
         converter = FakeConverter(**options)
         made.append(converter)
         return converter
