@@ -200,7 +200,7 @@ def _outline(src: Pdf, offset: int) -> tuple[_Item, ...]:
 
 def _items(src: Pdf, item: Any, pages: dict[tuple[int, int], int], offset: int, seen: set) -> tuple[_Item, ...]:
     """``item`` and its next siblings; one that goes to no page of the SOP is left out, and the items
-    under it go under the sibling before it (as binder did through pypdf)."""
+    under it go under the sibling before it (as pypdf's outline reading did)."""
     found: list[_Item] = []
     while isinstance(item, Dictionary) and item.objgen not in seen:
         seen.add(item.objgen)
