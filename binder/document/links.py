@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pikepdf
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
@@ -46,6 +47,28 @@ def resolve_links(writer: PdfWriter, starts: dict[str, int]) -> None:
             )
             kept.append(ref)
         page[NameObject("/Annots")] = kept
+
+
+def resolve_links_pikepdf(pdf: pikepdf.Pdf, starts: dict[str, int]) -> None:
+    """``resolve_links`` on a PDF opened with pikepdf."""
+    pages = [page.obj for page in pdf.pages]
+    for page in pages:
+        annots = page.get("/Annots")
+        if not annots:
+            continue
+        kept = pikepdf.Array()
+        for annot in annots:
+            action = annot.get("/A") if annot.get("/Subtype") == pikepdf.Name.Link else None
+            uri = str(action.get("/URI", "")) if isinstance(action, pikepdf.Dictionary) else ""
+            if not uri.startswith(LINK_PREFIX):
+                kept.append(annot)
+                continue
+            target = starts.get(uri[len(LINK_PREFIX) :])
+            if target is None:
+                continue
+            annot.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([pages[target - 1], pikepdf.Name.Fit]))
+            kept.append(annot)
+        page.Annots = kept
 
 
 def standalone_copy(linked: Path, standalone: Path) -> int:

@@ -2,7 +2,7 @@
 archival when its parts are.
 
 LibreOffice exports every part PDF/A-2b (``SelectPdfVersion`` 2): fonts embedded, an sRGB output
-intent, XMP. pypdf's ``append`` keeps pages and their resources but not the catalog's output intent
+intent, XMP. Appending the parts' pages keeps them and their resources but not the catalog's output intent
 or metadata. Here, on the assembled file: the first part's ``/OutputIntents`` is copied; every font
 of every page (and of the form XObjects and annotation appearances it uses) must be embedded, or
 the file is refused rather than mislabelled; the conformance level is ``U`` when every font also

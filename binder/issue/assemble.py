@@ -1,8 +1,11 @@
-"""Assemble PDFs with pypdf: front matter, then SOPs exactly as issued (plus the binder page
-stamp), with bookmarks, page labels, metadata, and link markers turned into jumps inside the binder;
-then, with pikepdf, ``tagging`` merges the parts' structure trees into it (pypdf drops them), the
-document is described (``/Lang``, ``/MarkInfo``, ``/DisplayDocTitle``, XMP metadata with the PDF/UA
-identification when tagged; with ``Document.pdfa``, ``archive`` keeps it PDF/A-2) and written atomically.
+"""Assemble PDFs with pikepdf (qpdf): front matter, then SOPs exactly as issued (plus the binder
+page stamp), with bookmarks, page labels, metadata, and link markers turned into jumps inside the
+binder; ``tagging`` merges the parts' structure trees into it, the document is described
+(``/Lang``, ``/MarkInfo``, ``/DisplayDocTitle``, XMP metadata with the PDF/UA identification when
+tagged; with ``Document.pdfa``, ``archive`` keeps it PDF/A-2) and written atomically.
+
+qpdf copies each part's pages and remembers, per part, what it copied: the structure merge's
+copies of the same part's objects (pages, annotations) reuse them instead of copying them again.
 
 Links to other SOPs are written into Word documents as ``https://binder.invalid/sop/<ID>``
 (``.invalid`` is reserved and never resolves). Here they become GoTo actions to the
@@ -11,26 +14,23 @@ page where that SOP starts, or are removed when the SOP is not in this PDF.
 
 from __future__ import annotations
 
-import gc
-import io
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
-from pypdf import PdfReader, PdfWriter
-from pypdf.constants import PageLabelStyle
+from pikepdf import Array, Dictionary, Name, Pdf
+from pypdf import PdfReader
 
 from binder.document.labels import language_tag
-from binder.document.links import resolve_links
+from binder.document.links import resolve_links_pikepdf
 from binder.files import atomic_write
 from binder.issue.archive import archival, declare_pdfua
 from binder.issue.stamp import stamp_pages
 from binder.issue.tagging import Source, merge_structure
 
-PRODUCER = "binder (pypdf, pikepdf)"
-BIG = 40
-"""SOPs from which pypdf's copy of a binder is worth a full garbage collection (~0.1 s in a big process)."""
+PRODUCER = "binder (pikepdf)"
 
 
 @dataclass(frozen=True)
@@ -96,72 +96,65 @@ def start_pages(front_pages: int, part_pages: list[int]) -> list[int]:
     return starts
 
 
+@dataclass(frozen=True)
+class _Item:
+    """An outline item: its title, its 0-based page (None: goes nowhere) and the items under it."""
+
+    title: str
+    page: int | None
+    kids: tuple[_Item, ...] = ()
+
+
 def assemble(doc: Document, out: Path) -> Assembled:
     """Write ``doc`` to ``out`` (atomically) and return where each SOP starts.
 
     Parses PDFs throughout: the caller holds ``binder.interrupts.shielded()``."""
-    assembled, pages, starts, sources = _assemble(doc)
-    if len(doc.parts) >= BIG:
-        # pypdf's objects point at each other: freed now, not next to pikepdf's copy of the same binder
-        gc.collect()
-    _write_tagged(assembled, sources, doc, out)
-    return Assembled(out, pages, starts)
-
-
-def _assemble(doc: Document) -> tuple[io.BytesIO, int, tuple[tuple[str, int], ...], list[Source]]:
-    """``doc`` put together by pypdf: (the file, its pages, where each SOP starts, what it was made of)."""
-    writer = PdfWriter()
-    front = PdfReader(doc.front)
-    writer.append(front, import_outline=False)
-    front_pages = len(writer.pages)
-    sources = [Source(doc.front, 0)]
-    root = writer.add_outline_item(title=doc.top_bookmark, page_number=0)
-    for item in doc.front_items:
-        writer.add_outline_item(title=item.title, page_number=item.page, parent=root)
-    writer.set_page_label(0, front_pages - 1, style=PageLabelStyle.LOWERCASE_ROMAN)
-    starts: list[tuple[str, int]] = []
-    for part in doc.parts:
-        reader = PdfReader(part.pdf)
-        first = len(writer.pages)
-        writer.append(reader, import_outline=False)
-        sources.append(Source(part.pdf, first, part.title))
-        starts.append((part.key, first + 1))
-        parent = writer.add_outline_item(title=part.title, page_number=first, parent=root)
-        _copy_outline(writer, reader, reader.outline, first, parent)
-        writer.set_page_label(
-            first, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, prefix=f"{part.key}-", start=1
-        )
-    if doc.back is not None:
-        first = len(writer.pages)
-        writer.append(PdfReader(doc.back), import_outline=False)
-        sources.append(Source(doc.back, first, doc.back_title))
-        writer.add_outline_item(title=doc.back_title, page_number=first, parent=root)
-        writer.set_page_label(first, len(writer.pages) - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=front_pages + 1)
-    resolve_links(writer, dict(starts))
-    if doc.stamp:
-        stamp_pages(writer, doc.stamp)
-    writer.add_metadata({"/Title": doc.title, "/Author": doc.author, "/Subject": doc.subject, "/Creator": "binder"})
-    writer.page_mode = "/UseOutlines"
-    assembled = io.BytesIO()
-    writer.write(assembled)
-    return assembled, len(writer.pages), tuple(starts), sources
-
-
-def _write_tagged(assembled: io.BytesIO, sources: list[Source], doc: Document, out: Path) -> None:
-    """``assembled`` with the parts' structure and the document's description, written to ``out``."""
     lang = _language(doc.lang)
     with ExitStack() as stack:
-        pdf = stack.enter_context(pikepdf.open(assembled))
+        pdf = stack.enter_context(pikepdf.new())
         # Objects copied from the parts read their data from them when saved: they stay open until then.
-        parts = [(source, stack.enter_context(pikepdf.open(source.pdf))) for source in sources]
-        tagged = merge_structure(pdf, parts, lang)
-        conformance = archival(pdf, [p for _, p in parts]) if doc.pdfa else ""
+        front = stack.enter_context(pikepdf.open(doc.front))
+        pdf.pages.extend(front.pages)
+        front_pages = len(pdf.pages)
+        opened = [(Source(doc.front, 0), front)]
+        items = [_Item(item.title, item.page) for item in doc.front_items]
+        labels: list[tuple[int, Dictionary]] = [(0, Dictionary(S=Name.r))]
+        starts: list[tuple[str, int]] = []
+        for part in doc.parts:
+            source = stack.enter_context(pikepdf.open(part.pdf))
+            first = len(pdf.pages)
+            pdf.pages.extend(source.pages)
+            opened.append((Source(part.pdf, first, part.title), source))
+            starts.append((part.key, first + 1))
+            items.append(_Item(part.title, first, _outline(source, first)))
+            labels.append((first, Dictionary(S=Name.D, P=pikepdf.String(f"{part.key}-"), St=1)))
+        if doc.back is not None:
+            back = stack.enter_context(pikepdf.open(doc.back))
+            first = len(pdf.pages)
+            pdf.pages.extend(back.pages)
+            opened.append((Source(doc.back, first, doc.back_title), back))
+            items.append(_Item(doc.back_title, first))
+            labels.append((first, Dictionary(S=Name.r, St=front_pages + 1)))
+        resolve_links_pikepdf(pdf, dict(starts))
+        if doc.stamp:
+            stamp_pages(pdf, doc.stamp)
+        _write_outline(pdf, _Item(doc.top_bookmark, 0, tuple(items)))
+        pdf.Root.PageLabels = Dictionary(Nums=Array([x for first, label in labels for x in (first, label)]))
+        pdf.Root.PageMode = Name.UseOutlines
+        info = pdf.docinfo
+        for key, value in (("/Title", doc.title), ("/Author", doc.author), ("/Subject", doc.subject)):
+            info[key] = pikepdf.String(value)
+        info.Creator = pikepdf.String("binder")
+        tagged = merge_structure(pdf, opened, lang)
+        conformance = archival(pdf, [p for _, p in opened]) if doc.pdfa else ""
         _describe(pdf, doc, lang, tagged, conformance)
         if conformance and tagged:
             declare_pdfua(pdf)
+        pages = len(pdf.pages)
         # Object streams: a tagged binder holds thousands of small structure elements.
         streams = pikepdf.ObjectStreamMode.generate
         atomic_write(out, lambda h: pdf.save(h, min_version="1.7", deterministic_id=True, object_stream_mode=streams))
+    return Assembled(out, pages, tuple(starts))
 
 
 def _describe(pdf: pikepdf.Pdf, doc: Document, lang: str, tagged: bool, conformance: str = "") -> None:
@@ -198,15 +191,83 @@ def _language(lang: str) -> str:
         return lang
 
 
-def _copy_outline(writer: PdfWriter, reader: PdfReader, items, offset: int, parent) -> None:
-    """Copy a SOP's own heading bookmarks under its item, shifted by its first page."""
-    last = None
+def _outline(src: Pdf, offset: int) -> tuple[_Item, ...]:
+    """A SOP's own heading bookmarks, shifted by its first page ``offset``."""
+    pages = {page.obj.objgen: index for index, page in enumerate(src.pages)}
+    outlines = src.Root.get("/Outlines")
+    return _items(src, outlines.get("/First") if outlines is not None else None, pages, offset, set())
+
+
+def _items(src: Pdf, item: Any, pages: dict[tuple[int, int], int], offset: int, seen: set) -> tuple[_Item, ...]:
+    """``item`` and its next siblings; one that goes to no page of the SOP is left out, and the items
+    under it go under the sibling before it (as pypdf's outline reading did)."""
+    found: list[_Item] = []
+    while isinstance(item, Dictionary) and item.objgen not in seen:
+        seen.add(item.objgen)
+        kids = _items(src, item.get("/First"), pages, offset, seen)
+        page = _page(src, item, pages)
+        if page is not None:
+            found.append(_Item(str(item.get("/Title", "")), offset + page, kids))
+        elif found and kids:
+            found[-1] = _Item(found[-1].title, found[-1].page, found[-1].kids + kids)
+        item = item.get("/Next")
+    return tuple(found)
+
+
+def _page(src: Pdf, item: Any, pages: dict[tuple[int, int], int]) -> int | None:
+    """The 0-based page an outline item goes to (an explicit or a named destination), or None."""
+    dest = item.get("/Dest")
+    action = item.get("/A")
+    if dest is None and isinstance(action, Dictionary) and action.get("/S") == Name.GoTo:
+        dest = action.get("/D")
+    if isinstance(dest, (Name, pikepdf.String)):
+        dest = _named(src, dest)
+    if isinstance(dest, Dictionary):
+        dest = dest.get("/D")
+    if not isinstance(dest, Array) or len(dest) == 0:
+        return None
+    target = dest[0]
+    if isinstance(target, Dictionary) and target.is_indirect:
+        return pages.get(target.objgen)
+    return None
+
+
+def _named(src: Pdf, name: Any) -> Any:
+    if isinstance(name, Name):
+        dests = src.Root.get("/Dests")
+        return dests.get(str(name)) if isinstance(dests, Dictionary) else None
+    names = src.Root.get("/Names")
+    tree = names.get("/Dests") if isinstance(names, Dictionary) else None
+    if tree is None:
+        return None
+    return pikepdf.NameTree(tree).get(bytes(name).decode("latin-1"))
+
+
+def _write_outline(pdf: Pdf, top: _Item) -> None:
+    """The outline, every item open, each going to its page fitted in the window (a GoTo action)."""
+    outlines = pdf.make_indirect(Dictionary(Type=Name.Outlines))
+    made = _write_items(pdf, (top,), outlines)
+    outlines.Count = made
+    pdf.Root.Outlines = outlines
+
+
+def _write_items(pdf: Pdf, items: tuple[_Item, ...], parent: Any) -> int:
+    """Write ``items`` under ``parent``; the number of items written, at every depth."""
+    previous = None
+    total = 0
     for item in items:
-        if isinstance(item, list):
-            if last is not None:
-                _copy_outline(writer, reader, item, offset, last)
-            continue
-        page = reader.get_destination_page_number(item)
-        if page is None or page < 0:
-            continue
-        last = writer.add_outline_item(title=str(item.title), page_number=offset + page, parent=parent)
+        made = pdf.make_indirect(Dictionary(Title=pikepdf.String(item.title), Parent=parent))
+        if item.page is not None:
+            made.A = Dictionary(S=Name.GoTo, D=Array([pdf.pages[item.page].obj, Name.Fit]))
+        if previous is None:
+            parent.First = made
+        else:
+            previous.Next = made
+            made.Prev = previous
+        parent.Last = made
+        below = _write_items(pdf, item.kids, made)
+        if below:
+            made.Count = below
+        total += 1 + below
+        previous = made
+    return total

@@ -2,7 +2,7 @@
 assemble → record → sign.
 
 An issue whose content did not change is carried over as it is (``binder.issue.reissue``);
-the others get their front matter rendered and converted together, are assembled with pypdf
+the others get their front matter rendered and converted together, are assembled with pikepdf
 and, with ``--sign``, signed as their last write. With ``--sign``, an unchanged issue that was
 not signed is signed now, keeping its date of issue.
 """

@@ -16,16 +16,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+import pikepdf
 from fontTools import subset, ttLib
-from pypdf import PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    FloatObject,
-    NameObject,
-    NumberObject,
-)
+from pikepdf import Array, Dictionary, Name, Pdf
 
 FONT = "/BinderStamp"
 SIZE = 8.0
@@ -54,22 +47,22 @@ def _pdf_text(raw: bytes) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def stamp_pages(writer: PdfWriter, label: str) -> None:
-    """Stamp ``label · N`` on every page N (1-based) of ``writer``."""
-    texts = [_encoded(f"{label} \u00b7 {number}") for number in range(1, len(writer.pages) + 1)]
+def stamp_pages(pdf: Pdf, label: str) -> None:
+    """Stamp ``label · N`` on every page N (1-based) of ``pdf``."""
+    texts = [_encoded(f"{label} \u00b7 {number}") for number in range(1, len(pdf.pages) + 1)]
     codes = sorted(set(b"".join(texts)))
-    font, widths = _font(writer, bytes(codes))
-    for page, text in zip(writer.pages, texts):
+    font, widths = _font(pdf, bytes(codes))
+    for page, text in zip(pdf.pages, texts):
         box = page.mediabox
         width = sum(widths[c] for c in text) * SIZE / 1000
-        x, y = float(box.right) - RIGHT - width, float(box.bottom) + BOTTOM
+        x, y = float(box[2]) - RIGHT - width, float(box[1]) + BOTTOM
         content = (
             b"q /Artifact <</Type /Pagination /Subtype /Footer>> BDC BT 0.35 g "
             + f"{FONT} {SIZE:g} Tf {x:.1f} {y:.1f} Td ".encode()
             + _pdf_text(text)
             + b" Tj ET EMC Q"
         )
-        _append(writer, page, content, font)
+        _append(pdf, page.obj, content, font)
 
 
 @cache
@@ -128,48 +121,41 @@ def _cut(codes: bytes) -> _Cut:
     )
 
 
-def _font(writer: PdfWriter, codes: bytes):
+def _font(pdf: Pdf, codes: bytes) -> tuple[pikepdf.Object, dict[int, int]]:
     """The stamp font, holding the glyphs of ``codes`` (WinAnsi bytes); with each code's width (1/1000 em)."""
     chars = codes.decode(ENCODING, errors="replace")
     cut = _cut(codes)
     program, widths = cut.program, dict(cut.widths)
     first, last = min(codes), max(codes)
     tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(program).digest()[:6])
-    name = NameObject(f"/{tag}+{cut.name}")
-    raw = DecodedStreamObject()
-    raw.set_data(program)
-    stream = raw.flate_encode()
-    stream[NameObject("/Length1")] = NumberObject(len(program))
-    descriptor = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/FontDescriptor"),
-            NameObject("/FontName"): name,
-            NameObject("/Flags"): NumberObject(32),  # non-symbolic: WinAnsi codes map through the Unicode cmap
-            NameObject("/FontBBox"): ArrayObject(FloatObject(v) for v in cut.bbox),
-            NameObject("/ItalicAngle"): NumberObject(0),
-            NameObject("/Ascent"): NumberObject(cut.ascent),
-            NameObject("/Descent"): NumberObject(cut.descent),
-            NameObject("/CapHeight"): NumberObject(cut.cap_height),
-            NameObject("/StemV"): NumberObject(80),
-            NameObject("/FontFile2"): writer._add_object(stream),
-        }
+    name = Name(f"/{tag}+{cut.name}")
+    # streams written without a filter are compressed (flate) when saved
+    stream = pikepdf.Stream(pdf, program)
+    stream.Length1 = len(program)
+    descriptor = Dictionary(
+        Type=Name.FontDescriptor,
+        FontName=name,
+        Flags=32,  # non-symbolic: WinAnsi codes map through the Unicode cmap
+        FontBBox=Array([float(v) for v in cut.bbox]),
+        ItalicAngle=0,
+        Ascent=cut.ascent,
+        Descent=cut.descent,
+        CapHeight=cut.cap_height,
+        StemV=80,
+        FontFile2=stream,
     )
-    to_unicode = DecodedStreamObject()
-    to_unicode.set_data(_to_unicode(codes, chars))
-    dictionary = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/TrueType"),
-            NameObject("/BaseFont"): name,
-            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            NameObject("/FirstChar"): NumberObject(first),
-            NameObject("/LastChar"): NumberObject(last),
-            NameObject("/Widths"): ArrayObject(NumberObject(widths.get(c, 0)) for c in range(first, last + 1)),
-            NameObject("/FontDescriptor"): writer._add_object(descriptor),
-            NameObject("/ToUnicode"): writer._add_object(to_unicode.flate_encode()),
-        }
+    dictionary = Dictionary(
+        Type=Name.Font,
+        Subtype=Name.TrueType,
+        BaseFont=name,
+        Encoding=Name.WinAnsiEncoding,
+        FirstChar=first,
+        LastChar=last,
+        Widths=Array([widths.get(c, 0) for c in range(first, last + 1)]),
+        FontDescriptor=pdf.make_indirect(descriptor),
+        ToUnicode=pikepdf.Stream(pdf, _to_unicode(codes, chars)),
     )
-    return writer._add_object(dictionary), widths
+    return pdf.make_indirect(dictionary), widths
 
 
 def _to_unicode(codes: bytes, chars: str) -> bytes:
@@ -188,22 +174,16 @@ def _to_unicode(codes: bytes, chars: str) -> bytes:
     ).encode("ascii")
 
 
-def _append(writer: PdfWriter, page, content: bytes, font) -> None:
+def _append(pdf: Pdf, page: pikepdf.Dictionary, content: bytes, font: pikepdf.Object) -> None:
     """Add ``content`` after the page's own, in a clean graphics state, with the stamp font in its resources."""
-    before, after = DecodedStreamObject(), DecodedStreamObject()
-    before.set_data(b"q")
-    after.set_data(b"Q\n" + content)
     existing = page.get("/Contents")
-    streams = ArrayObject([writer._add_object(before)])
+    streams: list[pikepdf.Object] = [pikepdf.Stream(pdf, b"q")]
     if existing is not None:
-        existing = existing.get_object()
-        streams.extend(existing if isinstance(existing, ArrayObject) else [page.raw_get("/Contents")])
-    streams.append(writer._add_object(after))
-    page[NameObject("/Contents")] = streams
-    resources = page.get("/Resources")
-    resources = resources.get_object() if resources is not None else DictionaryObject()
-    fonts = resources.get("/Font")
-    fonts = fonts.get_object() if fonts is not None else DictionaryObject()
-    fonts[NameObject(FONT)] = font
-    resources[NameObject("/Font")] = fonts
-    page[NameObject("/Resources")] = resources
+        streams.extend(existing if isinstance(existing, Array) else [existing])
+    streams.append(pikepdf.Stream(pdf, b"Q\n" + content))
+    page.Contents = Array(streams)
+    if "/Resources" not in page:
+        page.Resources = Dictionary()
+    if "/Font" not in page.Resources:
+        page.Resources.Font = Dictionary()
+    page.Resources.Font[FONT] = font

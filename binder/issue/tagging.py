@@ -1,15 +1,15 @@
 """Tagged PDF through assembly: the structure trees of the parts, merged into the assembled file.
 
-LibreOffice writes every SOP, front and back matter PDF tagged; pypdf's ``append`` keeps the pages
-but drops the structure tree. This post-pass, on the file pypdf assembled and each part opened
-with pikepdf, rebuilds it:
+LibreOffice writes every SOP, front and back matter PDF tagged; appending a part's pages does not
+bring its structure tree. This pass, on the assembled file and each part it was made of (open
+with pikepdf), builds it:
 
 - one ``/StructTreeRoot`` holding a ``/Document`` element, which holds one ``/Part`` per source in
   page order (front matter, each SOP titled with its bookmark, back matter). A part's own
   ``/Document`` element becomes its ``/Part``, keeping its attributes and kids;
-- every structure element is copied with its ``/Pg`` pointing at the page as it is in the
-  assembled file (a part's pages are contiguous from ``Source.first``), and every object reference
-  (``/OBJR``) at the link annotation pypdf copied, found by its ``/StructParent`` on the same page.
+- a part's whole tree is copied at once by qpdf, which points its ``/Pg`` and object references
+  (``/OBJR``) at the pages and link annotations it copied when the part's pages were appended;
+  each element is then walked: its parent, an unknown ``/Pg`` dropped, renamed roles and classes.
   Links that assembly removed (jumps to an SOP not in this binder) leave their text behind: an
   element left with no link becomes a ``/Span``. LibreOffice 7.4 tags a picture as a ``/Figure``
   holding an empty inner ``/Figure`` with the picture's description as ``/Alt``: the description
@@ -52,20 +52,14 @@ class Source:
 
 @dataclass
 class _Part:
-    """What copying one source's elements needs."""
+    """What walking one source's copied elements needs (objects of the assembled file)."""
 
-    pages: dict[tuple[int, int], int]
-    """Source page (object number, generation) → 0-based page in the assembled file."""
-    annots: dict[tuple[int, int], tuple[Any, int]]
-    """Source annotation → (the assembled file's copy, its 0-based page)."""
     roles: dict[str, str] = field(default_factory=dict)
     """Structure types renamed in this part, as they clashed with another part's ``/RoleMap``."""
     classes: dict[str, str] = field(default_factory=dict)
     seen: set[tuple[int, int]] = field(default_factory=set)
     parents: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
-    """Source annotation → the source element its ``/StructParent`` names."""
-    copies: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
-    """Copied element → its source element."""
+    """Annotation → the element its ``/StructParent`` named in the part."""
 
 
 def merge_structure(pdf: Pdf, parts: Sequence[tuple[Source, Pdf]], lang: str) -> bool:
@@ -81,6 +75,9 @@ class Merger:
         self.pdf = pdf
         self.lang = lang
         self.page_objects = [page.obj for page in pdf.pages]
+        self.page_index = {page.objgen: index for index, page in enumerate(self.page_objects)}
+        self.annot_pages: dict[tuple[int, int], int] = {}
+        """Annotation on a page of the file (the parts' links that assembly kept) → its 0-based page."""
         self.roles = Dictionary()
         self.classes = Dictionary()
         self.owners: dict[int, dict[int, Any]] = {}
@@ -93,6 +90,12 @@ class Merger:
         """Replace the file's structure tree by the merged one; False when no source is tagged."""
         root = self.pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
         document = self.pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array()))
+        for index, page in enumerate(self.page_objects):
+            annots: Any = page.get("/Annots")
+            for position, annot in enumerate(annots or ()):
+                if not annot.is_indirect:
+                    annots[position] = annot = self.pdf.make_indirect(annot)
+                self.annot_pages[annot.objgen] = index
         for source, pdf in opened:
             part = self._part(source, pdf, document)
             if part is not None:
@@ -120,18 +123,29 @@ class Merger:
             return None
         if source.first + len(src.pages) > len(self.page_objects):
             raise ValueError(f"{source.pdf.name}: its pages are not all in the assembled file")
-        part = _Part({}, {})
+        part = _Part()
+        kids = _items(tree.get("/K"))
+        annots = []
+        owners = []
         parents = _numbers(tree.get("/ParentTree"))
-        for index, page in enumerate(src.pages):
-            part.pages[page.obj.objgen] = source.first + index
-            self._match_annotations(part, page.obj, source.first + index)
+        for page in src.pages:
             for annot in page.obj.get("/Annots") or ():
                 owner = parents.get(int(annot.get("/StructParent", -1)))
-                if annot.is_indirect and isinstance(owner, Dictionary):
-                    part.parents[annot.objgen] = owner.objgen
+                if annot.is_indirect and isinstance(owner, Dictionary) and owner.is_indirect:
+                    annots.append(annot)
+                    owners.append(owner)
+        for kid in kids:
+            if isinstance(kid, Dictionary) and "/P" in kid:
+                del kid.P  # the part's own tree root (its parent tree, ID tree) is not copied along
+        # One copy of the whole tree: qpdf maps the pages and annotations it points at to the copies
+        # made when the pages were appended, and each element is then only walked, not rebuilt.
+        copied = self.pdf.copy_foreign(src.make_indirect(Array([*kids, *annots, *owners])))
+        kids = list(copied)[: len(kids)]
+        found = list(copied)[len(kids) :]
+        for annot, owner in zip(found[: len(annots)], found[len(annots) :]):
+            part.parents[annot.objgen] = owner.objgen
         part.roles = _merge_map(self.roles, tree.get("/RoleMap"), self.pdf)
         part.classes = _merge_map(self.classes, tree.get("/ClassMap"), self.pdf)
-        kids = _items(tree.get("/K"))
         source_roles = tree.get("/RoleMap") or Dictionary()
         element: Any
         if len(kids) == 1 and _is_element(kids[0]) and _standard(kids[0].S, source_roles) in GROUPING:
@@ -147,67 +161,43 @@ class Merger:
             element.Lang = pikepdf.String(str(lang))
         return element
 
-    def _match_annotations(self, part: _Part, src_page: Any, index: int) -> None:
-        """Pair the source page's annotations with pypdf's copies: same ``/StructParent``, else same rectangle."""
-        page = self.page_objects[index]
-        annots = page.get("/Annots")
-        if annots is None:
-            return
-        copies: dict[Any, Any] = {}
-        for position, annot in enumerate(annots):
-            if not annot.is_indirect:
-                annots[position] = annot = self.pdf.make_indirect(annot)
-            copies.setdefault(_annotation_key(annot), annot)
-        for annot in src_page.get("/Annots") or ():
-            if not annot.is_indirect:
-                continue  # an object reference names an indirect annotation
-            found = copies.get(_annotation_key(annot))
-            if found is not None:
-                part.annots[annot.objgen] = (found, index)
-
     def _element(self, part: _Part, element: Any, parent: Any, page: int | None) -> Any | None:
+        """Fit a copied element into the merged tree (parent, pages, renamed roles and classes)."""
         if element.objgen in part.seen:
             return None
         part.seen.add(element.objgen)
-        # Thousands of elements per binder: the copy is made as a Python dict and handed to pikepdf
-        # once, as each read or write of a pikepdf object is a call into qpdf.
-        fields: dict[str, Any] = {}
-        kids_value = source_page = None
-        for key, value in element.items():
-            if key == "/K":
-                kids_value = value
-            elif key == "/Pg":
-                source_page = value
-            elif key not in ("/P", "/Ref", "/Type"):
-                fields[key] = _foreign(self.pdf, value)
-        role = str(fields["/S"])
-        fields["/S"] = Name(part.roles.get(role, role))
-        fields["/Type"] = Name.StructElem
-        fields["/P"] = parent
-        if "/C" in fields:
-            fields["/C"] = _renamed_classes(fields["/C"], part.classes)
-        if source_page is not None:
-            page = part.pages.get(source_page.objgen)
-            if page is not None:
-                fields["/Pg"] = self.page_objects[page]
-        if "/ID" in fields:
-            key = bytes(fields["/ID"])
+        keys = set(element.keys())
+        for key in keys & {"/Ref"}:
+            del element[key]
+        element.Type = Name.StructElem
+        element.P = parent
+        role = str(element.S)
+        if role in part.roles:
+            element.S = Name(part.roles[role])
+        if "/C" in keys and part.classes:
+            element.C = _renamed_classes(element.C, part.classes)
+        if "/Pg" in keys:
+            index = self.page_index.get(element.Pg.objgen)
+            if index is None:
+                del element.Pg
+            else:
+                page = index
+        if "/ID" in keys:
+            key = bytes(element.ID)
             if key in self.ids:
-                del fields["/ID"]
-        new = self.pdf.make_indirect(Dictionary(fields))
-        if "/ID" in fields:
-            self.ids[bytes(fields["/ID"])] = new
-        part.copies[new.objgen] = element.objgen
-        kids = _items(kids_value)
-        copied = [c for kid in kids if (c := self._kid(part, kid, new, page)) is not None]
-        standard = _standard(fields["/S"], self.roles)
-        if standard == "/Figure" and "/Alt" not in fields:
-            copied = self._hoist_alt(new, copied)
-        new.K = Array(copied)
+                del element.ID
+            else:
+                self.ids[key] = element
+        kids = _items(element.get("/K"))
+        copied = [c for kid in kids if (c := self._kid(part, kid, element, page)) is not None]
+        standard = _standard(element.S, self.roles)
+        if standard == "/Figure" and "/Alt" not in keys:
+            copied = self._hoist_alt(element, copied)
+        element.K = Array(copied)
         if standard == "/Link" and any(_type(kid) == OBJECT_REFERENCE for kid in kids):
             if not any(_type(c) == OBJECT_REFERENCE for c in copied):
-                new.S = Name.Span  # its link was removed in assembly; the text stays
-        return new
+                element.S = Name.Span  # its link was removed in assembly; the text stays
+        return element
 
     def _hoist_alt(self, figure: Any, kids: list[Any]) -> list[Any]:
         """LibreOffice 7.4 tags a picture as a ``/Figure`` holding its content and an empty inner
@@ -236,19 +226,18 @@ class Merger:
             if "/Stm" in kid:
                 return None  # content of a form XObject: LibreOffice writes none, binder does not remap them
             if "/Pg" in kid:
-                page = part.pages.get(kid.Pg.objgen)
+                page = self.page_index.get(kid.Pg.objgen)
             if page is None or self._own(page, int(kid.MCID), parent) is None:
                 return None
             return Dictionary(Type=Name.MCR, MCID=int(kid.MCID), Pg=self.page_objects[page])
         if kind == OBJECT_REFERENCE:
-            target = kid.get("/Obj")
-            found = part.annots.get(target.objgen) if target is not None else None
-            if target is None or found is None:
-                return None
-            annot, index = found
+            annot: Any = kid.get("/Obj")
+            index = self.annot_pages.get(annot.objgen) if isinstance(annot, Dictionary) else None
+            if index is None:
+                return None  # removed in assembly, or not on a page of this file
             # LibreOffice 7.4 has two /Link elements refer to each contents entry's annotation: both keep
             # their reference; the annotation's parent stays the one the part's /ParentTree named.
-            if annot.objgen not in self.linked or part.parents.get(target.objgen) == part.copies.get(parent.objgen):
+            if annot.objgen not in self.linked or part.parents.get(annot.objgen) == parent.objgen:
                 self.linked[annot.objgen] = (annot, parent)
             return Dictionary(Type=Name.OBJR, Obj=annot, Pg=self.page_objects[index])
         if _is_element(kid):
@@ -328,13 +317,6 @@ def _standard(role: Any, roles: Any) -> str:
             break
         name = str(mapped)
     return name
-
-
-def _annotation_key(annot: Any) -> tuple:
-    if "/StructParent" in annot:
-        return ("parent", int(annot.StructParent))
-    rect = tuple(round(float(x), 2) for x in annot.get("/Rect", ()))
-    return ("rect", str(annot.get("/Subtype", "")), rect)
 
 
 def _foreign(pdf: Pdf, value: Any) -> Any:
