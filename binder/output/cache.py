@@ -4,7 +4,7 @@ An entry is keyed by everything that affects the document: the template
 context built from the SOP (its data, the labels and language, the paper size,
 the titles of the SOPs it links to ...), the template file's bytes, every
 picture's bytes, whether it gets a flowchart, and the versions of the code and
-tools that make it (binder's rendering modules, docxtpl, python-docx,
+tools that make it (binder's rendering modules, ``LIBRARIES``,
 LibreOffice, Graphviz). Entries live in ``<out>/.cache``; each records the
 SHA-256 of its files in a ``meta.json`` sealed with the build key
 (``binder.output.seal``), so a corrupt, planted or edited entry is detected,
@@ -40,6 +40,11 @@ FORMAT = "2"
 """Raise when the layout of an entry changes."""
 
 
+LIBRARIES = ("docxtpl", "python-docx", "jinja2", "pypdf", "pikepdf")
+"""The Python libraries that shape a document or an issue (pikepdf assembles and refits charts): their versions
+are part of every key, so upgrading one re-renders and re-issues."""
+
+
 @cache
 def _tool_version(command: tuple[str, ...]) -> str:
     try:
@@ -63,7 +68,7 @@ def issue_environment_fingerprint() -> str:
 
 def _environment(code: tuple[str, ...]) -> str:
     parts = [FORMAT, _tool_version(("soffice", "--version")), _tool_version(("dot", "-V"))]
-    parts += [f"{name}={metadata.version(name)}" for name in ("docxtpl", "python-docx", "jinja2", "pypdf")]
+    parts += [f"{name}={metadata.version(name)}" for name in LIBRARIES]
     parts.append(code_fingerprint(code))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
