@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pikepdf
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
 from binder.files import atomic_write
+
+if TYPE_CHECKING:
+    import pikepdf
 
 LINK_PREFIX = "https://binder.invalid/sop/"
 
@@ -51,6 +54,10 @@ def resolve_links(writer: PdfWriter, starts: dict[str, int]) -> None:
 
 def resolve_links_pikepdf(pdf: pikepdf.Pdf, starts: dict[str, int]) -> None:
     """``resolve_links`` on a PDF opened with pikepdf."""
+    # Imported here: every build imports this module (a document's links), and a rebuild that assembles
+    # nothing never needs pikepdf (tests/architecture/test_startup_imports.py).
+    import pikepdf
+
     pages = [page.obj for page in pdf.pages]
     for page in pages:
         annots = page.get("/Annots")
