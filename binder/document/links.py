@@ -1,17 +1,15 @@
 """Links between SOPs inside documents.
 
 Word documents link to another SOP as ``https://binder.invalid/sop/<ID>`` (``.invalid`` is
-reserved and never resolves); assembly turns these markers into jumps inside a binder.
+reserved and never resolves); assembly turns these markers into jumps inside a binder, and an SOP's
+own PDF loses them (the text stays, tagged as plain text rather than a link).
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+from typing import TYPE_CHECKING, Any
 
 from binder.files import atomic_write
 
@@ -26,73 +24,104 @@ def sop_link(sop_id: str) -> str:
     return LINK_PREFIX + sop_id
 
 
-def resolve_links(writer: PdfWriter, starts: dict[str, int]) -> None:
-    """Turn SOP link markers into GoTo jumps; drop those whose SOP is not in this PDF."""
-    for page in writer.pages:
-        annots = page.get("/Annots")
-        if not annots:
-            continue
-        kept = ArrayObject()
-        for ref in annots.get_object():
-            annot = ref.get_object()
-            uri = str(annot.get("/A", {}).get("/URI", "")) if annot.get("/Subtype") == "/Link" else ""
-            if not uri.startswith(LINK_PREFIX):
-                kept.append(ref)
-                continue
-            target = starts.get(uri[len(LINK_PREFIX) :])
-            if target is None:
-                continue
-            annot[NameObject("/A")] = DictionaryObject(
-                {
-                    NameObject("/S"): NameObject("/GoTo"),
-                    NameObject("/D"): ArrayObject([writer.pages[target - 1].indirect_reference, NameObject("/Fit")]),
-                }
-            )
-            kept.append(ref)
-        page[NameObject("/Annots")] = kept
-
-
-def resolve_links_pikepdf(pdf: pikepdf.Pdf, starts: dict[str, int]) -> None:
-    """``resolve_links`` on a PDF opened with pikepdf."""
+def resolve_links(pdf: pikepdf.Pdf, starts: dict[str, int]) -> list[Any]:
+    """Turn SOP link markers into jumps to the SOP's first page (1-based, in ``starts``); drop those
+    whose SOP is not in this PDF. Returns the dropped annotations."""
     # Imported here: every build imports this module (a document's links), and a rebuild that assembles
     # nothing never needs pikepdf (tests/architecture/test_startup_imports.py).
     import pikepdf
 
     pages = [page.obj for page in pdf.pages]
+    dropped = []
     for page in pages:
         annots = page.get("/Annots")
         if not annots:
             continue
         kept = pikepdf.Array()
         for annot in annots:
-            action = annot.get("/A") if annot.get("/Subtype") == pikepdf.Name.Link else None
-            uri = str(action.get("/URI", "")) if isinstance(action, pikepdf.Dictionary) else ""
-            if not uri.startswith(LINK_PREFIX):
+            uri = _marker(annot)
+            if uri is None:
                 kept.append(annot)
                 continue
             target = starts.get(uri[len(LINK_PREFIX) :])
             if target is None:
+                dropped.append(annot)
                 continue
             annot.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([pages[target - 1], pikepdf.Name.Fit]))
             kept.append(annot)
         page.Annots = kept
+    return dropped
 
 
 def standalone_copy(linked: Path, standalone: Path) -> int:
     """Write the SOP's own PDF: ``linked`` with link markers removed (the text stays). Returns its page count."""
-    reader = PdfReader(linked)
-    if not any(_has_marker(page) for page in reader.pages):
-        shutil.copyfile(linked, standalone)
-        return len(reader.pages)
-    writer = PdfWriter(clone_from=reader)
-    resolve_links(writer, {})
-    atomic_write(standalone, writer.write)
-    return len(reader.pages)
+    import pikepdf
+
+    with pikepdf.open(linked) as pdf:
+        count = len(pdf.pages)
+        if not any(_marker(annot) for page in pdf.pages for annot in page.obj.get("/Annots") or ()):
+            shutil.copyfile(linked, standalone)
+            return count
+        _untag(pdf, resolve_links(pdf, {}))
+        # The same input gives the same bytes (a rebuild writes what a cold build writes).
+        atomic_write(standalone, lambda handle: pdf.save(handle, deterministic_id=True))
+    return count
 
 
-def _has_marker(page) -> bool:
-    for ref in page.get("/Annots") or ():
-        annot = ref.get_object()
-        if str(annot.get("/A", {}).get("/URI", "")).startswith(LINK_PREFIX):
-            return True
-    return False
+def _marker(annot: Any) -> str | None:
+    """The SOP link marker ``annot`` jumps to, if it is one."""
+    import pikepdf
+
+    if annot.get("/Subtype") != pikepdf.Name.Link:
+        return None
+    action = annot.get("/A")
+    uri = str(action.get("/URI", "")) if isinstance(action, pikepdf.Dictionary) else ""
+    return uri if uri.startswith(LINK_PREFIX) else None
+
+
+def _untag(pdf: pikepdf.Pdf, dropped: list[Any]) -> None:
+    """Take the dropped links out of the structure tree: the element that referred to one loses that
+    reference, and a ``/Link`` left with none becomes a ``/Span`` (a screen reader would otherwise
+    announce a link that goes nowhere)."""
+    import pikepdf
+
+    tree = pdf.Root.get("/StructTreeRoot")
+    parents = tree.get("/ParentTree") if tree is not None else None
+    if parents is None:
+        return
+    gone = {annot.objgen for annot in dropped}
+    for annot in dropped:
+        element = _take_number(parents, int(annot.get("/StructParent", -1)))
+        if not isinstance(element, pikepdf.Dictionary):
+            continue
+        found = element.get("/K")
+        kids = list(found) if isinstance(found, pikepdf.Array) else [] if found is None else [found]
+        left = [
+            kid
+            for kid in kids
+            if not (
+                isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.OBJR and kid.Obj.objgen in gone
+            )
+        ]
+        element.K = pikepdf.Array(left)
+        if element.get("/S") == pikepdf.Name.Link and not any(
+            isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.OBJR for kid in left
+        ):
+            element.S = pikepdf.Name.Span
+
+
+def _take_number(tree: Any, key: int) -> Any:
+    """Remove ``key`` from a number tree; return its value (None when absent)."""
+    nums = tree.get("/Nums")
+    if nums is not None:
+        for i in range(0, len(nums) - 1, 2):
+            if int(nums[i]) == key:
+                value = nums[i + 1]
+                del nums[i + 1]
+                del nums[i]
+                return value
+    for kid in tree.get("/Kids") or ():
+        value = _take_number(kid, key)
+        if value is not None:
+            return value
+    return None

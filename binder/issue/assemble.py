@@ -24,7 +24,7 @@ from pikepdf import Array, Dictionary, Name, Pdf
 from pypdf import PdfReader
 
 from binder.document.labels import language_tag
-from binder.document.links import resolve_links_pikepdf
+from binder.document.links import resolve_links
 from binder.files import atomic_write
 from binder.issue.archive import archival, declare_pdfua
 from binder.issue.stamp import stamp_pages
@@ -135,7 +135,7 @@ def assemble(doc: Document, out: Path) -> Assembled:
             opened.append((Source(doc.back, first, doc.back_title), back))
             items.append(_Item(doc.back_title, first))
             labels.append((first, Dictionary(S=Name.r, St=front_pages + 1)))
-        resolve_links_pikepdf(pdf, dict(starts))
+        resolve_links(pdf, dict(starts))
         if doc.stamp:
             stamp_pages(pdf, doc.stamp)
         _write_outline(pdf, _Item(doc.top_bookmark, 0, tuple(items)))
