@@ -162,18 +162,24 @@ class Merger:
         return element
 
     def _element(self, part: _Part, element: Any, parent: Any, page: int | None) -> Any | None:
-        """Fit a copied element into the merged tree (parent, pages, renamed roles and classes)."""
-        if element.objgen in part.seen:
+        """Fit a copied element into the merged tree (parent, pages, renamed roles and classes).
+
+        A binder holds thousands of elements: each pikepdf read or write costs microseconds, so an element
+        is only written where it changes (most keep their kids, their type and their role as copied)."""
+        objgen = element.objgen
+        if objgen in part.seen:
             return None
-        part.seen.add(element.objgen)
+        part.seen.add(objgen)
         keys = set(element.keys())
-        for key in keys & {"/Ref"}:
-            del element[key]
-        element.Type = Name.StructElem
+        if "/Ref" in keys:
+            del element.Ref
+        if "/Type" not in keys:
+            element.Type = Name.StructElem
         element.P = parent
         role = str(element.S)
         if role in part.roles:
-            element.S = Name(part.roles[role])
+            role = part.roles[role]
+            element.S = Name(role)
         if "/C" in keys and part.classes:
             element.C = _renamed_classes(element.C, part.classes)
         if "/Pg" in keys:
@@ -188,12 +194,13 @@ class Merger:
                 del element.ID
             else:
                 self.ids[key] = element
-        kids = _items(element.get("/K"))
+        kids = _items(element.get("/K")) if "/K" in keys else []
         copied = [c for kid in kids if (c := self._kid(part, kid, element, page)) is not None]
-        standard = _standard(element.S, self.roles)
+        standard = _standard(role, self.roles)
         if standard == "/Figure" and "/Alt" not in keys:
             copied = self._hoist_alt(element, copied)
-        element.K = Array(copied)
+        if len(copied) != len(kids) or any(c is not k for c, k in zip(copied, kids)):
+            element.K = Array(copied)
         if standard == "/Link" and any(_type(kid) == OBJECT_REFERENCE for kid in kids):
             if not any(_type(c) == OBJECT_REFERENCE for c in copied):
                 element.S = Name.Span  # its link was removed in assembly; the text stays
@@ -225,11 +232,12 @@ class Merger:
         if kind == MARKED_CONTENT:
             if "/Stm" in kid:
                 return None  # content of a form XObject: LibreOffice writes none, binder does not remap them
-            if "/Pg" in kid:
+            own_page = "/Pg" in kid
+            if own_page:
                 page = self.page_index.get(kid.Pg.objgen)
             if page is None or self._own(page, int(kid.MCID), parent) is None:
                 return None
-            return Dictionary(Type=Name.MCR, MCID=int(kid.MCID), Pg=self.page_objects[page])
+            return kid if own_page else Dictionary(Type=Name.MCR, MCID=int(kid.MCID), Pg=self.page_objects[page])
         if kind == OBJECT_REFERENCE:
             annot: Any = kid.get("/Obj")
             index = self.annot_pages.get(annot.objgen) if isinstance(annot, Dictionary) else None

@@ -18,7 +18,6 @@ import dataclasses
 import hashlib
 import json
 import shutil
-import subprocess
 from datetime import date, datetime
 from functools import cache, lru_cache
 from importlib import metadata
@@ -32,6 +31,7 @@ from binder.files import sha256 as file_sha256
 from binder.model import Library, Sop
 from binder.output import seal
 from binder.output.codehash import DOCUMENT_CODE, ISSUE_CODE, code_fingerprint
+from binder.output.tool_versions import tool_version
 from binder.problems import Problem
 
 CACHE = ".cache"
@@ -45,13 +45,8 @@ LIBRARIES = ("docxtpl", "python-docx", "jinja2", "pypdf", "pikepdf")
 are part of every key, so upgrading one re-renders and re-issues."""
 
 
-@cache
 def _tool_version(command: tuple[str, ...]) -> str:
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return "absent"
-    return (result.stdout + result.stderr).strip()
+    return tool_version(command)
 
 
 @cache
