@@ -27,7 +27,7 @@ from binder.model import Library
 from binder.options import BuildOptions
 from binder.output.cache import DocumentCache, discarded_warnings, previous_cache
 from binder.output.documents import Documents, linked_pdf, make_documents
-from binder.output.manifest import DocumentEntry, IssueEntry, Manifest, new_manifest, write_manifest
+from binder.output.manifest import MANIFEST, DocumentEntry, IssueEntry, Manifest, new_manifest, write_manifest
 from binder.output.transaction import (
     CACHE,
     Transaction,
@@ -37,6 +37,7 @@ from binder.output.transaction import (
     previous_files,
     profiles_folder,
 )
+from binder.parallel import start_forkserver
 from binder.preflight import change_control, ignored, judge, previous_build, read
 from binder.problems import Problem, select
 from binder.redline.content import tampered_contents, write_contents
@@ -68,6 +69,7 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
     progress = progress or NullProgress()
     if converter is None:
         start_converters(options)
+    start_workers(options)
     library, warnings = read(workbook, options)
     binders, packs = plan(library, options, workbook)
     check_out_folder(options.out, options.force)
@@ -225,6 +227,18 @@ def start_converters(options: BuildOptions) -> None:
 
         with suppress(DaemonGone, Unsafe, OSError):
             start_daemon(secure_dir(runtime_dir()), wait=False)
+
+
+WORKER_MODULES = ("binder.document.pool", "binder.issue.issuing", "binder.issue.assemble")
+"""What render and assembly processes run: imported once, in the process they are forked from."""
+
+
+def start_workers(options: BuildOptions) -> None:
+    """A first build into a folder renders and assembles in worker processes: the process they are forked
+    from starts now and imports their code while the workbook is read. A rebuild seldom needs workers
+    (one changed SOP is rendered and its binder assembled in this process): it starts them when it does."""
+    if _processes(options) > 1 and not (options.out / MANIFEST).exists():
+        start_forkserver(WORKER_MODULES)
 
 
 def _processes(options: BuildOptions) -> int:

@@ -31,3 +31,10 @@ def hang(n: int, folder: str) -> int:
         started.write(f"{os.getpid()}\n")
     time.sleep(60)  # the work the interrupt must cut short
     return n
+
+
+def loaded(name: str) -> bool:
+    """Whether module ``name`` was imported in this worker process before it ran this call."""
+    import sys
+
+    return name in sys.modules

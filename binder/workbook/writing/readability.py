@@ -9,6 +9,7 @@ texts get none.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from binder.workbook.writing.tokens import sentences, words
 
@@ -19,7 +20,9 @@ _EN_EXCEPTIONS = {"business": 2, "businesses": 3, "every": 2, "everyone": 3, "ev
 _VOWELS = {"en": "aeiouy", "fr": "aeiouyàâäéèêëîïôöùûüœæ"}
 
 
+@lru_cache(maxsize=16384)
 def syllables(word: str, lang: str) -> int:
+    """Vowel groups, less a silent ending; remembered per word: a workbook's SOPs share most of their words."""
     w = word.casefold()
     groups = len(re.findall(f"[{_VOWELS[lang]}]+", w))
     if lang == "en":
