@@ -238,7 +238,8 @@ def start_workers(options: BuildOptions) -> None:
     from starts now and imports their code while the workbook is read. A rebuild seldom needs workers
     (one changed SOP is rendered and its binder assembled in this process): it starts them when it does."""
     if _processes(options) > 1 and not (options.out / MANIFEST).exists():
-        start_forkserver(WORKER_MODULES)
+        with suppress(OSError):  # no socket for it now: the first worker pool starts it, and says why it cannot
+            start_forkserver(WORKER_MODULES)
 
 
 def _processes(options: BuildOptions) -> int:
