@@ -80,34 +80,48 @@ def _marker(annot: Any) -> str | None:
 
 
 def _untag(pdf: pikepdf.Pdf, dropped: list[Any]) -> None:
-    """Take the dropped links out of the structure tree: the element that referred to one loses that
-    reference, and a ``/Link`` left with none becomes a ``/Span`` (a screen reader would otherwise
-    announce a link that goes nowhere)."""
+    """Take the dropped links out of the structure tree: every element that referred to one loses that
+    reference (LibreOffice 7.4 has two elements refer to some links), and a ``/Link`` left with none
+    becomes a ``/Span`` (a screen reader would otherwise announce a link that goes nowhere)."""
     import pikepdf
 
     tree = pdf.Root.get("/StructTreeRoot")
-    parents = tree.get("/ParentTree") if tree is not None else None
-    if parents is None:
+    if tree is None or not dropped:
         return
     gone = {annot.objgen for annot in dropped}
-    for annot in dropped:
-        element = _take_number(parents, int(annot.get("/StructParent", -1)))
-        if not isinstance(element, pikepdf.Dictionary):
+
+    def is_reference(kid: Any, only_gone: bool) -> bool:
+        return (
+            isinstance(kid, pikepdf.Dictionary)
+            and kid.get("/Type") == pikepdf.Name.OBJR
+            and (not only_gone or (isinstance(kid.get("/Obj"), pikepdf.Dictionary) and kid.Obj.objgen in gone))
+        )
+
+    seen: set[tuple[int, int]] = set()
+    todo = _kids(tree.get("/K"))
+    while todo:
+        element = todo.pop()
+        if not isinstance(element, pikepdf.Dictionary) or "/S" not in element or element.objgen in seen:
             continue
-        found = element.get("/K")
-        kids = list(found) if isinstance(found, pikepdf.Array) else [] if found is None else [found]
-        left = [
-            kid
-            for kid in kids
-            if not (
-                isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.OBJR and kid.Obj.objgen in gone
-            )
-        ]
-        element.K = pikepdf.Array(left)
-        if element.get("/S") == pikepdf.Name.Link and not any(
-            isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.OBJR for kid in left
-        ):
-            element.S = pikepdf.Name.Span
+        if element.is_indirect:
+            seen.add(element.objgen)
+        kids = _kids(element.get("/K"))
+        if any(is_reference(kid, True) for kid in kids):
+            kids = [kid for kid in kids if not is_reference(kid, True)]
+            element.K = pikepdf.Array(kids)
+            if element.get("/S") == pikepdf.Name.Link and not any(is_reference(kid, False) for kid in kids):
+                element.S = pikepdf.Name.Span
+        todo.extend(kids)
+    parents = tree.get("/ParentTree")
+    if parents is not None:
+        for annot in dropped:
+            _take_number(parents, int(annot.get("/StructParent", -1)))
+
+
+def _kids(value: Any) -> list[Any]:
+    import pikepdf
+
+    return list(value) if isinstance(value, pikepdf.Array) else [] if value is None else [value]
 
 
 def _take_number(tree: Any, key: int) -> Any:
