@@ -19,6 +19,7 @@ from pathlib import Path
 from binder import interrupts
 from binder.convert.base import Converting
 from binder.convert.pool import Converter
+from binder.document.pool import PARALLEL_SOPS
 from binder.errors import InputError
 from binder.issue.issuing import WORK, IssueContext, issue
 from binder.issue.plan import IssuePlan, plan_binders, plan_packs
@@ -69,8 +70,8 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
     progress = progress or NullProgress()
     if converter is None:
         start_converters(options)
-    start_workers(options)
     library, warnings = read(workbook, options)
+    start_workers(options, len(library.sops))
     binders, packs = plan(library, options, workbook)
     check_out_folder(options.out, options.force)
     interrupts.check()
@@ -233,11 +234,12 @@ WORKER_MODULES = ("binder.document.pool", "binder.issue.issuing", "binder.issue.
 """What render and assembly processes run: imported once, in the process they are forked from."""
 
 
-def start_workers(options: BuildOptions) -> None:
-    """A first build into a folder renders and assembles in worker processes: the process they are forked
-    from starts now and imports their code while the workbook is read. A rebuild seldom needs workers
-    (one changed SOP is rendered and its binder assembled in this process): it starts them when it does."""
-    if _processes(options) > 1 and not (options.out / MANIFEST).exists():
+def start_workers(options: BuildOptions, sops: int) -> None:
+    """A first build of enough SOPs renders and assembles in worker processes: the process they are forked
+    from starts as soon as the workbook is read, and imports their code while the build plans and looks in
+    its cache. A rebuild seldom needs workers (one changed SOP is rendered and its binder assembled in this
+    process), nor does a small build: they start them if they ever do."""
+    if _processes(options) > 1 and sops >= PARALLEL_SOPS and not (options.out / MANIFEST).exists():
         with suppress(OSError):  # no socket for it now: the first worker pool starts it, and says why it cannot
             start_forkserver(WORKER_MODULES)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,6 +47,7 @@ def in_processes(
         initializer=_start,
         initargs=(initializer, initargs),
     )
+    _tracker_running()
     try:
         with held():
             futures: dict[Future[T], int] = {pool.submit(function, *args): i for i, args in enumerate(calls)}
@@ -64,13 +66,21 @@ def start_forkserver(modules: Sequence[str]) -> None:
     """Start the process worker processes are forked from now, importing ``modules`` there once.
 
     Each render or assembly process would otherwise import them itself (0.4 s each, four processes in a
-    cold build); started as the build begins, the forkserver imports them on the core that reading the
-    workbook leaves idle. Started like any worker process, with signals held back: a Ctrl-C now is the
-    build's to handle, and the forkserver ignores it once it has imported."""
+    cold build); started before the first pool, the forkserver imports them on a core the build's
+    planning leaves idle. Started like any worker process, with signals held back: a Ctrl-C now is the
+    build's to handle; the forkserver keeps them blocked (and ignores SIGINT once it has imported)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(modules))
+    _tracker_running()
     with held():
         multiprocessing.forkserver.ensure_running()
+
+
+def _tracker_running() -> None:
+    """Start multiprocessing's resource tracker outside ``held()``: starting it unblocks SIGINT and SIGTERM
+    on its way out (CPython 3.11), and the forkserver started after it in the same block would begin with
+    them unblocked (a Ctrl-C during its imports: a traceback from it)."""
+    multiprocessing.resource_tracker.ensure_running()
 
 
 def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:

@@ -26,12 +26,16 @@ MIN_FLOWCHART_SECONDS = 5.0
 conversions must not fail flowcharts that any machine draws in a second."""
 
 
+PARALLEL_SOPS = 8
+"""Fewer SOPs to render than this: one process renders them sooner than starting others."""
+
+
 def render_all(
     library: Library, sops: list[Sop], root: Path, work: Path, progress, workers: int, timeout: float
 ) -> None:
     """Render ``root/sops/<ID>.docx`` for each SOP; flowcharts are drawn in ``work``, each within ``timeout``."""
     advance = progress.stage("Word", len(sops))
-    if workers <= 1 or len(sops) < 8:
+    if workers <= 1 or len(sops) < PARALLEL_SOPS:
         start_renderer(library, root, work, timeout)
         for sop in sops:
             render_one(sop.sop_id)

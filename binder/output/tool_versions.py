@@ -1,17 +1,19 @@
 """The versions of the programs that shape a document (LibreOffice, Graphviz): part of every cache key.
 
 Asking ``soffice --version`` starts LibreOffice: a quarter of a second, a twentieth of a one-SOP
-rebuild. The answer is remembered in the user's cache (``$XDG_CACHE_HOME/binder/tool-versions.json``)
-under the identity of the program's files: the command as found on ``PATH``, the file it resolves
-to and the files beside it that share its name (``soffice.bin``), each by device, inode, size and
-modification time. Installing another version replaces those files (a package manager writes new
-ones), so the next build asks the program again. A failed answer is not remembered, and a cache file
-that cannot be read or written is ignored: the program is asked, as without one.
+rebuild. So LibreOffice's answer is remembered in the user's cache
+(``$XDG_CACHE_HOME/binder/tool-versions.json``), one record per command found on ``PATH``, with the
+identity of the program's files: the command, the file it resolves to and the ``soffice.bin`` beside
+it, each by device, inode, size and modification time. Installing another version replaces those
+files (a package manager writes new ones), so the next build asks again. Only a program laid out so
+(a launcher with its ``.bin`` beside it) is remembered: a wrapper script of one's own may start
+another LibreOffice tomorrow with no file of its own changed, and ``dot -V`` answers in milliseconds;
+those are asked every time. A failed answer is not remembered, and a cache file that cannot be read or
+written is ignored: the program is asked, as without one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,9 +23,8 @@ from pathlib import Path
 
 from binder.files import write_text
 
-FORMAT = 1
-"""Raise when what an entry holds changes."""
-KEPT = 16
+FORMAT = 2
+"""Raise when what the file holds changes."""
 
 
 def tool_version(command: tuple[str, ...]) -> str:
@@ -31,45 +32,49 @@ def tool_version(command: tuple[str, ...]) -> str:
     return _version(command, _user_cache())
 
 
-def _user_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "binder" / "tool-versions.json"
+def _user_cache() -> Path | None:
+    try:
+        home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:  # no home directory: nothing to keep the answer in
+        return None
+    return Path(home) / "binder" / "tool-versions.json"
 
 
 @cache
-def _version(command: tuple[str, ...], store: Path) -> str:
-    identity = _identity(command)
+def _version(command: tuple[str, ...], store: Path | None) -> str:
+    found = shutil.which(command[0])
+    identity = _identity(Path(found)) if found and store is not None else None
     if identity is None:
         return _ask(command) or "absent"
+    assert store is not None
+    key = json.dumps([found, *command[1:]])
     known = _read(store)
-    answer = known.get(identity)
-    if isinstance(answer, str) and answer:
-        return answer
+    record = known.get(key)
+    if isinstance(record, dict) and record.get("files") == identity and isinstance(record.get("version"), str):
+        return record["version"]
     answer = _ask(command)
     if not answer:
         return "absent"
-    known[identity] = answer
-    known = dict(list(known.items())[-KEPT:])  # the programs (and versions) of the last few installs
+    known[key] = {"files": identity, "version": answer}
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
-        write_text(store, json.dumps({"format": FORMAT, "versions": known}, indent=1, sort_keys=True))
+        write_text(store, json.dumps({"format": FORMAT, "versions": known}, indent=1))
     except OSError:  # a read-only or full home: ask again next time
         pass
     return answer
 
 
-def _identity(command: tuple[str, ...]) -> str | None:
-    """The files that make up ``command``'s program, as a key; None when it is not found."""
-    found = shutil.which(command[0])
-    if found is None:
-        return None
-    program = Path(found).resolve()
-    files = [Path(found), program]
+def _identity(command: Path) -> list[list[object]] | None:
+    """The files that make up the program ``command`` starts, by identity; None when it is not a program
+    laid out as LibreOffice installs itself (a launcher beside its ``.bin``)."""
     try:
-        files += sorted(p for p in program.parent.iterdir() if p.name.startswith(program.name + "."))
-        stats = [(str(f), *_stat(f)) for f in files]
-    except OSError:
+        program = command.resolve()
+        binary = program.with_name(program.name + ".bin")
+        if not binary.is_file():
+            return None
+        return [[str(path), *_stat(path)] for path in (command, program, binary)]
+    except (OSError, RuntimeError):  # a symlink loop
         return None
-    return hashlib.sha256(json.dumps([list(command), stats]).encode()).hexdigest()
 
 
 def _stat(path: Path) -> tuple[int, int, int, int]:
@@ -90,8 +95,12 @@ def _ask(command: tuple[str, ...]) -> str:
 def _read(store: Path) -> dict[str, object]:
     try:
         data = json.loads(store.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("versions"), dict):
         return {}
-    return dict(data["versions"])
+    return {
+        key: record
+        for key, record in data["versions"].items()
+        if isinstance(record, dict) and isinstance(record.get("files"), list) and isinstance(record.get("version"), str)
+    }
