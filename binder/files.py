@@ -1,4 +1,4 @@
-"""Files: their SHA-256, the one atomic write, the one link-or-copy.
+"""Files: their SHA-256, the one atomic write, the one link-or-copy, an installed program's files.
 
 Every file binder writes goes through ``atomic_write``: a reader (or a crash)
 sees the old file or the new one, never half of one.
@@ -60,3 +60,22 @@ def link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+def program_files(command: str) -> list[list[object]] | None:
+    """The files of the program ``command`` starts, as found on ``PATH`` now (the command, the file it resolves
+    to and the ``.bin`` beside it, as LibreOffice installs itself), each with its device, inode, size and
+    modification time: installing another version makes new files. None when the program is not laid out
+    so (not found, or a script of one's own, which may start another program tomorrow with no file changed)."""
+    found = shutil.which(command)
+    if found is None:
+        return None
+    try:
+        program = Path(found).resolve()
+        binary = program.with_name(program.name + ".bin")
+        if not binary.is_file():
+            return None
+        files = (Path(found), program, binary)
+        return [[str(f), (i := f.stat()).st_dev, i.st_ino, i.st_size, i.st_mtime_ns] for f in files]
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return None

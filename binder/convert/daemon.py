@@ -35,6 +35,7 @@ from typing import Any
 from binder.convert.base import Job, Result
 from binder.convert.pool import Converter, default_workers
 from binder.errors import ConversionError
+from binder.files import program_files
 
 PROTOCOL = 1
 SOCKET = "converter.sock"
@@ -46,10 +47,13 @@ HEARTBEAT = 5.0
 
 
 def fingerprint() -> str:
-    """A hash of binder.convert's code: a daemon started from other code is replaced, not used."""
+    """A hash of binder.convert's code and of the LibreOffice on ``PATH``: a daemon started from other code,
+    or before LibreOffice was upgraded (its soffice would still be the old one, while the cache keys name
+    the new), is replaced, not used."""
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(json.dumps(program_files("soffice")).encode())
     return digest.hexdigest()[:16]
 
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
 
-from binder.files import write_text
+from binder.files import program_files, write_text
 
 FORMAT = 2
 """Raise when what the file holds changes."""
@@ -42,12 +41,10 @@ def _user_cache() -> Path | None:
 
 @cache
 def _version(command: tuple[str, ...], store: Path | None) -> str:
-    found = shutil.which(command[0])
-    identity = _identity(Path(found)) if found and store is not None else None
-    if identity is None:
+    identity = program_files(command[0]) if store is not None else None
+    if identity is None or store is None:
         return _ask(command) or "absent"
-    assert store is not None
-    key = json.dumps([found, *command[1:]])
+    key = json.dumps([identity[0][0], *command[1:]])
     known = _read(store)
     record = known.get(key)
     if isinstance(record, dict) and record.get("files") == identity and isinstance(record.get("version"), str):
@@ -62,24 +59,6 @@ def _version(command: tuple[str, ...], store: Path | None) -> str:
     except OSError:  # a read-only or full home: ask again next time
         pass
     return answer
-
-
-def _identity(command: Path) -> list[list[object]] | None:
-    """The files that make up the program ``command`` starts, by identity; None when it is not a program
-    laid out as LibreOffice installs itself (a launcher beside its ``.bin``)."""
-    try:
-        program = command.resolve()
-        binary = program.with_name(program.name + ".bin")
-        if not binary.is_file():
-            return None
-        return [[str(path), *_stat(path)] for path in (command, program, binary)]
-    except (OSError, RuntimeError):  # a symlink loop
-        return None
-
-
-def _stat(path: Path) -> tuple[int, int, int, int]:
-    info = path.stat()
-    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _ask(command: tuple[str, ...]) -> str:
