@@ -166,17 +166,32 @@ def write(path: Path, data: dict[str, list[dict]] | None = None) -> Path:
 
     The file is what openpyxl writes for it. Workbooks of text, whole numbers and dates (nearly
     every workbook of the tests) are put together here from parts openpyxl wrote once, in a few
-    milliseconds instead of forty; anything else, or ``BINDER_TEST_OPENPYXL=1``, goes through
+    milliseconds instead of forty, and the same workbook again is the same bytes again; anything else, or ``BINDER_TEST_OPENPYXL=1``, goes through
     openpyxl itself. ``tests/workbook/test_wb.py`` checks that both give the same parts.
     """
     sheets = layout(base() if data is None else data)
-    parts = None if os.environ.get("BINDER_TEST_OPENPYXL") else _quick_parts(sheets)
-    if parts is None:
+    if os.environ.get("BINDER_TEST_OPENPYXL"):
         return write_with_openpyxl(path, sheets)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        for name, body in parts.items():
-            archive.writestr(name, body)
+    key = repr(sheets)  # the values' types show: 1 and "1", a date and a datetime have different keys
+    if key not in _WRITTEN:
+        parts = _quick_parts(sheets)
+        if parts is None:
+            return write_with_openpyxl(path, sheets)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            for name, body in parts.items():
+                archive.writestr(name, body)
+        if len(_WRITTEN) >= _WRITTEN_KEPT:
+            _WRITTEN.pop(next(iter(_WRITTEN)))
+        _WRITTEN[key] = buffer.getvalue()
+    path.write_bytes(_WRITTEN[key])
     return path
+
+
+_WRITTEN: dict[str, bytes] = {}
+"""The bytes of workbooks written before, by their layout: most tests write the base or a workbook another test
+wrote too, and zipping the parts was two thirds of a quick write."""
+_WRITTEN_KEPT = 256
 
 
 Layout = list[tuple[str, list[list]]]

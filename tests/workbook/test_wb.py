@@ -72,3 +72,13 @@ def test_openpyxl_alone_writes_when_asked(tmp_path, monkeypatch):
     monkeypatch.setattr(wb, "write_with_openpyxl", lambda path, sheets: calls.append(path) or path)
     wb.write(tmp_path / "book.xlsx")
     assert calls == [tmp_path / "book.xlsx"]
+
+
+def test_the_same_workbook_again_is_the_same_bytes_and_a_value_of_another_type_is_not(tmp_path):
+    first, again = wb.write(tmp_path / "first.xlsx"), wb.write(tmp_path / "again.xlsx", wb.base())
+    assert first.read_bytes() == again.read_bytes()
+    data = wb.base()
+    data["SOPs"][0]["Review every (months)"] = "12"  # text, not the number 12
+    text = wb.write(tmp_path / "text.xlsx", data)
+    assert parts(text) != parts(first)
+    assert parts(text) == parts(wb.write_with_openpyxl(tmp_path / "openpyxl.xlsx", wb.layout(data)))
