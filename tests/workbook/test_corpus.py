@@ -16,6 +16,7 @@ from pathlib import Path
 
 import bad_workbooks
 import pytest
+import sources
 import wb
 
 from binder.errors import FileProblem
@@ -116,7 +117,7 @@ def source_codes() -> dict[str, set[str]]:
     """Code → severities, from every call in ``binder/`` that makes a problem; each must pass a code."""
     found: dict[str, set[str]] = {}
     for path in sorted((REPO / "binder").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in sources.nodes(path):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
