@@ -309,6 +309,15 @@ def _quick_parts(sheets: Layout) -> dict[str, bytes] | None:
     return parts
 
 
+@functools.cache
+def checked(path: Path, today: date):
+    """``check_workbook`` of a workbook no test changes (the repository's example), once per test process:
+    several test files read the example the same way, and its library and problems are immutable."""
+    from binder.workbook.load import check_workbook
+
+    return check_workbook(path, today=today)
+
+
 def cell(sheet: str, header: str, row_index: int) -> str:
     """The cell of ``header`` on data row ``row_index`` (0-based) of the base layout."""
     from openpyxl.utils import get_column_letter

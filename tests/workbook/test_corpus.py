@@ -86,7 +86,7 @@ def test_the_script_writes_the_corpus_to_a_folder(tmp_path):
 
 
 def test_the_example_gives_problems_with_codes_only():
-    _, problems = check_workbook(REPO / "inputs" / "example.xlsx", today=date(2026, 11, 21))
+    _, problems = wb.checked(REPO / "inputs" / "example.xlsx", date(2026, 11, 21))
     assert problems and all(p.code and CODE.fullmatch(p.code) for p in problems)
     assert [(p.where, p.code, p.sop_id) for p in problems] == [("SOPs!H4", "review-overdue", "FIN-003")]
 
