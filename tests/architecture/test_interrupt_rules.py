@@ -56,10 +56,9 @@ def test_a_signal_taken_by_another_thread_is_held_back_too(handlers):
         with pytest.raises(Interrupted) as caught:
             with interrupts.held():
                 signal.pthread_kill(other.ident or 0, signal.SIGINT)
-                deadline = time.monotonic() + 10
-                # bytecode running, where the handler runs, until it has run here and noted the signal
-                while not interrupts._state["pending"]:
-                    assert time.monotonic() < deadline, "the handler never ran inside the block"
+                deadline = time.monotonic() + 0.5
+                while time.monotonic() < deadline:  # bytecode running: where a handler would run
+                    pass
                 reached_the_end = True
     finally:
         leave.set()
