@@ -8,6 +8,7 @@ import functools
 from pathlib import Path
 
 import pytest
+import sources
 
 ROOT = Path(__file__).resolve().parents[2] / "binder"
 LAYERS = [
@@ -73,7 +74,7 @@ def layer(name: str) -> int:
 @functools.cache  # three tests read every module's imports: each module is parsed once
 def imports(path: Path) -> frozenset[str]:
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in sources.nodes(path):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -135,7 +136,7 @@ def test_no_module_is_over_400_lines():
 def test_every_package_says_what_it_owns_and_may_import():
     for name, path in MODULES.items():
         if path.name == "__init__.py" and name != "binder":
-            doc = ast.get_docstring(ast.parse(path.read_text()))
+            doc = ast.get_docstring(sources.tree(path))
             assert doc and "import" in doc.lower(), (
                 f"{name}: its docstring must say what it owns and what it may import"
             )

@@ -90,7 +90,9 @@ def load(path: Path) -> Library:
 
 @pytest.fixture(scope="module")
 def example() -> Library:
-    return load(EXAMPLE)
+    library, problems = wb.checked(EXAMPLE, wb.TODAY)
+    assert library is not None and not [p for p in problems if p.is_error], [str(p) for p in problems]
+    return library
 
 
 @pytest.fixture(scope="module", params=["en", "fr"])

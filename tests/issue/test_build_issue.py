@@ -194,15 +194,8 @@ def test_building_one_pack_reissues_only_that_pack_and_keeps_everything_else_lis
 
 
 def write_with_text_cells(path: Path, data: dict) -> Path:
-    """``wb.write``, then every string that openpyxl took for a formula made a text cell again."""
-    wb.write(path, data)
-    book = load_workbook(path)
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-    book.save(path)
+    """``wb.write``, every string that openpyxl would take for a formula a text cell."""
+    wb.write(path, data, formulas_as_text=True)
     return path
 
 

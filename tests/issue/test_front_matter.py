@@ -71,13 +71,40 @@ def render(library, kind: Path, tmp_path: Path, changes: dict | None = None) -> 
     return Document(str(out))
 
 
+CHANGES = {
+    "show": True,
+    "since": "",
+    "rows": [{"id": "FIN-001", "title": "T", "kind": "Added", "versions": "1", "text": ""}],
+}
+
+
+@pytest.fixture(scope="module")
+def shared(loaded, tmp_path_factory):
+    """For the tests that only read: the library with a company template no test edits, and each front matter
+    rendered once, (kind, with the changes table) -> the .docx (each test opens its own Document of it)."""
+    folder = tmp_path_factory.mktemp("shared")
+    library = replace(loaded, settings=replace(loaded.settings, template=serif_template(folder / "company.docx")))
+    made: dict[tuple[Path, bool], Path] = {}
+
+    def rendered(kind: Path, changes: bool = False) -> Document:
+        if (kind, changes) not in made:
+            into = folder / f"{kind.stem}-{changes}"
+            into.mkdir()
+            render(library, kind, into, CHANGES if changes else None)
+            made[kind, changes] = into / f"{kind.stem}.docx"
+        return Document(str(made[kind, changes]))
+
+    return library, rendered
+
+
 def paragraph(doc, text: str):
     return next(p for p in doc.paragraphs if p.text == text)
 
 
-def test_built_in_front_matter_wears_the_settings_template_styles(library, tmp_path):
+def test_built_in_front_matter_wears_the_settings_template_styles(shared):
+    _, rendered = shared
     for kind in (front.BINDER_TEMPLATE, front.PACK_TEMPLATE, front.ACK_TEMPLATE):
-        doc = render(library, kind, tmp_path)
+        doc = rendered(kind)
         heading = doc.styles["Heading 1"]
         assert heading.font.name == "Caladea" and heading.font.color.rgb == DARK_RED, kind.name
         assert doc.styles["Normal"].font.name == "Caladea"
@@ -89,8 +116,9 @@ def test_built_in_front_matter_wears_the_settings_template_styles(library, tmp_p
         assert all(t.style.name == "SOP Table" for t in doc.tables)
 
 
-def test_tables_and_footer_fit_the_templates_text_width(library, tmp_path):
-    doc = render(library, front.BINDER_TEMPLATE, tmp_path)
+def test_tables_and_footer_fit_the_templates_text_width(shared):
+    library, rendered = shared
+    doc = rendered(front.BINDER_TEMPLATE)
     model = Document(str(library.settings.template)).sections[0]
     width = Length(model.page_width - model.left_margin - model.right_margin).twips
     section = doc.sections[0]
@@ -124,14 +152,10 @@ def test_front_template_is_used_as_it_is_and_dresses_the_packs(library, tmp_path
     assert pack.styles["Heading 1"].font.color.rgb == RGBColor(0x00, 0x55, 0x00)
 
 
-def test_sop_ids_never_break_at_their_hyphen(library, tmp_path):
-    changes = {
-        "show": True,
-        "since": "",
-        "rows": [{"id": "FIN-001", "title": "T", "kind": "Added", "versions": "1", "text": ""}],
-    }
+def test_sop_ids_never_break_at_their_hyphen(shared):
+    _, rendered = shared
     for kind in (front.BINDER_TEMPLATE, front.PACK_TEMPLATE, front.ACK_TEMPLATE):
-        doc = render(library, kind, tmp_path, changes if kind == front.BINDER_TEMPLATE else None)
+        doc = rendered(kind, changes=kind == front.BINDER_TEMPLATE)
         id_cells = [
             row.cells[0] for table in doc.tables for row in table.rows[1:] if row.cells[0].text.startswith("FIN")
         ]
@@ -142,15 +166,11 @@ def test_sop_ids_never_break_at_their_hyphen(library, tmp_path):
         assert "\u2011" not in doc.element.xml
 
 
-def test_every_front_matter_table_has_a_repeating_header_row(library, tmp_path):
-    changes = {
-        "show": True,
-        "since": "",
-        "rows": [{"id": "FIN-001", "title": "T", "kind": "Added", "versions": "1", "text": ""}],
-    }
+def test_every_front_matter_table_has_a_repeating_header_row(shared):
+    _, rendered = shared
     counts = {}
     for kind in (front.BINDER_TEMPLATE, front.PACK_TEMPLATE, front.ACK_TEMPLATE):
-        doc = render(library, kind, tmp_path, changes if kind == front.BINDER_TEMPLATE else None)
+        doc = rendered(kind, changes=kind == front.BINDER_TEMPLATE)
         counts[kind.stem] = len(doc.tables)
         for table in doc.tables:
             header = table.rows[0]._tr.trPr

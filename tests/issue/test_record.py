@@ -39,14 +39,7 @@ FORMULA_TITLE = '=HYPERLINK("http://x","pay")'
 
 def library_of(tmp_path: Path, data: dict) -> Library:
     """The library of ``data``; strings openpyxl took for formulas (``=SUM(1,2)``) made text cells again."""
-    path = wb.write(tmp_path / "b.xlsx", data)
-    book = open_xlsx(path)
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-    book.save(path)
+    path = wb.write(tmp_path / "b.xlsx", data, formulas_as_text=True)
     result = load_workbook(path, today=wb.TODAY)
     assert result.library is not None
     return result.library

@@ -299,12 +299,26 @@ def made(tmp_path_factory, original, pki):
     return get
 
 
+@pytest.fixture(scope="module")
+def verified(made, pki):
+    """Case name -> ``verify_pdf`` of its file against the test CA, each verified once: the verdict tests and the
+    report tests read the same (immutable) report."""
+    reports: dict[str, VerifyReport] = {}
+
+    def get(name: str) -> VerifyReport:
+        if name not in reports:
+            reports[name] = verify_pdf(made(name), [pki.ca.pem])
+        return reports[name]
+
+    return get
+
+
 # -- the verdicts -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("case", TAMPERED)
-def test_a_change_after_signing_is_reported_with_what_changed(made, pki, case):
-    report = verify_pdf(made(case), [pki.ca.pem])
+def test_a_change_after_signing_is_reported_with_what_changed(verified, case):
+    report = verified(case)
     finding = TAMPERED[case][1]
     assert not report.ok
     assert finding in report.changes
@@ -317,8 +331,8 @@ def test_a_change_after_signing_is_reported_with_what_changed(made, pki, case):
 
 
 @pytest.mark.parametrize("case", LEGITIMATE)
-def test_signatures_and_validation_data_after_signing_are_fine(made, pki, case):
-    report = verify_pdf(made(case), [pki.ca.pem])
+def test_signatures_and_validation_data_after_signing_are_fine(verified, case):
+    report = verified(case)
     assert report.ok, report_text(report)
     assert report.changes == ()
     first, *later = report.signatures
@@ -418,19 +432,19 @@ def assert_agree(text: str, data: dict, report: VerifyReport) -> None:
 
 
 @pytest.mark.parametrize("case", [*TAMPERED, *LEGITIMATE])
-def test_text_and_json_reports_agree(made, pki, case):
-    report = verify_pdf(made(case), [pki.ca.pem])
+def test_text_and_json_reports_agree(verified, case):
+    report = verified(case)
     assert_agree(report_text(report), json.loads(report_json(report)), report)
 
 
 @pytest.mark.parametrize("case", ["title changed", "bytes appended", "second signature"])
-def test_the_verify_command_prints_the_same_verdict_and_changes_in_text_and_json(made, pki, case, tmp_path):
+def test_the_verify_command_prints_the_same_verdict_and_changes_in_text_and_json(made, verified, pki, case, tmp_path):
     pdf = made(case)
     text = cli.run("verify", str(pdf), "--trust", str(pki.ca.pem), cwd=tmp_path)
     as_json = cli.run("verify", str(pdf), "--trust", str(pki.ca.pem), "--format", "json", cwd=tmp_path)
     expected = 0 if case in LEGITIMATE else 1
     assert text.returncode == as_json.returncode == expected, text.stdout + text.stderr
     assert "Traceback" not in text.stderr + as_json.stderr
-    assert_agree(text.stdout, json.loads(as_json.stdout), verify_pdf(pdf, [pki.ca.pem]))
+    assert_agree(text.stdout, json.loads(as_json.stdout), verified(case))
     if case in TAMPERED:
         assert f"{CHANGE_PREFIX}{TAMPERED[case][1]}" in text.stdout

@@ -9,6 +9,7 @@ stages after conversion (standalone copies, front matter, assembly, manifest) ru
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import posixpath
 import secrets
@@ -51,8 +52,18 @@ _READ: dict[bytes, list[tuple[str, str, list[str]]]] = {}
 matter again and again, and parsing was two thirds of a fake conversion."""
 
 
+_PDFS: dict[bytes, bytes] = {}
+"""The PDF made of the paragraphs read before, by the same digest: ``write_pdf`` makes the same bytes of the same
+paragraphs, and making them was most of what was left of a fake conversion."""
+
+
 def docx_paragraphs(docx: Path) -> list[tuple[str, str, list[str]]]:
     """(style name, text, link targets) of every paragraph of the body, table cells included, in order."""
+    return _read(docx)[1]
+
+
+def _read(docx: Path) -> tuple[bytes, list[tuple[str, str, list[str]]]]:
+    """The digest of the parts the paragraphs are read from, and the paragraphs."""
     # Only the three parts read here are parsed (opening the whole package with python-docx took
     # three times as long), into python-docx's own element classes: the text is python-docx's.
     with zipfile.ZipFile(docx) as archive:
@@ -66,7 +77,7 @@ def docx_paragraphs(docx: Path) -> list[tuple[str, str, list[str]]]:
     key = hashlib.sha256(b"\0".join(hashlib.sha256(part).digest() for part in parts)).digest()
     if key not in _READ:
         _READ[key] = _paragraphs(*parts)
-    return [(style, text, list(links)) for style, text, links in _READ[key]]
+    return key, [(style, text, list(links)) for style, text, links in _READ[key]]
 
 
 def _paragraphs(main: bytes, styles_xml: bytes, rels_xml: bytes) -> list[tuple[str, str, list[str]]]:
@@ -167,14 +178,19 @@ def write_pdf(paragraphs: list[tuple[str, str, list[str]]], pdf: Path) -> int:
             for url in links:
                 if url.startswith(LINK_PREFIX):
                     writer.add_annotation(number, Link(rect=(LEFT, y - 3, LEFT + 300, y + FONT_SIZE), url=url))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    _write_atomically(pdf, buffer.getvalue())
+    return len(chunks)
+
+
+def _write_atomically(pdf: Path, data: bytes) -> None:
     tmp = pdf.with_name(f".{pdf.name}.{secrets.token_hex(4)}.fake")
     try:
-        with open(tmp, "wb") as handle:
-            writer.write(handle)
+        tmp.write_bytes(data)
         os.replace(tmp, pdf)
     finally:
         tmp.unlink(missing_ok=True)
-    return len(chunks)
 
 
 class FakeConverter(ConverterBase):
@@ -198,7 +214,12 @@ class FakeConverter(ConverterBase):
                 raise ConversionError(job.key, "fake failure")
             started = time.monotonic()
             job.pdf.parent.mkdir(parents=True, exist_ok=True)
-            write_pdf(docx_paragraphs(job.docx), job.pdf)
+            key, paragraphs = _read(job.docx)
+            if key in _PDFS:
+                _write_atomically(job.pdf, _PDFS[key])
+            else:
+                write_pdf(paragraphs, job.pdf)
+                _PDFS[key] = job.pdf.read_bytes()
             self._conversions += 1
             self.converted.append(job.key)
             result = Result(job.key, job.pdf, time.monotonic() - started, 0)

@@ -161,22 +161,42 @@ def base() -> dict[str, list[dict]]:
     return copy.deepcopy(BASE)
 
 
-def write(path: Path, data: dict[str, list[dict]] | None = None) -> Path:
+def write(path: Path, data: dict[str, list[dict]] | None = None, *, formulas_as_text: bool = False) -> Path:
     """Write ``data`` (default: the valid base) with the schema's headers in schema order.
 
     The file is what openpyxl writes for it. Workbooks of text, whole numbers and dates (nearly
     every workbook of the tests) are put together here from parts openpyxl wrote once, in a few
-    milliseconds instead of forty; anything else, or ``BINDER_TEST_OPENPYXL=1``, goes through
-    openpyxl itself. ``tests/workbook/test_wb.py`` checks that both give the same parts.
+    milliseconds instead of forty, and the same workbook again is the same bytes again; anything
+    else, or ``BINDER_TEST_OPENPYXL=1``, goes through openpyxl itself. ``tests/workbook/test_wb.py``
+    checks that both give the same parts.
+
+    With ``formulas_as_text`` text that openpyxl would take for a formula (``=SUM(1,2)``) is a text cell, as
+    a workbook is after openpyxl's formula cells are made text cells again (``test_wb.py`` checks they read the
+    same): put together here when it can be, else written by openpyxl and changed so.
     """
     sheets = layout(base() if data is None else data)
-    parts = None if os.environ.get("BINDER_TEST_OPENPYXL") else _quick_parts(sheets)
-    if parts is None:
-        return write_with_openpyxl(path, sheets)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        for name, body in parts.items():
-            archive.writestr(name, body)
+    key = repr((sheets, formulas_as_text))  # the values' types show: 1 and "1", a date and a datetime differ
+    openpyxl_only = bool(os.environ.get("BINDER_TEST_OPENPYXL"))
+    if openpyxl_only or key not in _WRITTEN:
+        parts = None if openpyxl_only else _quick_parts(sheets, formulas_as_text)
+        if parts is None:
+            written = write_with_openpyxl(path, sheets)
+            return _formulas_made_text(written) if formulas_as_text else written
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            for name, body in parts.items():
+                archive.writestr(name, body)
+        if len(_WRITTEN) >= _WRITTEN_KEPT:
+            _WRITTEN.pop(next(iter(_WRITTEN)))
+        _WRITTEN[key] = buffer.getvalue()
+    path.write_bytes(_WRITTEN[key])
     return path
+
+
+_WRITTEN: dict[str, bytes] = {}
+"""The bytes of workbooks written before, by their layout: most tests write the base or a workbook another test
+wrote too, and zipping the parts was two thirds of a quick write."""
+_WRITTEN_KEPT = 256
 
 
 Layout = list[tuple[str, list[list]]]
@@ -197,6 +217,20 @@ def layout(data: dict[str, list[dict]]) -> Layout:
         if name not in {s.name for s in SHEETS}:
             sheets.append((name, [list(row.values()) for row in data[name]]))
     return sheets
+
+
+def _formulas_made_text(path: Path) -> Path:
+    """The workbook at ``path`` with every cell openpyxl took for a formula made a text cell again."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    book.save(path)
+    return path
 
 
 def write_with_openpyxl(path: Path, sheets: Layout) -> Path:
@@ -244,13 +278,13 @@ def _skeleton(names: tuple[str, ...], dated: bool) -> tuple[dict[str, bytes], st
 SHEET_PART_NAME = "xl/worksheets/sheet{}.xml"
 
 
-def _cell(ref: str, value) -> str | None:
+def _cell(ref: str, value, formulas_as_text: bool = False) -> str | None:
     """The cell as openpyxl writes it, or None when only openpyxl may write it."""
     kind = type(value)
     if kind is str:
         if (
             len(value) > 32_767
-            or (len(value) > 1 and value[0] == "=")
+            or (len(value) > 1 and value[0] == "=" and not formulas_as_text)
             or value in _ERROR_CODES
             or _UNSAFE_TEXT.search(value)
         ):
@@ -268,7 +302,7 @@ def _cell(ref: str, value) -> str | None:
     return None
 
 
-def _quick_parts(sheets: Layout) -> dict[str, bytes] | None:
+def _quick_parts(sheets: Layout, formulas_as_text: bool = False) -> dict[str, bytes] | None:
     """The parts of the workbook, or None if a value is of a kind only openpyxl may write."""
     if not sheets or any(not row for _, rows in sheets for row in rows):
         return None  # no sheet at all, or an empty row: left to openpyxl
@@ -284,7 +318,7 @@ def _quick_parts(sheets: Layout) -> dict[str, bytes] | None:
             for c, value in enumerate(row, 1):
                 if value is None:
                     continue
-                xml = _cell(f"{get_column_letter(c)}{r}", value)
+                xml = _cell(f"{get_column_letter(c)}{r}", value, formulas_as_text)
                 if xml is None:
                     return None
                 cells.append(xml)
@@ -292,6 +326,15 @@ def _quick_parts(sheets: Layout) -> dict[str, bytes] | None:
         xml = f'{head}<dimension ref="{dimension}"/>{middle}<sheetData>{"".join(body)}</sheetData>{tail}'
         parts[SHEET_PART_NAME.format(number)] = xml.encode()
     return parts
+
+
+@functools.cache
+def checked(path: Path, today: date):
+    """``check_workbook`` of a workbook no test changes (the repository's example), once per test process:
+    several test files read the example the same way, and its library and problems are immutable."""
+    from binder.workbook.load import check_workbook
+
+    return check_workbook(path, today=today)
 
 
 def cell(sheet: str, header: str, row_index: int) -> str:

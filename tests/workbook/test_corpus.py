@@ -16,6 +16,7 @@ from pathlib import Path
 
 import bad_workbooks
 import pytest
+import sources
 import wb
 
 from binder.errors import FileProblem
@@ -85,7 +86,7 @@ def test_the_script_writes_the_corpus_to_a_folder(tmp_path):
 
 
 def test_the_example_gives_problems_with_codes_only():
-    _, problems = check_workbook(REPO / "inputs" / "example.xlsx", today=date(2026, 11, 21))
+    _, problems = wb.checked(REPO / "inputs" / "example.xlsx", date(2026, 11, 21))
     assert problems and all(p.code and CODE.fullmatch(p.code) for p in problems)
     assert [(p.where, p.code, p.sop_id) for p in problems] == [("SOPs!H4", "review-overdue", "FIN-003")]
 
@@ -116,7 +117,7 @@ def source_codes() -> dict[str, set[str]]:
     """Code → severities, from every call in ``binder/`` that makes a problem; each must pass a code."""
     found: dict[str, set[str]] = {}
     for path in sorted((REPO / "binder").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in sources.nodes(path):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")

@@ -316,7 +316,7 @@ SAL_002_PARTS_BEFORE_GO_TO = {
 
 @pytest.fixture(scope="module")
 def example():
-    library, problems = check_workbook(EXAMPLE, today=wb.TODAY)
+    library, problems = wb.checked(EXAMPLE, wb.TODAY)
     assert library is not None and not [p for p in problems if p.is_error]
     return library
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import wb
 from openpyxl import load_workbook
 
 from binder.errors import FileProblem
@@ -187,7 +188,7 @@ def test_writer_refuses_unknown_sheets_and_fields(tmp_path):
 
 @pytest.fixture(scope="module")
 def example():
-    library, problems = check_workbook(EXAMPLE, today=EXAMPLE_TODAY)
+    library, problems = wb.checked(EXAMPLE, EXAMPLE_TODAY)
     return library, problems
 
 
