@@ -153,6 +153,14 @@ def output_lock(out: Path, wait: float = 0.0) -> Iterator[Path]:
 def _open_lock(out: Path) -> TextIO | None:
     try:
         out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        # mkdir found it, then it was gone when Python checked it is a folder (a failed first build
+        # removing it): try once more. A file of that name is an error.
+        if out.is_dir() or not os.path.lexists(out):
+            return None
+        raise OutputError(
+            f"cannot create {out}: a file of that name is in the way", hint="choose another --out"
+        ) from None
     except OSError as exc:
         raise OutputError(f"cannot create {out}: {exc.strerror}", hint="choose another --out") from None
     path = out / LOCK

@@ -240,3 +240,22 @@ def test_a_second_build_waits_for_the_first(tmp_path):
     waiter.join(30)
     holder.join()
     assert order == ["released", "second"]
+
+
+def test_a_folder_removed_between_mkdir_and_its_check_is_locked_anew(tmp_path, monkeypatch):
+    """``Path.mkdir(exist_ok=True)`` raises FileExistsError when the folder it found is gone a moment later (a
+    failed first build removing it while this one waits): the lock is taken on the folder made afresh."""
+    out = tmp_path / "output"
+    real = type(out).mkdir
+    raced = []
+
+    def mkdir_in_a_race(self, *args, **kwargs):
+        if self == out and not raced:
+            raced.append(True)
+            raise FileExistsError(17, "File exists")  # found by mkdir, gone when Python checked
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(out), "mkdir", mkdir_in_a_race)
+    with output_lock(out) as lock:
+        assert raced and lock.exists()
+    assert not out.exists()  # made by this build, left empty: removed again
