@@ -22,15 +22,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
 # Builds in tests seal their manifests and cache with a key of the test session's, never the user's, and
-# keep what binder caches in the user's cache folder (the stamp's font) in the session's, never the user's.
-# Made by the process that starts the session: pytest-xdist's workers inherit its environment, so they share
-# one cache (each would otherwise cut the stamp's font for itself, ~1 s of CPU).
+# keep what binder caches in the user's cache folder (the stamp's font, tool versions) in the repository's
+# .venv/test-cache, never the user's. Made by the process that starts the session: pytest-xdist's workers
+# inherit its environment, so they share one cache (each would otherwise cut the stamp's font for itself,
+# ~1 s of CPU). It outlives the session, as the user's does the CLI: its entries are named after what made
+# them (the font's bytes, the characters, the installed program's files) and checked when read.
 if "PYTEST_XDIST_WORKER" not in os.environ:
     _KEY_FOLDER = Path(tempfile.mkdtemp(prefix="binder-test-key-"))
     atexit.register(shutil.rmtree, _KEY_FOLDER, ignore_errors=True)
     (_KEY_FOLDER / "build.key").write_bytes(secrets.token_bytes(32))
     os.environ["BINDER_BUILD_KEY_FILE"] = str(_KEY_FOLDER / "build.key")
-    os.environ["XDG_CACHE_HOME"] = str(_KEY_FOLDER / "cache")
+    _VENV = Path(__file__).resolve().parent.parent / ".venv"
+    _CACHE = _VENV / "test-cache" if os.access(_VENV, os.W_OK) else _KEY_FOLDER / "cache"
+    os.environ["XDG_CACHE_HOME"] = str(_CACHE)
 
 
 def pytest_configure(config):
