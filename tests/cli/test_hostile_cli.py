@@ -1,5 +1,5 @@
 """Hostile workbooks (``support/bad_workbooks.py``) through ``binder build``: a message, no traceback,
-nothing written. How the workbook stage handles each is tested in ``tests/workbook/test_hostile.py``."""
+nothing written. How the workbook stage handles each is tested in ``tests/workbook/test_hostile*.py``."""
 
 from __future__ import annotations
 
