@@ -98,14 +98,14 @@ def _untag(pdf: pikepdf.Pdf, dropped: list[Any]) -> None:
         )
 
     seen: set[tuple[int, int]] = set()
-    todo = _kids(tree.get("/K"))
+    todo = structure_kids(tree.get("/K"))
     while todo:
         element = todo.pop()
         if not isinstance(element, pikepdf.Dictionary) or "/S" not in element or element.objgen in seen:
             continue
         if element.is_indirect:
             seen.add(element.objgen)
-        kids = _kids(element.get("/K"))
+        kids = structure_kids(element.get("/K"))
         if any(is_reference(kid, True) for kid in kids):
             kids = [kid for kid in kids if not is_reference(kid, True)]
             element.K = pikepdf.Array(kids)
@@ -118,7 +118,8 @@ def _untag(pdf: pikepdf.Pdf, dropped: list[Any]) -> None:
             _take_number(parents, int(annot.get("/StructParent", -1)))
 
 
-def _kids(value: Any) -> list[Any]:
+def structure_kids(value: Any) -> list[Any]:
+    """A structure element's ``/K`` as a list: absent, one kid, or an array of them."""
     import pikepdf
 
     return list(value) if isinstance(value, pikepdf.Array) else [] if value is None else [value]

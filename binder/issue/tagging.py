@@ -33,6 +33,8 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf
 
+from binder.document.links import structure_kids
+
 MARKED_CONTENT = "/MCR"
 OBJECT_REFERENCE = "/OBJR"
 GROUPING = {"/Document", "/Part"}
@@ -124,7 +126,7 @@ class Merger:
         if source.first + len(src.pages) > len(self.page_objects):
             raise ValueError(f"{source.pdf.name}: its pages are not all in the assembled file")
         part = _Part()
-        kids = _items(tree.get("/K"))
+        kids = structure_kids(tree.get("/K"))
         annots = []
         owners = []
         parents = _numbers(tree.get("/ParentTree"))
@@ -194,7 +196,7 @@ class Merger:
                 del element.ID
             else:
                 self.ids[key] = element
-        kids = _items(element.get("/K")) if "/K" in keys else []
+        kids = structure_kids(element.get("/K")) if "/K" in keys else []
         copied = [c for kid in kids if (c := self._kid(part, kid, element, page)) is not None]
         standard = _standard(role, self.roles)
         if standard == "/Figure" and "/Alt" not in keys:
@@ -216,7 +218,7 @@ class Merger:
             if _is_element(kid)
             and _standard(kid.S, self.roles) == "/Figure"
             and "/Alt" in kid
-            and not _items(kid.get("/K"))
+            and not structure_kids(kid.get("/K"))
         ]
         if not empty:
             return kids
@@ -287,14 +289,6 @@ class Merger:
         if root is not None:
             root.ParentTree = self.pdf.make_indirect(Dictionary(Nums=nums))
             root.ParentTreeNextKey = key
-
-
-def _items(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, Array):
-        return list(value)
-    return [value]
 
 
 def _numbers(tree: Any) -> dict[int, Any]:

@@ -45,10 +45,6 @@ LIBRARIES = ("docxtpl", "python-docx", "jinja2", "pypdf", "pikepdf")
 are part of every key, so upgrading one re-renders and re-issues."""
 
 
-def _tool_version(command: tuple[str, ...]) -> str:
-    return tool_version(command)
-
-
 @cache
 def environment_fingerprint() -> str:
     """Versions of the code and tools that shape a document."""
@@ -62,7 +58,7 @@ def issue_environment_fingerprint() -> str:
 
 
 def _environment(code: tuple[str, ...]) -> str:
-    parts = [FORMAT, _tool_version(("soffice", "--version")), _tool_version(("dot", "-V"))]
+    parts = [FORMAT, tool_version(("soffice", "--version")), tool_version(("dot", "-V"))]
     parts += [f"{name}={metadata.version(name)}" for name in LIBRARIES]
     parts.append(code_fingerprint(code))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()

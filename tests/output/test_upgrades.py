@@ -27,9 +27,9 @@ def fresh_fingerprints():
 
 def upgrade(monkeypatch, name: str) -> None:
     if name in TOOLS:
-        real_tool = cache._tool_version
+        real_tool = cache.tool_version
         monkeypatch.setattr(
-            cache, "_tool_version", lambda command: "99.9" if command[0] == TOOLS[name] else real_tool(command)
+            cache, "tool_version", lambda command: "99.9" if command[0] == TOOLS[name] else real_tool(command)
         )
     else:
         real = cache.metadata.version
