@@ -259,3 +259,22 @@ def test_a_folder_removed_between_mkdir_and_its_check_is_locked_anew(tmp_path, m
     with output_lock(out) as lock:
         assert raced and lock.exists()
     assert not out.exists()  # made by this build, left empty: removed again
+
+
+def test_a_file_put_where_the_folder_was_is_named_and_left_alone(tmp_path, monkeypatch):
+    """The same race, but a colleague's file now stands where the output folder was about to be made."""
+    out = tmp_path / "output"
+    real = type(out).mkdir
+
+    def mkdir_in_a_race(self, *args, **kwargs):
+        if self == out:
+            out.write_text("a colleague's notes")
+            raise FileExistsError(17, "File exists")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(out), "mkdir", mkdir_in_a_race)
+    with pytest.raises(OutputError) as caught:
+        with output_lock(out):
+            pass
+    assert str(out) in str(caught.value) and "a file of that name is in the way" in str(caught.value)
+    assert out.read_text() == "a colleague's notes"
