@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from binder import interrupts
 from binder.convert.base import Converting
@@ -28,7 +30,7 @@ from binder.model import Library
 from binder.options import BuildOptions
 from binder.output.cache import DocumentCache, discarded_warnings, previous_cache
 from binder.output.documents import Documents, linked_pdf, make_documents
-from binder.output.manifest import MANIFEST, DocumentEntry, IssueEntry, Manifest, new_manifest, write_manifest
+from binder.output.manifest import DocumentEntry, IssueEntry, Manifest, new_manifest, write_manifest
 from binder.output.transaction import (
     CACHE,
     Transaction,
@@ -79,19 +81,21 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
         previous = previous_build(options)
         change_control(library, previous, options, workbook)
         with _located(workbook), full_disk_explained(options.out), Transaction(options.out) as stage:
-            made = produce(library, binders, packs, previous, options, workbook, stage.path, progress, converter)
-            # LibreOffice is stopped (or idle, when the caller keeps it): nothing writes into the staging folder any more.
-            recorded = write_contents(library, made.documents.entries, stage.path)
-            documents, issues = (
-                keep_others(options.out, stage.path, previous, recorded, made.issues)
-                if options.pack
-                else (list(recorded), made.issues)
+            site = partial(
+                build_site, library, binders, packs, stage.path, options.out, previous, keep=bool(options.pack)
             )
-            site = build_site(library, binders, packs, stage.path, options.out, previous, keep=bool(options.pack))
+            made = produce(library, binders, packs, previous, options, workbook, stage.path, progress, converter, site)
+            documents, issues = (
+                keep_others(options.out, stage.path, previous, made.recorded, made.issues)
+                if options.pack
+                else (list(made.recorded), made.issues)
+            )
             shutil.rmtree(stage.path / WORK, ignore_errors=True)
             write_manifest(
                 stage.path,
-                new_manifest(workbook, library.sha256, documents, _of(issues, "binder"), _of(issues, "pack"), site),
+                new_manifest(
+                    workbook, library.sha256, documents, _of(issues, "binder"), _of(issues, "pack"), made.site
+                ),
             )
             interrupts.check()
             stage.commit(
@@ -125,6 +129,10 @@ class Made:
     documents: Documents
     issues: list[IssueEntry]
     warnings: tuple[Problem, ...]
+    recorded: tuple[DocumentEntry, ...]
+    """The documents' entries with their content files (``content/<SOP ID>.json``)."""
+    site: tuple[str, ...]
+    """The site's files."""
 
 
 def produce(
@@ -137,9 +145,11 @@ def produce(
     root: Path,
     progress,
     converter: Converting | None = None,
+    site: Callable[[], tuple[str, ...]] = tuple,
 ) -> Made:
-    """The SOP documents, then the binders and packs, into ``root``. LibreOffice runs until the last conversion
-    (``converter``: a running one, lent by the caller and left running)."""
+    """The SOP documents, then the binders and packs, into ``root``; while these are assembled, the documents'
+    content files and the ``site()``. LibreOffice runs until the last conversion (``converter``: a running one,
+    lent by the caller and left running)."""
     plans = binders + packs
     with make_converter(options, progress.warn) if converter is None else nullcontext(converter) as running:
         cache = DocumentCache(previous_cache(options.out, options.use_cache), root / CACHE)
@@ -175,7 +185,15 @@ def produce(
             _processes(options),
             running.close if converter is None else lambda: None,
         )
-        return Made(documents, issue(context, decisions), warnings)
+        written: dict[str, tuple[Any, ...]] = {}
+
+        def meanwhile() -> None:
+            # LibreOffice is stopped (or idle, when the caller keeps it): it writes nothing into root any more.
+            written["recorded"] = write_contents(library, documents.entries, root)
+            written["site"] = site()
+
+        issues = issue(context, decisions, meanwhile)
+        return Made(documents, issues, warnings, written["recorded"], written["site"])
 
 
 def plan(library: Library, options: BuildOptions, workbook: Path) -> tuple[tuple[IssuePlan, ...], ...]:
@@ -235,11 +253,11 @@ WORKER_MODULES = ("binder.document.pool", "binder.issue.issuing", "binder.issue.
 
 
 def start_workers(options: BuildOptions, sops: int) -> None:
-    """A first build of enough SOPs renders and assembles in worker processes: the process they are forked
-    from starts as soon as the workbook is read, and imports their code while the build plans and looks in
-    its cache. A rebuild seldom needs workers (one changed SOP is rendered and its binder assembled in this
-    process), nor does a small build: they start them if they ever do."""
-    if _processes(options) > 1 and sops >= PARALLEL_SOPS and not (options.out / MANIFEST).exists():
+    """A build of enough SOPs renders and assembles in worker processes: the process they are forked from
+    starts as soon as the workbook is read, and imports their code on the other core while the build plans
+    and looks in its cache. A first build renders and assembles in them; a rebuild assembles its changed
+    binder in one while this process writes the site. A small build starts them only if it ever needs them."""
+    if _processes(options) > 1 and sops >= PARALLEL_SOPS:
         with suppress(OSError):  # no socket for it now: the first worker pool starts it, and says why it cannot
             start_forkserver(WORKER_MODULES)
 

@@ -30,13 +30,16 @@ def in_processes(
     workers: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> Iterator[tuple[int, T]]:
     """Run ``function(*args)`` for each of ``calls`` in ``workers`` processes; yield (index of the call, its
     result) as each finishes. The first error is raised here once the others are stopped; so is an interrupt
     (``binder.interrupts``) raised while waiting, and leaving the loop early stops the processes too.
 
     ``initializer(*initargs)`` runs once in each process: what every call shares (a library) goes there
-    rather than with every call; it may install its own SIGTERM handler. ``function`` and ``initializer`` must be importable module-level functions."""
+    rather than with every call; it may install its own SIGTERM handler. ``function`` and ``initializer`` must be importable module-level functions.
+    ``meanwhile()`` runs here once every call is handed out, while the processes work: an error or interrupt in
+    it stops them too."""
     calls = list(calls)
     if not calls:
         return
@@ -51,6 +54,7 @@ def in_processes(
     try:
         with held():
             futures: dict[Future[T], int] = {pool.submit(function, *args): i for i, args in enumerate(calls)}
+        meanwhile()
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -69,11 +73,22 @@ def start_forkserver(modules: Sequence[str]) -> None:
     cold build); started before the first pool, the forkserver imports them on a core the build's
     planning leaves idle. Started like any worker process, with signals held back: a Ctrl-C now is the
     build's to handle; the forkserver keeps them blocked (and ignores SIGINT once it has imported)."""
+    global _ready
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(modules))
     _tracker_running()
     with held():
         multiprocessing.forkserver.ensure_running()
+    _ready = True
+
+
+_ready = False
+
+
+def workers_ready() -> bool:
+    """True once ``start_forkserver`` has run in this process: a worker now starts in milliseconds, its code
+    imported already, so even one call is worth handing to it when this process has other work meanwhile."""
+    return _ready
 
 
 def _tracker_running() -> None:

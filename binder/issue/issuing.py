@@ -21,7 +21,7 @@ from binder.issue.plan import BINDER, IssuePlan
 from binder.issue.reissue import Decision, carry_over
 from binder.model import Library
 from binder.output.manifest import IssueEntry, Manifest
-from binder.parallel import in_processes
+from binder.parallel import in_processes, workers_ready
 from binder.signing.options import Signing
 
 if TYPE_CHECKING:
@@ -60,9 +60,15 @@ class IssueContext:
     processes would otherwise hold their memory next to the assembly's (1,000 SOPs: 0.7 GB)."""
 
 
-def issue(ctx: IssueContext, decisions: tuple[Decision, ...]) -> list[IssueEntry]:
-    """Every planned binder or pack: carried over, or made anew; in plan order."""
+def issue(
+    ctx: IssueContext, decisions: tuple[Decision, ...], meanwhile: Callable[[], None] = lambda: None
+) -> list[IssueEntry]:
+    """Every planned binder or pack: carried over, or made anew; in plan order.
+
+    ``meanwhile()`` is the build's other work, run once here while worker processes assemble (when they are
+    ready: ``binder.parallel.workers_ready``), else before assembling."""
     if not decisions:
+        meanwhile()
         return []
     kept = {d.plan.path: carry_over(ctx.out, ctx.root, d.previous) for d in decisions if d.keep and d.previous}
     fresh = [d for d in decisions if d.plan.path not in kept]
@@ -72,7 +78,7 @@ def issue(ctx: IssueContext, decisions: tuple[Decision, ...]) -> list[IssueEntry
     advance = ctx.progress.stage("Binders" if decisions[0].plan.kind == BINDER else "Packs", len(decisions))
     documents = {d.plan.path: _document(ctx, d.plan, fronts[d.plan.path], backs.get(d.plan.path)) for d in fresh}
     assembled = {}
-    for path, result in _assemble_all(documents, ctx.workers):
+    for path, result in _assemble_all(documents, ctx.workers, meanwhile):
         assembled[path] = result
         advance()
     made = []
@@ -99,13 +105,19 @@ PARALLEL_PARTS = 24
 """Fewer SOPs than this in all the issues to assemble: one process does it sooner than starting others."""
 
 
-def _assemble_all(documents: dict[str, tuple[Document, Path]], workers: int) -> Iterator[tuple[str, Assembled]]:
-    """Each document assembled at its path; in worker processes when there is enough to share."""
+def _assemble_all(
+    documents: dict[str, tuple[Document, Path]], workers: int, meanwhile: Callable[[], None]
+) -> Iterator[tuple[str, Assembled]]:
+    """Each document assembled at its path; in worker processes when there is enough to share, or when they
+    are ready and can do it while this process does ``meanwhile`` (a rebuild's one binder, while the site is
+    written)."""
     paths = list(documents)
-    if workers > 1 and len(paths) > 1 and sum(len(d.parts) for d, _ in documents.values()) >= PARALLEL_PARTS:
-        for index, result in in_processes(assemble, [documents[p] for p in paths], workers):
+    shared = len(paths) > 1 and sum(len(d.parts) for d, _ in documents.values()) >= PARALLEL_PARTS
+    if paths and workers > 1 and (shared or workers_ready()):
+        for index, result in in_processes(assemble, [documents[p] for p in paths], workers, meanwhile=meanwhile):
             yield paths[index], result
         return
+    meanwhile()
     for path in paths:
         with shielded():
             yield path, assemble(*documents[path])

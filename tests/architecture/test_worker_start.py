@@ -1,5 +1,5 @@
 """Worker processes fork from a process that imported their code once (``binder.parallel.start_forkserver``),
-started by a first build as it begins: no render or assembly process imports it again."""
+started by a build of enough SOPs as it begins: no render or assembly process imports it again."""
 
 import importlib
 import os
@@ -40,7 +40,7 @@ def test_workers_forked_after_an_early_start_have_their_code_imported_already():
     assert _workers_found("late") == "[False, False]\nTrue True"
 
 
-def test_a_first_build_of_enough_sops_starts_the_forkserver_and_a_rebuild_does_not(tmp_path, monkeypatch):
+def test_a_build_of_enough_sops_starts_the_forkserver_first_build_or_rebuild(tmp_path, monkeypatch):
     from binder import build as building
     from binder.options import BuildOptions
 
@@ -52,7 +52,8 @@ def test_a_first_build_of_enough_sops_starts_the_forkserver_and_a_rebuild_does_n
     building.start_workers(BuildOptions(out=tmp_path, jobs=3), 8)
     assert started == [building.WORKER_MODULES]
     building.start_workers(BuildOptions(out=tmp_path, jobs=1), 200)  # one process: no workers at all
-    building.start_workers(BuildOptions(out=tmp_path, jobs=3), 7)  # rendered in this process
-    (tmp_path / "manifest.json").write_text("{}")
-    building.start_workers(BuildOptions(out=tmp_path, jobs=3), 200)
+    building.start_workers(BuildOptions(out=tmp_path, jobs=3), 7)  # rendered and assembled in this process
     assert len(started) == 1
+    (tmp_path / "manifest.json").write_text("{}")
+    building.start_workers(BuildOptions(out=tmp_path, jobs=3), 200)  # a rebuild assembles while it writes the site
+    assert len(started) == 2

@@ -4,15 +4,17 @@ processes never outlive an error or an interrupt (``binder.parallel``)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import threading
 import time
 
 import pytest
 import wb
-from pipeline import issued_files, two_packs
-from pool_calls import fail_or_hang, hang, square
+from pipeline import issued_files, revised_fin_001, two_packs
+from pool_calls import fail_or_hang, hang, square, wait_for
 
+from binder import build as building
 from binder import interrupts
 from binder.build import BuildOptions, build
 from binder.errors import Interrupted
@@ -47,6 +49,49 @@ def alive(pid: int) -> bool:
 
 def test_results_come_back_with_the_index_of_their_call():
     assert sorted(in_processes(square, [(n,) for n in range(7)], 2)) == [(n, n * n) for n in range(7)]
+
+
+def test_meanwhile_runs_here_while_the_processes_work(tmp_path):
+    flag = tmp_path / "meanwhile ran"
+    ran = []
+    # the worker waits for the file meanwhile makes: run after the results, meanwhile would find it gave up
+    done = list(in_processes(wait_for, [(str(flag),)], 2, meanwhile=lambda: ran.append(flag.touch())))
+    assert done == [(0, True)] and len(ran) == 1
+
+
+def test_an_error_meanwhile_stops_the_processes_at_once(tmp_path):
+    os.mkfifo(tmp_path / "started")
+
+    def fail_once_started() -> None:
+        with open(os.open(tmp_path / "started", os.O_RDWR)) as started:
+            started.readline()
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        list(in_processes(hang, [(0, str(tmp_path))], 2, meanwhile=fail_once_started))
+    assert not alive(int((tmp_path / "0.pid").read_text()))
+
+
+def test_a_rebuild_assembles_its_binder_in_a_worker_while_it_writes_the_site_and_makes_the_same_files(
+    built, tmp_path, monkeypatch
+):
+    book, out = built
+    alone = tmp_path / "alone"
+    shutil.copytree(out, alone, symlinks=True)
+    wb.write(book, revised_fin_001(two_packs()))  # one SOP changed: its binder and one pack are assembled again
+    build(book, BuildOptions(out=alone, today=wb.TODAY, jobs=1))
+    monkeypatch.setattr(issuing, "workers_ready", lambda: True)  # as after start_workers: the forkserver is up
+    monkeypatch.setattr(building.os, "cpu_count", lambda: 2)
+    handed = []
+    real = issuing.in_processes
+    monkeypatch.setattr(
+        issuing, "in_processes", lambda f, calls, n, **k: handed.append((len(calls), n)) or real(f, calls, n, **k)
+    )
+    build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    assert handed == [(2, 2)]
+    assert (out / "site/sops/FIN-001.html").read_bytes() == (alone / "site/sops/FIN-001.html").read_bytes()
+    one, two = ({p: d for p, d in issued_files(o).items() if p.endswith(".pdf")} for o in (alone, out))
+    assert one == two and "binders/FIN-binder.pdf" in one
 
 
 def test_the_first_error_stops_the_other_processes_at_once():

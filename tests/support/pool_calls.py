@@ -38,3 +38,13 @@ def loaded(name: str) -> bool:
     import sys
 
     return name in sys.modules
+
+
+def wait_for(path: str) -> bool:
+    """Whether ``path`` appears within 30 s: made by the calling process while this one works."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if Path(path).exists():
+            return True
+        time.sleep(0.01)
+    return False
