@@ -248,7 +248,7 @@ def start_converters(options: BuildOptions) -> None:
             start_daemon(secure_dir(runtime_dir()), wait=False)
 
 
-WORKER_MODULES = ("binder.document.pool", "binder.issue.issuing", "binder.issue.assemble")
+WORKER_MODULES = ("binder.document.pool", "binder.issue.issuing", "binder.issue.assemble", "fontTools.subset")
 """What render and assembly processes run: imported once, in the process they are forked from."""
 
 

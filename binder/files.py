@@ -79,3 +79,20 @@ def program_files(command: str) -> list[list[object]] | None:
         return [[str(f), (i := f.stat()).st_dev, i.st_ino, i.st_size, i.st_mtime_ns] for f in files]
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop
         return None
+
+
+def regular_files(folder: Path, links: bool = False) -> list[str]:
+    """The regular files under ``folder`` (``links``: and symbolic links to files; never anything under a linked
+    folder), as paths relative to it with ``/``; unsorted. One ``scandir`` per folder: a 200-SOP output folder's
+    files took 0.3 s through ``Path.rglob``, which makes a path object and asks the disk again for each."""
+    found: list[str] = []
+    pending = [("", os.fspath(folder))]
+    while pending:
+        prefix, path = pending.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file(follow_symlinks=links):
+                    found.append(prefix + entry.name)
+    return found

@@ -17,8 +17,10 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from binder.errors import ToolError
 from binder.interrupts import held
 
 T = TypeVar("T")
@@ -59,11 +61,24 @@ def in_processes(
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                yield futures[future], future.result()
+                yield futures[future], _result(future)
     except BaseException:
         stop(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _result(future: Future[T]) -> T:
+    """The call's result; a worker process killed from outside (the kernel out of memory, ``kill``) is not a
+    mistake of binder's nor of the workbook's: it is said as what it is, with what to do."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise ToolError(
+            "a worker process of this build was killed before it finished (out of memory, or stopped by "
+            "someone); nothing was changed in the output folder",
+            hint="build again; if it happens again, build with --jobs 1 (one process, less memory)",
+        ) from None
 
 
 def start_forkserver(modules: Sequence[str]) -> None:

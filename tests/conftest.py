@@ -66,6 +66,15 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nCI: {skipped} test(s) were skipped; in CI every test must run")
 
 
+@pytest.fixture(autouse=True)
+def _no_workers_ready(monkeypatch):
+    """Each test begins as a process that has not started the forkserver: a build started by an earlier test
+    must not decide whether this one assembles its binders in a worker process (``binder.parallel``)."""
+    parallel = sys.modules.get("binder.parallel")
+    if parallel is not None:
+        monkeypatch.setattr(parallel, "_ready", False)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _small_chart_fallbacks():
     """Each flowchart picture's PNG fallback (for Word without SVG) is drawn by Graphviz at 150 dpi, ~0.1 s a

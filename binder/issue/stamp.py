@@ -17,7 +17,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import pikepdf
-from fontTools import subset, ttLib
 from pikepdf import Array, Dictionary, Name, Pdf
 
 FONT = "/BinderStamp"
@@ -89,6 +88,10 @@ class _Cut:
 @lru_cache(maxsize=64)
 def _cut(codes: bytes) -> _Cut:
     """Cutting the font down takes a tenth of a second; every binder and pack of a build uses the same digits."""
+    # Imported here: a build that assembles in worker processes (forked with fontTools imported, see
+    # binder.build.WORKER_MODULES) never cuts in its own process, which would pay 0.1-0.2 s for nothing.
+    from fontTools import subset, ttLib
+
     chars = codes.decode(ENCODING, errors="replace")
     font = ttLib.TTFont(_font_file(), recalcTimestamp=False)  # the same bytes in every build: no "modified now"
     # FontForge's timestamps (fontTools would warn it cannot cut them down); shaping and kerning tables a stamp

@@ -86,9 +86,9 @@ def make_documents(
 
     converter.convert(jobs, converted)
     check()
-    if todo:
-        # Imported only when an SOP was converted: it brings pikepdf, which a rebuild from the cache
-        # never needs (tests/architecture/test_startup_imports.py).
+    if any(needs_flowchart(sop) for sop in todo):
+        # Imported only when an SOP with a flowchart was converted: it brings pypdf and pikepdf, which a
+        # rebuild from the cache, or of SOPs without one, never needs (tests/architecture/test_startup_imports.py).
         from binder.output.chart_room import refit_charts
 
         pdfs = {s.sop_id: linked_pdf(root, s.sop_id) for s in todo}

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from binder.errors import BinderError, ToolError
-from binder.files import write_text
+from binder.files import regular_files, write_text
 from binder.interrupts import held, shielded
 from binder.output.cache import CACHE
 from binder.output.manifest import MANIFEST, Manifest
@@ -251,9 +251,7 @@ class Transaction:
         """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
 
         Signals are held back meanwhile; a failure rolls back to the previous output."""
-        everything = sorted(
-            p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file() and not p.is_symlink()
-        )
+        everything = sorted(regular_files(self.path))
         kept = set(everything)
         # A file staged as a hard link of the one in place (an unchanged SOP's documents, cache entry, page)
         # is already there: moving it would only move the same inode away and back.
@@ -375,5 +373,5 @@ def previous_files(out: Path, previous: Manifest | None, keep_cache: bool = Fals
     files = set(previous.paths) if previous else set()
     cache = out / CACHE
     if not keep_cache and cache.is_dir() and not cache.is_symlink():
-        files |= {p.relative_to(out).as_posix() for p in cache.rglob("*") if p.is_file()}
+        files |= {f"{CACHE}/{rel}" for rel in regular_files(cache, links=True)}
     return files

@@ -8,16 +8,17 @@ import shutil
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import wb
 from pipeline import issued_files, revised_fin_001, two_packs
-from pool_calls import fail_or_hang, hang, square, wait_for
+from pool_calls import fail_or_hang, hang, killed, square, wait_for
 
 from binder import build as building
 from binder import interrupts
 from binder.build import BuildOptions, build
-from binder.errors import Interrupted
+from binder.errors import Interrupted, ToolError
 from binder.issue import issuing
 from binder.parallel import in_processes
 
@@ -67,8 +68,10 @@ def test_an_error_meanwhile_stops_the_processes_at_once(tmp_path):
             started.readline()
         raise OSError(28, "No space left on device")
 
+    started = time.monotonic()
     with pytest.raises(OSError, match="No space left"):
         list(in_processes(hang, [(0, str(tmp_path))], 2, meanwhile=fail_once_started))
+    assert time.monotonic() - started < 30  # the worker's hour of work cut short, not waited for
     assert not alive(int((tmp_path / "0.pid").read_text()))
 
 
@@ -92,6 +95,21 @@ def test_a_rebuild_assembles_its_binder_in_a_worker_while_it_writes_the_site_and
     assert (out / "site/sops/FIN-001.html").read_bytes() == (alone / "site/sops/FIN-001.html").read_bytes()
     one, two = ({p: d for p, d in issued_files(o).items() if p.endswith(".pdf")} for o in (alone, out))
     assert one == two and "binders/FIN-binder.pdf" in one
+
+
+def test_workers_are_ready_for_one_call_once_the_forkserver_is_started(monkeypatch):
+    from binder import parallel
+
+    assert not parallel.workers_ready()  # each test begins with none (tests/conftest.py)
+    monkeypatch.setattr(building.os, "cpu_count", lambda: 2)
+    building.start_workers(BuildOptions(out=Path("/nonexistent"), jobs=2), building.PARALLEL_SOPS)
+    assert parallel.workers_ready()
+
+
+def test_a_worker_killed_from_outside_is_said_as_such_not_as_a_bug():
+    with pytest.raises(ToolError, match="worker process of this build was killed") as raised:
+        list(in_processes(killed, [(0,)], 2))
+    assert "--jobs 1" in raised.value.hint
 
 
 def test_the_first_error_stops_the_other_processes_at_once():

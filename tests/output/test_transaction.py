@@ -278,3 +278,17 @@ def test_a_file_put_where_the_folder_was_is_named_and_left_alone(tmp_path, monke
             pass
     assert str(out) in str(caught.value) and "a file of that name is in the way" in str(caught.value)
     assert out.read_text() == "a colleague's notes"
+
+
+def test_the_files_a_commit_moves_are_the_regular_ones_links_to_files_only_when_asked(tmp_path):
+    from binder.files import regular_files
+
+    (tmp_path / "a/b").mkdir(parents=True)
+    (tmp_path / "a/b/f.pdf").write_text("x")
+    (tmp_path / ".hidden").write_text("y")
+    os.symlink(tmp_path / "a/b/f.pdf", tmp_path / "link.pdf")
+    os.symlink(tmp_path / "a", tmp_path / "linked folder")  # never walked into: its files are not this folder's
+    os.symlink("/nonexistent", tmp_path / "broken")
+    os.mkfifo(tmp_path / "fifo")
+    assert sorted(regular_files(tmp_path)) == [".hidden", "a/b/f.pdf"]
+    assert sorted(regular_files(tmp_path, links=True)) == [".hidden", "a/b/f.pdf", "link.pdf"]
