@@ -1,4 +1,4 @@
-"""Files: their SHA-256, the one atomic write, the one link-or-copy, an installed program's files.
+"""Files: their SHA-256, the one atomic write, the one link-or-copy, a folder's regular files, an installed program's files.
 
 Every file binder writes goes through ``atomic_write``: a reader (or a crash)
 sees the old file or the new one, never half of one.

@@ -1,9 +1,9 @@
 """Read the workbook file into plain rows, each value with its cell.
 
 This module owns the shape of what is read (``RawCell``, ``RawRow``,
-``RawWorkbook``), finding the contract's sheets and matching their header rows
-by name (``binder.workbook.schema``), turning each row into the contract's
-cells, and cleaning text. It knows the contract's sheet and column names, not
+``RawWorkbook``), finding the contract's sheets (``binder.workbook.schema``),
+turning each row into the contract's cells, and cleaning text; header rows are
+matched by ``binder.workbook.header``. It knows the contract's sheet and column names, not
 its rules. The file itself is checked and opened by ``binder.workbook.container``
 and each sheet is parsed by ``binder.workbook.sheets``. Everything wrong in a
 sheet is a ``Problem`` with a code, collected; a file that cannot be read at
@@ -17,7 +17,6 @@ named in ``RawWorkbook.incomplete``: the validator then reports nothing as
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from dataclasses import dataclass, replace
@@ -39,8 +38,9 @@ from binder.workbook.container import (
     read_bytes,
     unreadable,
 )
-from binder.workbook.schema import SHEETS, SHEETS_BY_KEY, Column, Sheet
-from binder.workbook.sheets import MAX_COLUMN_NUMBER, Damaged, SheetCell, SheetStream
+from binder.workbook.header import match_header
+from binder.workbook.schema import SHEETS, SHEETS_BY_KEY, Sheet
+from binder.workbook.sheets import Damaged, SheetCell, SheetStream
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what open_book's read-only workbook holds
@@ -51,8 +51,6 @@ _RANGE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}:[A-Z]{1,3}[1-9][0-9]{0,6}$")
 IGNORED_SHEETS = {"instructions"}
 _MERGES_MARKED = 100
 """Merged ranges whose covered cells are marked; past that many, each is still reported."""
-_CLOSE_ENOUGH = 0.6
-"""difflib ratio from which a header is taken for a misspelling of a contract column."""
 
 
 @dataclass(frozen=True)
@@ -78,19 +76,20 @@ class RawRow:
     """(field, cell) for every column of the contract present in the sheet."""
 
     def get(self, field: str) -> RawCell:
-        for name, cell in self.cells:
-            if name == field:
-                return cell
-        return RawCell(None, f"{self.sheet}!A{self.row}")
+        cell = self._by_field.get(field)
+        return cell if cell is not None else RawCell(None, f"{self.sheet}!A{self.row}")
 
     def has(self, field: str) -> bool:
         """True when the sheet has the column of ``field``."""
-        return any(name == field for name, _ in self.cells)
+        return field in self._by_field
 
     @cached_property
-    def columns(self) -> tuple[tuple[str, str], ...]:
-        """(field, column letter) pairs, for ``model.Origin``."""
-        return tuple((name, cell.coord.rpartition("!")[2].rstrip("0123456789")) for name, cell in self.cells)
+    def _by_field(self) -> dict[str, RawCell]:
+        # validation asks a row for its fields ~17 times: a scan of the tuple each time was a tenth of reading
+        return dict(self.cells)
+
+    columns: tuple[tuple[str, str], ...] = ()
+    """(field, column letter) pairs, for ``model.Origin``: the sheet's, the same for each of its rows."""
 
 
 @dataclass(frozen=True)
@@ -164,18 +163,23 @@ def _read_sheet(path: Path, ws, spec: Sheet, problems: Problems) -> tuple[tuple[
     found = Problems()  # the rows' problems, reported after the header's and the merged cells'
     rows: list[RawRow] = []
     columns: dict[int, str] | None = None
+    order: tuple[tuple[int, str, str], ...] | None = None
+    named: tuple[tuple[str, str], ...] = ()
     complete = True
     too_many = False
     try:
         for number, cells in stream.rows():
             if columns is None:  # the first row in the file: the header when it is row 1
-                columns, complete = _match_header(ws.title, cells if number == 1 else [], spec, problems)
+                columns, complete = match_header(ws.title, cells if number == 1 else [], spec, problems)
             if number == 1:
                 continue
             if number > limits.MAX_ROWS + 1 and any(_filled(c.value) for c in cells):
                 too_many = True
                 break
-            raw = _read_row(ws.title, number, cells, columns, found)
+            if order is None:
+                order = tuple((column, field, get_column_letter(column)) for column, field in sorted(columns.items()))
+                named = tuple((field, letter) for _, field, letter in order)
+            raw = _read_row(ws.title, number, cells, columns, order, named, found)
             if raw is not None:
                 rows.append(raw)
     except Damaged as exc:
@@ -183,7 +187,7 @@ def _read_sheet(path: Path, ws, spec: Sheet, problems: Problems) -> tuple[tuple[
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for malformed parts
         raise unreadable(path, exc, ws.title) from None
     if columns is None:  # not one row: not even a header
-        columns, complete = _match_header(ws.title, [], spec, problems)
+        columns, complete = match_header(ws.title, [], spec, problems)
     if too_many:
         problems.error(
             f"{ws.title}!A{limits.MAX_ROWS + 2}",
@@ -229,107 +233,21 @@ def _mark_covered(rows: list[RawRow], merged: list[str]) -> tuple[RawRow, ...]:
     return tuple(result)
 
 
-def _match_header(title: str, cells: list[SheetCell], spec: Sheet, problems: Problems) -> tuple[dict[int, str], bool]:
-    """Column index → field, matching headers case-insensitively, ignoring surrounding spaces.
-
-    Also True when every required column was found. A required column that is
-    missing is one error; when another header looks like a misspelling of it,
-    the error is at that header and says to rename it.
-    """
-    wanted = {c.header.casefold(): c for c in spec.columns}
-    found: dict[int, str] = {}
-    seen: dict[str, str] = {}
-    unknown: list[tuple[str, str]] = []  # (cell, header as shown) of the headers that are no contract column
-    last = 0
-    for cell in cells:
-        if cell.value is None or str(cell.value).strip() == "":
-            continue
-        last = max(last, cell.column)
-        where = f"{title}!{cell.coordinate}"
-        column = wanted.get(str(cell.value).strip().casefold())
-        if column is None:
-            unknown.append((where, clean(str(cell.value)).strip()))
-        elif column.field in seen:
-            problems.error(
-                where,
-                f'column "{column.header}" appears twice (also at {seen[column.field]})',
-                "delete or rename one of them",
-                code="duplicate-column",
-            )
-        else:
-            found[cell.column] = column.field
-            seen[column.field] = where
-    missing = [c for c in spec.columns if c.field not in seen]
-    renamed = _misspellings(missing, unknown)
-    for where, shown in unknown:
-        column = renamed.get(where)
-        if column is None or not column.required:
-            hint = f'rename it to "{column.header}" if that is what it holds' if column else ""
-            problems.warning(
-                where,
-                f'column "{shown}" is not part of the {spec.name} sheet and is ignored',
-                hint,
-                code="unknown-column",
-            )
-    misspelt = {renamed[where].field: (where, shown) for where, shown in unknown if where in renamed}
-    for column in missing:
-        if not column.required:
-            continue
-        if column.field in misspelt:
-            where, shown = misspelt[column.field]
-            problems.error(
-                where,
-                f'column "{column.header}" is missing; found "{shown}": rename it to "{column.header}"',
-                code="missing-column",
-            )
-        elif last < MAX_COLUMN_NUMBER:
-            last += 1
-            problems.error(
-                f"{title}!{get_column_letter(last)}1",
-                f'column "{column.header}" is missing',
-                f'add a column headed "{column.header}" in row 1',
-                code="missing-column",
-            )
-    return found, not any(c.required for c in missing)
-
-
-def _misspellings(missing: list[Column], unknown: list[tuple[str, str]]) -> dict[str, Column]:
-    """Header cell → the missing column it most likely misspells (each used once, closest pairs first)."""
-    pairs = []
-    for i, column in enumerate(missing):
-        expected = column.header.casefold()
-        for j, (_, shown) in enumerate(unknown):
-            header = " ".join(shown.casefold().split())
-            score = difflib.SequenceMatcher(None, expected, header).ratio()
-            if _contains(expected, header):
-                score = max(score, _CLOSE_ENOUGH)
-            if score >= _CLOSE_ENOUGH:
-                pairs.append((-score, not column.required, i, j))
-    result: dict[str, Column] = {}
-    used_columns: set[int] = set()
-    for _, _, i, j in sorted(pairs):
-        where = unknown[j][0]
-        if i not in used_columns and where not in result:
-            used_columns.add(i)
-            result[where] = missing[i]
-    return result
-
-
-def _contains(expected: str, header: str) -> bool:
-    """``Step number`` for ``Step``, ``ID`` for ``SOP ID``: one header's words start or end the other's."""
-    words, wanted = header.split(), expected.split()
-    if not words or len(header) < 2:
-        return False
-    shorter, longer = sorted((words, wanted), key=len)
-    return longer[: len(shorter)] == shorter or longer[-len(shorter) :] == shorter
-
-
 def _filled(value) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _read_row(sheet: str, number: int, cells: list[SheetCell], columns: dict[int, str], problems: Problems):
-    """The row's cells of the contract's columns (blank ones too, so each has its place); None for a blank row."""
+def _read_row(
+    sheet: str,
+    number: int,
+    cells: list[SheetCell],
+    columns: dict[int, str],
+    order: tuple[tuple[int, str, str], ...],
+    named: tuple[tuple[str, str], ...],
+    problems: Problems,
+):
+    """The row's cells of the contract's columns (blank ones too, so each has its place); None for a blank row.
+    ``order``: (column, field, column letter) of ``columns``, by column; ``named``: (field, letter) of those."""
     by_column: dict[int, RawCell] = {}
     filled = False
     for cell in cells:
@@ -354,10 +272,9 @@ def _read_row(sheet: str, number: int, cells: list[SheetCell], columns: dict[int
     if not filled:
         return None
     values = tuple(
-        (field, by_column.get(column) or RawCell(None, f"{sheet}!{get_column_letter(column)}{number}"))
-        for column, field in sorted(columns.items())
+        (field, by_column.get(column) or RawCell(None, f"{sheet}!{letter}{number}")) for column, field, letter in order
     )
-    return RawRow(sheet, number, values)
+    return RawRow(sheet, number, values, named)
 
 
 def _clean(value, coord: str, problems: Problems):
