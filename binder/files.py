@@ -91,8 +91,11 @@ def regular_files(folder: Path, links: bool = False) -> list[str]:
         prefix, path = pending.pop()
         with os.scandir(path) as entries:
             for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.is_file(follow_symlinks=links):
-                    found.append(prefix + entry.name)
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((f"{prefix}{entry.name}/", entry.path))
+                    elif entry.is_file(follow_symlinks=links):
+                        found.append(prefix + entry.name)
+                except OSError:  # a link that loops or runs through a file: no file, as pathlib's is_file() says
+                    continue
     return found

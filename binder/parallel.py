@@ -73,12 +73,13 @@ def _result(future: Future[T]) -> T:
     mistake of binder's nor of the workbook's: it is said as what it is, with what to do."""
     try:
         return future.result()
-    except BrokenProcessPool:
+    except BrokenProcessPool as broken:
         raise ToolError(
-            "a worker process of this build was killed before it finished (out of memory, or stopped by "
-            "someone); nothing was changed in the output folder",
-            hint="build again; if it happens again, build with --jobs 1 (one process, less memory)",
-        ) from None
+            "a worker process of this build ended before it finished (most often killed: out of memory, or "
+            "stopped by someone); nothing was changed in the output folder",
+            hint="build again; if it happens again, build with --jobs 1 (one process: less memory, and any error "
+            "of the work itself is said as it is)",
+        ) from broken
 
 
 def start_forkserver(modules: Sequence[str]) -> None:

@@ -107,7 +107,7 @@ def test_workers_are_ready_for_one_call_once_the_forkserver_is_started(monkeypat
 
 
 def test_a_worker_killed_from_outside_is_said_as_such_not_as_a_bug():
-    with pytest.raises(ToolError, match="worker process of this build was killed") as raised:
+    with pytest.raises(ToolError, match="worker process of this build ended before it finished") as raised:
         list(in_processes(killed, [(0,)], 2))
     assert "--jobs 1" in raised.value.hint
 

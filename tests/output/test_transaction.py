@@ -289,6 +289,8 @@ def test_the_files_a_commit_moves_are_the_regular_ones_links_to_files_only_when_
     os.symlink(tmp_path / "a/b/f.pdf", tmp_path / "link.pdf")
     os.symlink(tmp_path / "a", tmp_path / "linked folder")  # never walked into: its files are not this folder's
     os.symlink("/nonexistent", tmp_path / "broken")
+    os.symlink(tmp_path / "loop", tmp_path / "loop")  # is_file() of a link to itself raises ELOOP
+    os.symlink(tmp_path / ".hidden" / "x", tmp_path / "through a file")  # ENOTDIR
     os.mkfifo(tmp_path / "fifo")
     assert sorted(regular_files(tmp_path)) == [".hidden", "a/b/f.pdf"]
     assert sorted(regular_files(tmp_path, links=True)) == [".hidden", "a/b/f.pdf", "link.pdf"]
