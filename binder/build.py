@@ -227,7 +227,8 @@ def make_converter(options: BuildOptions, warn: Callable[[str], None]):
         return Converter(workers=options.jobs, timeout=options.timeout, workdir=profiles_folder(options.out))
 
     if options.daemon:
-        from binder.convert.client import DaemonConverter, Unsafe
+        from binder.convert.client import DaemonConverter
+        from binder.runtime import Unsafe
 
         try:
             return DaemonConverter(local, timeout=options.timeout, warn=warn)
@@ -242,7 +243,8 @@ def start_converters(options: BuildOptions) -> None:
     changes nothing there either; the daemon is left for the next build. Any trouble is the converter's to
     report, when ``make_converter`` makes it."""
     if options.daemon and not options.converters:
-        from binder.convert.client import DaemonGone, Unsafe, runtime_dir, secure_dir, start_daemon
+        from binder.convert.client import DaemonGone, start_daemon
+        from binder.runtime import Unsafe, runtime_dir, secure_dir
 
         with suppress(DaemonGone, Unsafe, OSError):
             start_daemon(secure_dir(runtime_dir()), wait=False)

@@ -2,7 +2,8 @@
 
 Rendering Word documents and assembling binders are CPU-bound Python: threads would share one core.
 Both go through ``in_processes``, so both get the same rules: the processes are started from a
-forkserver (the converter's threads are running, and forking a threaded process is unsafe), while
+forkserver (the converter's threads may be running, and forking a threaded process is unsafe; a build
+host's fork, which has imported everything and has no threads, forks them itself), while
 signals are held back (a Ctrl-C during the start would leave one half-started and the pool waiting
 for it at exit), they ignore SIGINT (the build handles it and stops them with SIGTERM), and the
 first error stops the others.
@@ -15,6 +16,7 @@ import multiprocessing.forkserver
 import multiprocessing.resource_tracker
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -45,7 +47,7 @@ def in_processes(
     calls = list(calls)
     if not calls:
         return
-    context = multiprocessing.get_context("forkserver")
+    context = _context()
     pool = ProcessPoolExecutor(
         max_workers=max(1, min(workers, len(calls))),
         mp_context=context,
@@ -90,6 +92,8 @@ def start_forkserver(modules: Sequence[str]) -> None:
     planning leaves idle. Started like any worker process, with signals held back: a Ctrl-C now is the
     build's to handle; the forkserver keeps them blocked (and ignores SIGINT once it has imported)."""
     global _ready
+    if _fork:
+        return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(modules))
     _tracker_running()
@@ -99,6 +103,22 @@ def start_forkserver(modules: Sequence[str]) -> None:
 
 
 _ready = False
+_fork = False
+
+
+def fork_from_here() -> None:
+    """This process has imported all that workers run and started nothing yet (a build host's fork,
+    ``binder.host``): its workers are forked from it, in milliseconds, not from a forkserver that would
+    import everything again (~1 s, on a rebuild's critical path once imports are gone from it)."""
+    global _ready, _fork
+    _ready = _fork = True
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # Forking a process with threads is unsafe: with remote converters (their threads) the forkserver it is.
+    if _fork and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
 
 
 def workers_ready() -> bool:

@@ -73,6 +73,7 @@ def _no_workers_ready(monkeypatch):
     parallel = sys.modules.get("binder.parallel")
     if parallel is not None:
         monkeypatch.setattr(parallel, "_ready", False)
+        monkeypatch.setattr(parallel, "_fork", False)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -72,8 +72,8 @@ from binder.console import display_path, plain, print_problems, stderr_console
     "--no-daemon",
     is_flag=True,
     envvar="BINDER_NO_DAEMON",
-    help="Start and stop LibreOffice for this build only, instead of using (and starting) the warm converter "
-    "daemon shared by your builds ($BINDER_NO_DAEMON=1).",
+    help="Start and stop LibreOffice for this build only, in this process, instead of using (and starting) the "
+    "warm converter daemon and build host shared by your builds ($BINDER_NO_DAEMON=1).",
 )
 @click.option("--no-cache", is_flag=True, help="Render and convert every SOP again, ignoring OUT/.cache.")
 @click.option("--sign", "sign_outputs", is_flag=True, help="Sign every binder and pack (PAdES) with --key.")

@@ -1,9 +1,8 @@
 """Converting through the user's converter daemon (``daemon.py``), starting it when none answers.
 
-The runtime folder holds the daemon's socket, pid file, log, lock and LibreOffice profiles:
-``$BINDER_RUNTIME_DIR``, else ``$XDG_RUNTIME_DIR/binder``, else ``/tmp/binder-<uid>``, made 0700.
-One that is a symlink, another user's, or open to the group or others is refused (``Unsafe``), and the build
-converts on its own. A daemon that dies mid-build leaves the rest to a local pool (``fallback``), with a warning.
+The runtime folder (``binder.runtime``) holds the daemon's socket, pid file, log, lock and LibreOffice
+profiles; one that cannot be trusted (``Unsafe``) makes the build convert on its own. A daemon that dies
+mid-build leaves the rest to a local pool (``fallback``), with a warning.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import json
 import os
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
@@ -27,12 +25,9 @@ from binder.convert.base import ConverterBase, Converting, Job, Result, check_pd
 from binder.convert.daemon import LOG_FILE, PID_FILE, PROTOCOL, SOCKET, fingerprint, seconds_from
 from binder.errors import ConversionError, ToolError
 from binder.interrupts import held, shielded
+from binder.runtime import runtime_dir, secure_dir
 
 START_SECONDS = 20.0  # how long a new daemon may take to answer (it answers before LibreOffice has started)
-
-
-class Unsafe(Exception):
-    """The runtime folder cannot be trusted; the message says why, in one line."""
 
 
 class DaemonGone(Exception):
@@ -46,30 +41,6 @@ class DaemonSilent(DaemonGone):
 SILENCE = 60.0
 """Seconds without a line from a daemon holding a request (it sends one every ``daemon.HEARTBEAT``) after which
 the build gives up on it (``BINDER_DAEMON_SILENCE``)."""
-
-
-def runtime_dir() -> Path:
-    if os.environ.get("BINDER_RUNTIME_DIR"):
-        return Path(os.environ["BINDER_RUNTIME_DIR"])
-    if os.environ.get("XDG_RUNTIME_DIR"):
-        return Path(os.environ["XDG_RUNTIME_DIR"]) / "binder"
-    return Path(f"/tmp/binder-{os.getuid()}")
-
-
-def secure_dir(folder: Path) -> Path:
-    """``folder``, made 0700 if missing; raises Unsafe if someone else could have put a socket there."""
-    with contextlib.suppress(FileExistsError):
-        folder.mkdir(mode=0o700, parents=True)
-    info = os.lstat(folder)
-    if stat.S_ISLNK(info.st_mode):
-        raise Unsafe(f"{folder} is a symbolic link")
-    if not stat.S_ISDIR(info.st_mode):
-        raise Unsafe(f"{folder} is not a folder")
-    if info.st_uid != os.getuid():
-        raise Unsafe(f"{folder} belongs to another user")
-    if info.st_mode & 0o077:
-        raise Unsafe(f"{folder} is open to other users (mode {stat.S_IMODE(info.st_mode):o}, needs 700)")
-    return folder
 
 
 def request(

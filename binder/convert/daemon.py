@@ -1,7 +1,7 @@
 """The per-user converter daemon: one warm pool of LibreOffice workers shared by the user's builds.
 
 Run as ``python -m binder.convert.daemon`` (``client.start_daemon`` does it, detached). It listens on
-``converter.sock`` in the runtime folder (``client.runtime_dir``), answers only processes of its own
+``converter.sock`` in the runtime folder (``binder.runtime``), answers only processes of its own
 user (SO_PEERCRED), converts one request at a time on its pool, and exits by itself after
 ``BINDER_DAEMON_IDLE`` seconds (default 600) without a request, leaving no soffice, socket or pid file.
 
@@ -24,7 +24,6 @@ import os
 import select
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -36,6 +35,7 @@ from binder.convert.base import Job, Result
 from binder.convert.pool import Converter, default_workers
 from binder.errors import ConversionError
 from binder.files import program_files
+from binder.runtime import allowed, peer_uid
 
 PROTOCOL = 1
 SOCKET = "converter.sock"
@@ -55,17 +55,6 @@ def fingerprint() -> str:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(json.dumps(program_files("soffice")).encode())
     return digest.hexdigest()[:16]
-
-
-def peer_uid(conn: socket.socket) -> int:
-    """The uid of the process at the other end of a Unix socket."""
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
-
-
-def allowed(uid: int) -> bool:
-    """Only the daemon's own user may convert: the PDFs are written with its rights."""
-    return uid == os.getuid()
 
 
 def seconds_from(variable: str, default: float) -> float:

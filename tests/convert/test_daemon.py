@@ -25,11 +25,13 @@ from docx import Document
 from processes import soffice_under
 from pypdf import PdfReader
 
+from binder import runtime as runtime_folder
 from binder.convert import client, daemon
 from binder.convert.base import Job, Result
-from binder.convert.client import DaemonConverter, Unsafe, ask, secure_dir
+from binder.convert.client import DaemonConverter, ask
 from binder.convert.pool import Converter
 from binder.errors import ConversionError
+from binder.runtime import Unsafe, secure_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,7 +51,7 @@ def test_the_runtime_folder_is_made_private_and_loose_ones_are_refused(monkeypat
     (parent / "link").symlink_to(made)
     with pytest.raises(Unsafe, match="symbolic link"):
         secure_dir(parent / "link")
-    monkeypatch.setattr(client.os, "getuid", lambda: os.stat(made).st_uid + 1)
+    monkeypatch.setattr(runtime_folder.os, "getuid", lambda: os.stat(made).st_uid + 1)
     with pytest.raises(Unsafe, match="another user"):
         secure_dir(made)
     shutil.rmtree(parent)
@@ -58,11 +60,11 @@ def test_the_runtime_folder_is_made_private_and_loose_ones_are_refused(monkeypat
 def test_the_runtime_folder_is_chosen_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BINDER_RUNTIME_DIR", "/somewhere/mine")
     monkeypatch.setenv("XDG_RUNTIME_DIR", "/run/user/1000")
-    assert client.runtime_dir() == Path("/somewhere/mine")
+    assert runtime_folder.runtime_dir() == Path("/somewhere/mine")
     monkeypatch.delenv("BINDER_RUNTIME_DIR")
-    assert client.runtime_dir() == Path("/run/user/1000/binder")
+    assert runtime_folder.runtime_dir() == Path("/run/user/1000/binder")
     monkeypatch.delenv("XDG_RUNTIME_DIR")
-    assert client.runtime_dir() == Path(f"/tmp/binder-{os.getuid()}")
+    assert runtime_folder.runtime_dir() == Path(f"/tmp/binder-{os.getuid()}")
 
 
 def test_a_build_refuses_an_unsafe_folder_and_converts_on_its_own(
@@ -99,9 +101,9 @@ def test_the_credential_check_refuses_other_users(
     served: tuple[daemon.Daemon, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     left, right = socket.socketpair(socket.AF_UNIX)
-    assert daemon.peer_uid(left) == os.getuid()
+    assert runtime_folder.peer_uid(left) == os.getuid()
     left.close(), right.close()
-    assert daemon.allowed(os.getuid()) and not daemon.allowed(os.getuid() + 1)
+    assert runtime_folder.allowed(os.getuid()) and not runtime_folder.allowed(os.getuid() + 1)
     _, folder = served
     monkeypatch.setattr(daemon, "allowed", lambda uid: False)  # as if this process were another user's
     assert ask(folder, "status") is None

@@ -16,6 +16,7 @@ import pytest
 from processes import soffice_under
 
 from binder.convert import client, daemon
+from binder.host import handoff
 
 
 def short_folder() -> Path:
@@ -24,8 +25,9 @@ def short_folder() -> Path:
 
 
 def stop_daemon(folder: Path) -> list[int]:
-    """Stop the daemon in ``folder`` as ``binder converters stop`` does; the soffice it left running (killed
-    now, with its group and theirs), by pid."""
+    """Stop the daemon and build hosts in ``folder`` as ``binder converters stop`` does; the soffice the daemon
+    left running (killed now, with its group and theirs), by pid."""
+    stop_hosts(folder)
     status = client.ask(folder, "status")
     client.ask(folder, "stop")
     if status:
@@ -39,6 +41,26 @@ def stop_daemon(folder: Path) -> list[int]:
         except ProcessLookupError:
             pass
     return leftovers
+
+
+def stop_hosts(folder: Path) -> None:
+    """Stop the build hosts in ``folder`` (``binder.host``) and wait until they are gone; one still there after
+    20 s fails the test."""
+    stopped = handoff.ask_hosts(folder, "stop")
+    deadline = time.monotonic() + 20
+    for host in stopped:
+        while alive(host["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(host["pid"]), f"build host {host['pid']} did not stop"
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs; a zombie does not (its parent, not the test, reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(") ", 1)[1][0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 def needs_libreoffice() -> None:

@@ -1,0 +1,311 @@
+"""The build host: run as ``python -m binder.host.server KEY STAMP`` (``handoff.start_host`` does, detached).
+
+It imports what a build uses, then listens on ``build-KEY.sock`` in the runtime folder, answers only its own
+user (SO_PEERCRED), and holds ``build-KEY.lock`` so that two hosts of one key never serve at once. KEY names
+binder's code, the interpreter and the libraries (``handoff.host_key``): after an upgrade or an edit the next
+build starts a host of its own, and this one runs out its idle time. It exits after ``$BINDER_DAEMON_IDLE``
+seconds (default 600) with no build running or asked for, and on ``binder converters stop`` once its builds
+have ended, leaving no socket or pid file.
+
+A build: the caller's descriptors 0-2, folder, environment, umask and arguments arrive (``wire``); a fork
+takes them over (``takeover.py``) and runs the command line; the host watches it through a pidfd and sends
+its exit status. A signal the caller passes on is delivered to that fork. A caller that goes away takes its
+build with it (SIGTERM: the build unwinds and leaves the output as it was), and so does a host that dies
+(PR_SET_PDEATHSIG). The host itself runs nothing of a build's: each fork starts from the same clean state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import importlib
+import os
+import select
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from binder.convert.daemon import idle_seconds
+from binder.host import wire
+from binder.host.handoff import code_stamp, socket_path
+from binder.host.wire import Request
+from binder.runtime import allowed, peer_uid, runtime_dir, secure_dir
+
+PRELOAD = (
+    "binder.cli.main",
+    "binder.build",
+    "binder.console",
+    "binder.convert.client",
+    "binder.document.pool",
+    "binder.issue.issuing",
+    "binder.issue.assemble",
+    "binder.issue.front",
+    "binder.issue.stamp",
+    "binder.issue.tagging",
+    "binder.issue.archive",
+    "binder.issue.record",
+    "binder.issue.changes_page",
+    "binder.redline.diff",
+    "binder.output.chart_room",
+    "binder.site.pages",
+    "fontTools.subset",
+    "multiprocessing.forkserver",
+    "concurrent.futures.process",
+)
+"""What a build imports, eagerly or when it makes something; not signing (signed builds are not handed off)."""
+ALLOWED_SIGNALS = {
+    signal.SIGINT: signal.SIGINT,
+    signal.SIGTERM: signal.SIGTERM,
+    signal.SIGHUP: signal.SIGTERM,
+    signal.SIGQUIT: signal.SIGTERM,
+}
+"""A caller's signal and what its build gets: a hang-up or quit unwinds like SIGTERM (output left as it was)."""
+
+
+@dataclass
+class Running:
+    pid: int
+    pidfd: int
+    caller: socket.socket | None
+
+
+@dataclass
+class Host:
+    folder: Path
+    key: str
+    idle: float
+    started: float = field(default_factory=time.time)
+    last: float = field(default_factory=time.monotonic)
+    builds: int = 0
+    stopping: bool = False
+    running: dict[int, Running] = field(default_factory=dict)
+    """By pidfd."""
+    listener: socket.socket | None = None
+    lock: int = -1
+    inode: int = 0
+    """Held by the host alone: a fork closes it, or a new host could not start while a build runs."""
+
+    def listen(self) -> None:
+        path = socket_path(self.folder, self.key)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)  # born 0600: no moment at which another user could connect
+        try:
+            listener.bind(str(path))
+        finally:
+            os.umask(old)
+        self.inode = os.stat(path).st_ino  # the socket file's: fstat of the socket would give its sockfs inode
+        listener.listen(16)
+        self.listener = listener
+        self._pid_file().write_text(f"{os.getpid()}\n")
+
+    def _pid_file(self) -> Path:
+        return self.folder / f"build-{self.key}.pid"
+
+    def close(self) -> None:
+        """Stop listening: the socket and pid file go (a new host may already have put its own there)."""
+        if self.listener is None:
+            return
+        path = socket_path(self.folder, self.key)
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == self.inode:
+                path.unlink()
+                self._pid_file().unlink(missing_ok=True)
+        self.listener.close()
+        self.listener = None
+
+    def serve(self) -> Request | None:
+        """Serve until stopped or idle; in a fork, the ``Request`` it is to run."""
+        while True:
+            if self.stopping and self.listener is not None:
+                self.close()
+            if not self.running and (self.stopping or time.monotonic() - self.last > self.idle):
+                self.close()
+                return None
+            watched: list[Any] = [r.pidfd for r in self.running.values()]
+            watched += [r.caller for r in self.running.values() if r.caller is not None]
+            if self.listener is not None:
+                watched.append(self.listener)
+            readable, _, _ = select.select(watched, [], [], 1.0)
+            for ready in readable:
+                if ready is self.listener:
+                    request = self._accept()
+                    if request is not None:
+                        return request
+                elif isinstance(ready, int):
+                    self._ended(self.running.pop(ready))
+                else:
+                    self._from_caller(next(r for r in self.running.values() if r.caller is ready))
+
+    def _accept(self) -> Request | None:
+        assert self.listener is not None
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return None
+        self.last = time.monotonic()
+        try:
+            conn.settimeout(5.0)
+            if not allowed(peer_uid(conn)):
+                conn.close()
+                return None
+            message, fds = wire.receive(conn, wire.STDIO)
+        except (OSError, wire.Garbled) as error:
+            print(f"refused a request: {error}", file=sys.stderr, flush=True)
+            conn.close()
+            return None
+        op = (message or {}).get("op")
+        if op == "build" and message is not None:
+            return self._fork(conn, message, fds)
+        for fd in fds:
+            os.close(fd)
+        with contextlib.closing(conn), contextlib.suppress(OSError):
+            if op == "status":
+                wire.send(conn, self.status())
+            elif op == "stop":
+                self.stopping = True
+                wire.send(conn, self.status())
+        return None
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "started": self.started,
+            "builds": self.builds,
+            "running": sorted(r.pid for r in self.running.values()),
+            "key": self.key,
+        }
+
+    def _fork(self, conn: socket.socket, message: dict[str, Any], fds: list[int]) -> Request | None:
+        try:
+            request = Request(
+                argv=[str(a) for a in message["argv"]],
+                cwd=str(message["cwd"]),
+                env={str(k): str(v) for k, v in message["env"].items()},
+                umask=int(message["umask"]),
+                stdio=[[str(x) for x in s] for s in message["stdio"]],
+                fds=fds,
+            )
+            if len(fds) != wire.STDIO or len(request.stdio) != wire.STDIO:
+                raise ValueError("not three standard streams")
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            print(f"refused a build: {error}", file=sys.stderr, flush=True)
+            for fd in fds:
+                os.close(fd)
+            conn.close()
+            return None
+        sys.stdout.flush(), sys.stderr.flush()  # or the fork would write the host's log lines a second time
+        try:
+            pid = os.fork()
+        except OSError as error:
+            print(f"could not fork a build: {error}", file=sys.stderr, flush=True)
+            pid = -1
+        if pid == 0:
+            self._leave()
+            conn.close()
+            return request
+        for fd in fds:
+            os.close(fd)
+        if pid < 0:
+            conn.close()  # the caller runs the build itself
+            return None
+        self.builds += 1
+        pidfd = os.pidfd_open(pid)
+        self.running[pidfd] = Running(pid, pidfd, conn)
+        try:
+            wire.send(conn, {"started": pid})
+        except OSError:
+            self._caller_gone(self.running[pidfd])
+        return None
+
+    def _leave(self) -> None:
+        """In a fork: close what is the host's, through the objects that own it (a bare close would leave them
+        to close the same number again at exit, by then perhaps a file of the build's)."""
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+        for other in self.running.values():
+            os.close(other.pidfd)
+            if other.caller is not None:
+                other.caller.close()
+        self.running.clear()
+        os.close(self.lock)
+
+    def _from_caller(self, build: Running) -> None:
+        assert build.caller is not None
+        try:
+            message, _ = wire.receive(build.caller)
+        except (OSError, wire.Garbled):
+            message = None
+        if message is None:
+            self._caller_gone(build)
+            return
+        try:
+            signum = ALLOWED_SIGNALS.get(signal.Signals(int(message.get("signal", 0))))
+        except (TypeError, ValueError):
+            return
+        if signum is not None:
+            os.kill(build.pid, signum)  # not yet reaped, so the pid is still this build's
+
+    def _caller_gone(self, build: Running) -> None:
+        """Nobody is left to see the build's messages or status: it stops, as it would had its terminal gone."""
+        if build.caller is not None:
+            build.caller.close()
+            build.caller = None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(build.pid, signal.SIGTERM)
+
+    def _ended(self, build: Running) -> None:
+        _, status = os.waitpid(build.pid, 0)
+        os.close(build.pidfd)
+        code = os.waitstatus_to_exitcode(status)
+        self.last = time.monotonic()
+        if build.caller is not None:
+            with contextlib.closing(build.caller), contextlib.suppress(OSError):
+                wire.send(build.caller, {"exit": code if code >= 0 else 128 - code})
+
+    def stop(self, signum: int, frame: Any) -> None:
+        self.stopping = True
+
+
+def preload() -> None:
+    for name in PRELOAD:
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()  # imported once and for all: no fork's collector walks them, no page is copied for it
+
+
+def main(argv: list[str]) -> None:
+    key, stamp = argv[1], argv[2]
+    folder = secure_dir(runtime_dir())
+    lock = os.open(folder / f"build-{key}.lock", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return  # another host of this key serves
+    preload()
+    if code_stamp() != stamp:
+        return  # binder's code changed while it was imported: a build started now gets a host of its own
+    host = Host(folder, key, idle_seconds())
+    host.lock = lock
+    signal.signal(signal.SIGTERM, host.stop)
+    signal.signal(signal.SIGINT, host.stop)
+    host.listen()
+    request = host.serve()
+    if request is None:
+        # Unlinked while held: a host starting now may lock the old file and serve, as this one is gone.
+        (folder / f"build-{key}.lock").unlink(missing_ok=True)
+        return
+    from binder.host.takeover import run_build
+
+    run_build(request)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
