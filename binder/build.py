@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from binder import interrupts
-from binder.convert.base import Converting
+from binder.convert.base import Converting, Job
 from binder.convert.pool import Converter
 from binder.document.pool import PARALLEL_SOPS
 from binder.errors import InputError
-from binder.issue.issuing import WORK, IssueContext, issue
+from binder.issue.issuing import WORK, IssueContext, early_fronts, issue
 from binder.issue.plan import IssuePlan, plan_binders, plan_packs
 from binder.issue.reissue import decide, issue_key, keep_others, reissue_warnings
-from binder.model import Library
+from binder.model import Library, Sop
 from binder.options import BuildOptions
 from binder.output.cache import DocumentCache, discarded_warnings, previous_cache
 from binder.output.documents import Documents, linked_pdf, make_documents
@@ -151,6 +151,14 @@ def produce(
     content files and the ``site()``. LibreOffice runs until the last conversion (``converter``: a running one,
     lent by the caller and left running)."""
     plans = binders + packs
+    issued = options.today or date.today()  # once: the fronts rendered early and late must agree at midnight
+    early: dict[str, Any] = {}
+
+    def alongside(todo: list[Sop], pages: dict[str, int]) -> list[Job]:
+        made, jobs = early_fronts(library, previous, options.out, plans, [s.sop_id for s in todo], pages, root, issued)
+        early.update(made)
+        return jobs
+
     with make_converter(options, progress.warn) if converter is None else nullcontext(converter) as running:
         cache = DocumentCache(previous_cache(options.out, options.use_cache), root / CACHE)
         documents = make_documents(
@@ -162,6 +170,7 @@ def produce(
             cache,
             _processes(options),
             options.timeout,
+            alongside,
         )
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
         warnings = select(
@@ -177,13 +186,14 @@ def produce(
             options.out,
             running,
             progress,
-            options.today or date.today(),
+            issued,
             previous,
             documents.pages,
             lambda sop_id: linked_pdf(root, sop_id),
             options.signing,
             _processes(options),
             running.close if converter is None else lambda: None,
+            early,
         )
         written: dict[str, tuple[Any, ...]] = {}
 

@@ -70,6 +70,39 @@ class FrontSpec:
     changes: dict | None = None
 
 
+@dataclass(frozen=True)
+class Early:
+    """A front matter rendered and converted beside its SOPs, with the pages they had last time: a rebuild
+    that changed an SOP without changing its page count then waits for one conversion, not two in a row."""
+
+    spec: FrontSpec
+    guess: int
+    starts: tuple[int, ...]
+    pdf: Path
+
+    def fits(self, spec: FrontSpec, guess: int, starts: list[int]) -> bool:
+        """Whether this is the front matter ``make_fronts`` would render now: same content, guess and pages."""
+        return self.spec == spec and self.guess == guess and self.starts == tuple(starts)
+
+
+def render_early(
+    library: Library, specs: list[FrontSpec], pages: Mapping[str, int], workdir: Path, issued: date
+) -> tuple[dict[str, Early], list[Job]]:
+    """Front matter rendered with ``pages`` (this build's, or the last build's for SOPs not converted yet),
+    and the jobs converting them: for ``make_fronts`` to use when those pages hold (``early``)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    early, jobs = {}, []
+    for spec in specs:
+        guess = _first_guess(spec)
+        starts = start_pages(guess, [pages[i] for i in spec.sop_ids])
+        docx = workdir / f"{_safe(spec.key)}.early.docx"
+        render_front(library, spec, dict(zip(spec.sop_ids, starts)), issued, docx)
+        job = Job(f"front matter of {spec.key}", docx, docx.with_suffix(".pdf"))
+        early[spec.key] = Early(spec, guess, tuple(starts), job.pdf)
+        jobs.append(job)
+    return early, jobs
+
+
 def make_fronts(
     library: Library,
     specs: list[FrontSpec],
@@ -77,27 +110,36 @@ def make_fronts(
     workdir: Path,
     converter: Converter,
     issued: date,
+    early: Mapping[str, Early] | None = None,
 ) -> dict[str, MadeFront]:
-    """Render and convert every front matter; repeat for those whose page count moved."""
+    """Render and convert every front matter (or take the ``early`` one that fits); repeat for those whose
+    page count moved."""
     workdir.mkdir(parents=True, exist_ok=True)
     guess = {spec.key: _first_guess(spec) for spec in specs}
     made: dict[str, MadeFront] = {}
     pending = list(specs)
+    ready = dict(early or {})
     for _ in range(4):
-        jobs = []
+        jobs, pdfs = [], []
         for spec in pending:
-            docx = workdir / f"{_safe(spec.key)}.docx"
             starts = start_pages(guess[spec.key], [pages[i] for i in spec.sop_ids])
+            converted = ready.pop(spec.key, None)
+            if converted is not None and converted.fits(spec, guess[spec.key], starts):
+                pdfs.append(converted.pdf)
+                continue
+            docx = workdir / f"{_safe(spec.key)}.docx"
             render_front(library, spec, dict(zip(spec.sop_ids, starts)), issued, docx)
             jobs.append(Job(f"front matter of {spec.key}", docx, docx.with_suffix(".pdf")))
-        converter.convert(jobs)
+            pdfs.append(jobs[-1].pdf)
+        if jobs:
+            converter.convert(jobs)
         still = []
-        for spec, job in zip(pending, jobs):
+        for spec, pdf in zip(pending, pdfs):
             with shielded():
-                count = page_count(job.pdf)
-                headings = _headings(job.pdf)
+                count = page_count(pdf)
+                headings = _headings(pdf)
             if count == guess[spec.key]:
-                made[spec.key] = MadeFront(job.pdf, count, headings)
+                made[spec.key] = MadeFront(pdf, count, headings)
             else:
                 guess[spec.key] = count
                 still.append(spec)

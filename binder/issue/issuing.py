@@ -9,7 +9,7 @@ not signed is signed now, keeping its date of issue.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -58,6 +58,8 @@ class IssueContext:
     converted: Callable[[], None] = lambda: None
     """Called once nothing is left to convert: a build stops its LibreOffice before assembling, whose
     processes would otherwise hold their memory next to the assembly's (1,000 SOPs: 0.7 GB)."""
+    early: Mapping[str, front.Early] | None = None
+    """Front matter converted beside the SOPs (``early_fronts``), by issue path."""
 
 
 def issue(
@@ -127,9 +129,20 @@ def _fronts(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, front.MadeFr
     if not plans:
         return {}
     from binder.issue import front
+
+    specs = front_specs(ctx.library, ctx.previous, ctx.out, plans)
+    workdir = ctx.root / WORK / "front"
+    return front.make_fronts(ctx.library, specs, ctx.pages, workdir, _converter(ctx), ctx.issued, ctx.early)
+
+
+def front_specs(
+    library: Library, previous: Manifest | None, out: Path, plans: list[IssuePlan]
+) -> list[front.FrontSpec]:
+    """What each plan's front matter shows."""
+    from binder.issue import front
     from binder.issue.changes_page import binder_changes
 
-    specs = [
+    return [
         front.FrontSpec(
             p.path,
             p.cover_title,
@@ -137,11 +150,42 @@ def _fronts(ctx: IssueContext, plans: list[IssuePlan]) -> dict[str, front.MadeFr
             dict(p.facts),
             p.sop_ids,
             template=p.front_template,
-            changes=binder_changes(ctx.library, ctx.previous, p.name, p.sop_ids, ctx.out) if p.kind == BINDER else None,
+            changes=binder_changes(library, previous, p.name, p.sop_ids, out) if p.kind == BINDER else None,
         )
         for p in plans
     ]
-    return front.make_fronts(ctx.library, specs, ctx.pages, ctx.root / WORK / "front", _converter(ctx), ctx.issued)
+
+
+def early_fronts(
+    library: Library,
+    previous: Manifest | None,
+    out: Path,
+    plans: tuple[IssuePlan, ...],
+    converting: Collection[str],
+    pages: Mapping[str, int],
+    root: Path,
+    issued: date,
+) -> tuple[dict[str, front.Early], list[Job]]:
+    """The front matter of each issue holding an SOP about to be converted, rendered with the pages that SOP
+    had in the last build, and the jobs to convert them in the same batch (``front.Early``); none for an issue
+    with an SOP the last build had not got. ``pages``: the SOPs' not converted (taken from the cache).
+
+    Only for a build converting at most half its SOPs: there the fronts would be converted alone, after the
+    SOPs, on the critical path. When most are converted (a first build, ``--no-cache``) the fronts' wait is a
+    small part, and issues whose SOPs come out byte for byte the same are kept, their fronts never needed."""
+    if previous is None or not converting or len(converting) > len(pages):
+        return {}, []
+    from binder.issue import front
+
+    last = {d.sop_id: d.pages for d in previous.documents}
+    guessed = {**{s: last[s] for s in converting if s in last}, **pages}
+    ahead = [p for p in plans if set(p.sop_ids) & set(converting) and set(p.sop_ids) <= guessed.keys()]
+    if not ahead:
+        return {}, []
+    specs = front_specs(library, previous, out, ahead)
+    early, jobs = front.render_early(library, specs, guessed, root / WORK / "front", issued)
+    options = export_options(library.settings.pdf_a == "yes")  # as _converter gives the fronts made later
+    return early, [replace(job, options=options) for job in jobs]
 
 
 def _converter(ctx: IssueContext) -> Converting:

@@ -87,6 +87,8 @@ class Merger:
         self.linked: dict[tuple[int, int], tuple[Any, Any]] = {}
         """Annotation → (annotation, the element holding its object reference)."""
         self.ids: dict[bytes, Any] = {}
+        self.standard: dict[str, str] = {}
+        """Structure type → the standard one ``self.roles`` maps it to: asked for every element."""
 
     def merge(self, opened: Sequence[tuple[Source, Pdf]]) -> bool:
         """Replace the file's structure tree by the merged one; False when no source is tagged."""
@@ -147,6 +149,7 @@ class Merger:
         for annot, owner in zip(found[: len(annots)], found[len(annots) :]):
             part.parents[annot.objgen] = owner.objgen
         part.roles = _merge_map(self.roles, tree.get("/RoleMap"), self.pdf)
+        self.standard.clear()  # the role map grew
         part.classes = _merge_map(self.classes, tree.get("/ClassMap"), self.pdf)
         source_roles = tree.get("/RoleMap") or Dictionary()
         element: Any
@@ -198,7 +201,9 @@ class Merger:
                 self.ids[key] = element
         kids = structure_kids(element.get("/K")) if "/K" in keys else []
         copied = [c for kid in kids if (c := self._kid(part, kid, element, page)) is not None]
-        standard = _standard(role, self.roles)
+        standard = self.standard.get(role)
+        if standard is None:
+            standard = self.standard[role] = _standard(role, self.roles)
         if standard == "/Figure" and "/Alt" not in keys:
             copied = self._hoist_alt(element, copied)
         if len(copied) != len(kids) or any(c is not k for c, k in zip(copied, kids)):
@@ -250,7 +255,7 @@ class Merger:
             if annot.objgen not in self.linked or part.parents.get(annot.objgen) == parent.objgen:
                 self.linked[annot.objgen] = (annot, parent)
             return Dictionary(Type=Name.OBJR, Obj=annot, Pg=self.page_objects[index])
-        if _is_element(kid):
+        if "/S" in kid:  # an element (``_is_element``: its type is neither of the above)
             return self._element(part, kid, parent, page)
         return None
 

@@ -3,7 +3,7 @@ others rendered, converted, and stored in the cache for the next build."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +48,12 @@ def make_documents(
     cache: DocumentCache,
     workers: int = 1,
     timeout: float = 180.0,
+    alongside: Callable[[list[Sop], dict[str, int]], list[Job]] = lambda todo, pages: [],
 ) -> Documents:
-    """``sops/<ID>.docx`` and ``sops/<ID>.pdf`` for each SOP in ``root``."""
+    """``sops/<ID>.docx`` and ``sops/<ID>.pdf`` for each SOP in ``root``.
+
+    ``alongside(todo, pages)``: more jobs to convert in the same batch, told the SOPs to convert and the pages
+    of the others (the issues' front matter, rendered ahead: ``binder.issue.issuing.early_fronts``)."""
     (root / "sops").mkdir(parents=True, exist_ok=True)
     (root / WORK / "linked").mkdir(parents=True, exist_ok=True)
     keys = {sop.sop_id: document_key(sop, library, needs_flowchart(sop)) for sop in sops}
@@ -78,11 +82,14 @@ def make_documents(
     ]
     pages: dict[str, int] = {}
     advance = progress.stage("PDF", len(jobs))
+    converting = {job.key for job in jobs}
+    jobs += alongside(todo, {sop_id: entry.pages for sop_id, entry in made.items()}) if todo else []
 
     def converted(result: Result) -> None:
         # While LibreOffice converts the next documents, this thread would only wait.
-        pages[result.key] = _standalone(root, result.key)
-        advance()
+        if result.key in converting:
+            pages[result.key] = _standalone(root, result.key)
+            advance()
 
     converter.convert(jobs, converted)
     check()

@@ -200,6 +200,8 @@ class FakeConverter(ConverterBase):
         self.fail_on = set(fail_on or ())
         self.converted: list[str] = []
         """Keys converted, in order (SOP IDs, and names of front and back matter)."""
+        self.batches: list[list[str]] = []
+        """The keys of each ``convert`` call."""
         self.warm_ups = 0
         self.closed = False
         self._conversions = 0
@@ -209,6 +211,7 @@ class FakeConverter(ConverterBase):
 
     def convert(self, jobs: Sequence[Job], progress: Callable[[Result], None] | None = None) -> list[Result]:
         results = []
+        self.batches.append([job.key for job in jobs])
         for job in jobs:
             if job.key in self.fail_on:
                 raise ConversionError(job.key, "fake failure")
