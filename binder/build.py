@@ -199,7 +199,8 @@ def produce(
 
         def meanwhile() -> None:
             # LibreOffice is stopped (or idle, when the caller keeps it): it writes nothing into root any more.
-            written["recorded"] = write_contents(library, documents.entries, root)
+            cached = {d.sop_id for d in documents.entries} - set(documents.converted)
+            written["recorded"] = write_contents(library, documents.entries, root, None, previous, cached)
             written["site"] = site()
 
         issues = issue(context, decisions, meanwhile)

@@ -99,3 +99,12 @@ def regular_files(folder: Path, links: bool = False) -> list[str]:
                 except OSError:  # a link that loops or runs through a file: no file, as pathlib's is_file() says
                     continue
     return found
+
+
+def named_from(path: Path, folder: Path) -> str:
+    """``path`` relative to ``folder`` (the workbook's, where a picture or file was named), else its name: what
+    the SOP's content records, and its documents' cache key with it."""
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.name

@@ -18,15 +18,17 @@ import dataclasses
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from binder.convert.base import export_options
 from binder.document.context import Image, sop_context
 from binder.document.render import choose_template
-from binder.files import link_or_copy, write_text
+from binder.files import link_or_copy, named_from, write_text
 from binder.files import sha256 as file_sha256
 from binder.model import Library, Sop
 from binder.output import seal
@@ -64,16 +66,27 @@ def _environment(code: tuple[str, ...]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _encode(value):
-    if isinstance(value, Image):
-        return {"image": file_sha256(Path(value.path)), "w": value.max_width_mm, "h": value.max_height_mm}
-    if isinstance(value, Path):
-        return {"file": file_sha256(value)}
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value):
-        return dataclasses.asdict(value)
-    return repr(value)
+def _encoder(folder: Path) -> Callable[[Any], Any]:
+    """JSON for what a context holds besides text: files by their bytes and by the name they were given
+    (relative to the workbook's ``folder``), as the SOP's content file records them (``binder.redline.content``)."""
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, Image):
+            return {
+                "image": file_sha256(Path(value.path)),
+                "at": named_from(Path(value.path), folder),
+                "w": value.max_width_mm,
+                "h": value.max_height_mm,
+            }
+        if isinstance(value, Path):
+            return {"file": file_sha256(value), "at": named_from(value, folder)}
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        return repr(value)
+
+    return encode
 
 
 @lru_cache(maxsize=64)
@@ -90,7 +103,7 @@ def template_sha256(path: Path) -> str:
 def document_key(sop: Sop, library: Library, flowchart: bool) -> str:
     """The cache key of one SOP's Word and PDF documents."""
     context = sop_context(sop, library)
-    payload = json.dumps(context, default=_encode, sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(context, default=_encoder(library.folder), sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256()
     chart = f"{flowchart}:{library.settings.flowchart}"  # the chart's drawing is not in the context
     export = repr(export_options(library.settings.pdf_a == "yes"))  # LibreOffice's PDF export options

@@ -11,7 +11,7 @@ manifest recorded is never compared with (``TAMPERED``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -19,7 +19,7 @@ from typing import Any
 
 from binder.document.context import Image, Link, sop_context
 from binder.errors import FileProblem
-from binder.files import link_or_copy, sha256, write_bytes
+from binder.files import link_or_copy, named_from, sha256, write_bytes
 from binder.model import Library, Sop
 from binder.output import writing_cache
 from binder.output.manifest import MANIFEST, DocumentEntry, Manifest, ManifestError, read_manifest
@@ -55,11 +55,11 @@ def _jsonable(value: Any, folder: Path) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v, folder) for v in value]
     if isinstance(value, Image):
-        return {"picture": _inside(value.path, folder)}
+        return {"picture": named_from(value.path, folder)}
     if isinstance(value, Link):
         return {"text": _plain(value.text), "url": value.url, "before": value.before, "after": value.after}
     if isinstance(value, Path):
-        return _inside(value, folder)
+        return named_from(value, folder)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
@@ -74,33 +74,51 @@ def _plain(text: str) -> str:
     return text.replace(NON_BREAKING_HYPHEN, "-")
 
 
-def _inside(path: Path, folder: Path) -> str:
-    """A picture's path relative to the workbook's folder (the place it was named from), else its name."""
-    try:
-        return path.resolve().relative_to(folder.resolve()).as_posix()
-    except (ValueError, OSError):
-        return path.name
-
-
 def write_contents(
-    library: Library, entries: Iterable[DocumentEntry], root: Path, out: Path | None = None
+    library: Library,
+    entries: Iterable[DocumentEntry],
+    root: Path,
+    out: Path | None = None,
+    previous: Manifest | None = None,
+    cached: Collection[str] = (),
 ) -> tuple[DocumentEntry, ...]:
     """``content/<ID>.json`` in ``root`` for each document entry; the entries with their content file set.
 
     A file whose bytes are already in ``out`` (the output folder; by default the one ``root`` stages for) is
     linked from there, not written again: a one-SOP rebuild then writes (and flushes to disk) one file, not
-    one per SOP."""
+    one per SOP. For an SOP whose documents came from the cache (``cached``: rendered from the same context,
+    the key naming every picture and file as the content does), the last build's file is linked when it is
+    still what that build's ``previous`` manifest recorded, without making the content again."""
     out = out or staged_for(root)
+    last = {d.sop_id: d for d in previous.documents} if previous is not None and out is not None else {}
     made = []
     (root / FOLDER).mkdir(parents=True, exist_ok=True)
     for entry in entries:
         rel = content_path(entry.sop_id)
-        data = (json.dumps(snapshot(library.sop(entry.sop_id), library), indent=2, ensure_ascii=False) + "\n").encode()
-        if out is None or not _same_file(out / rel, data, root / rel):
-            write_bytes(root / rel, data)
+        if not (entry.sop_id in cached and out is not None and _as_recorded(out, last.get(entry.sop_id), root / rel)):
+            data = (
+                json.dumps(snapshot(library.sop(entry.sop_id), library), indent=2, ensure_ascii=False) + "\n"
+            ).encode()
+            if out is None or not _same_file(out / rel, data, root / rel):
+                write_bytes(root / rel, data)
         made.append(replace(entry, content_file=rel))
     writing_cache.record(library, root)  # for the next build, with the rest of what it may reuse
     return tuple(made)
+
+
+def _as_recorded(out: Path, last: DocumentEntry | None, target: Path) -> bool:
+    """Link the last build's content file of ``last`` to ``target`` if its bytes are those it recorded."""
+    if last is None or last.content_file != content_path(last.sop_id):
+        return False
+    expected = dict(last.sha256).get("content_file")
+    old = out / last.content_file
+    try:
+        if not expected or old.is_symlink() or not old.is_file() or sha256(old) != expected:
+            return False
+        link_or_copy(old, target)
+    except OSError:
+        return False
+    return True
 
 
 def _same_file(old: Path, data: bytes, target: Path) -> bool:

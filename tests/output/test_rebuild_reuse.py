@@ -1,16 +1,22 @@
 """A rebuild reuses what is unchanged without trusting it: the same bytes as a cold build of the same
-workbook, files already in place are neither rewritten nor moved, and a hand-edited file is written afresh."""
+workbook, files already in place are neither rewritten nor moved, and a hand-edited file is written afresh;
+an unchanged SOP's content is linked from the last build, not made again."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
 import fakes
 import pytest
+from helpers_docx import write_png
 from pipeline import first_build, rebuild, revised_fin_001, two_packs
+
+from binder.redline import content
+from binder.redline.content import snapshot
 
 SKIPPED = ("manifest.json", ".", "binders/", "packs/")
 """Not compared: binders and packs carry their issue history (a changes page, the issue's date), which a cold
@@ -75,3 +81,26 @@ def test_a_content_file_edited_in_the_output_folder_is_written_afresh_not_reused
     assert path.read_bytes() == (cold / "content/OPS-001.json").read_bytes()
     assert "OPS-999" not in path.read_text(encoding="utf-8")
     assert "content-tampered" in {w.code for w in result.warnings}
+
+
+def test_a_rebuild_makes_the_content_of_the_changed_sop_only_and_links_the_others(
+    tmp_path, converters, cold, monkeypatch
+):
+    book, out, _ = first_build(tmp_path, two_packs())
+    made = []
+    monkeypatch.setattr(content, "snapshot", lambda sop, library: made.append(sop.sop_id) or snapshot(sop, library))
+    rebuild(book, out, revised_fin_001(two_packs()))
+    assert made == ["FIN-001"]
+    assert files(out) == files(cold)
+
+
+def test_a_picture_given_another_name_is_recorded_under_it_though_its_bytes_are_the_same(tmp_path, converters):
+    data = two_packs()
+    write_png(tmp_path / "scale.png", 40, 30)
+    data["Steps"][0]["Image"] = "scale.png"
+    book, out, _ = first_build(tmp_path, data)
+    assert '"picture": "scale.png"' in (out / "content/FIN-001.json").read_text(encoding="utf-8")
+    shutil.copy(tmp_path / "scale.png", tmp_path / "weighing-scale.png")
+    data["Steps"][0]["Image"] = "weighing-scale.png"
+    rebuild(book, out, data, allow_unversioned=True)
+    assert '"picture": "weighing-scale.png"' in (out / "content/FIN-001.json").read_text(encoding="utf-8")
