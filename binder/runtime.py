@@ -45,10 +45,16 @@ def secure_dir(folder: Path) -> Path:
     return folder
 
 
+def peer(conn: socket.socket) -> tuple[int, int, int]:
+    """The pid, uid and gid of the process at the other end of a Unix socket (as it connected)."""
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    pid, uid, gid = struct.unpack("3i", creds)
+    return pid, uid, gid
+
+
 def peer_uid(conn: socket.socket) -> int:
     """The uid of the process at the other end of a Unix socket."""
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
+    return peer(conn)[1]
 
 
 def allowed(uid: int) -> bool:

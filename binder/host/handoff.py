@@ -1,31 +1,33 @@
 """The ``binder`` command's side: hand ``binder build`` to the user's warm build host, or start one.
 
 The host (``server.py``) forks a process that takes over this process's standard input, output and error,
-current folder, environment and umask, and runs the command exactly as this process would have: same
-messages, same exit status, same files. This process stays as its stand-in: it passes Ctrl-C, SIGTERM and
-SIGHUP on, and exits with the build's status.
+current folder (by handle), environment, umask and arguments, and runs the command exactly as this process
+would have: same messages, same exit status, same files. This process stays as its stand-in: it passes
+Ctrl-C, SIGTERM, SIGHUP and SIGQUIT on (not those it ignores, as under ``nohup``), stops and continues the
+build with Ctrl-Z and ``fg``, and exits with the build's status.
 
 Only plain builds go. Not with ``--no-daemon`` or ``$BINDER_NO_DAEMON`` (which promise that no process of
 binder's outlives the build), not with ``--sign`` (its passphrase prompt needs this terminal as its own).
-When no host of this code answers, or it does not take the build within ``TAKE_SECONDS``, the build runs
-here as it always did, and a host is started for the next one. Standard library only: this runs before
-anything else is imported.
+The hand-off is all or nothing: the host says it holds the request, this process says go (or gives up after
+``TAKE_SECONDS`` and closes, and the host forks nothing), the host forks and says started. Signals are held
+back until then: one that arrives during the hand-off reaches the build, or this process when it builds
+itself. When no host of this code and standing (``identity.py``) answers, the build runs here as it always
+did, and a host is started for the next one. Standard library only: this runs before anything else.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from binder.host import wire
+from binder.host.identity import PACKAGE, code_stamp, host_key, standing
 from binder.runtime import Unsafe, allowed, peer_uid, runtime_dir, secure_dir
 
 HANDED_OFF = {"build"}
@@ -33,10 +35,12 @@ KEPT_HERE = {"--no-daemon", "--sign"}
 FALSE = {"", "0", "false", "f", "no", "n", "off"}
 """What click reads as a false flag in ``$BINDER_NO_DAEMON``."""
 TAKE_SECONDS = 5.0
-"""How long a host may take to fork the build before this process runs it itself."""
+"""How long a host may take to say it holds the request before this process runs the build itself."""
 PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+HELD = {*PASSED_ON, signal.SIGTSTP, signal.SIGCONT}
 LOG_FILE = "build-host.log"
-PACKAGE = Path(__file__).resolve().parents[1]
+SOCKET_PATH_MAX = 107
+"""Bytes of a Unix socket's path, at most (Linux)."""
 
 
 def eligible(argv: list[str], environ: dict[str, str] | os._Environ[str]) -> bool:
@@ -44,39 +48,6 @@ def eligible(argv: list[str], environ: dict[str, str] | os._Environ[str]) -> boo
     if not argv or argv[0] not in HANDED_OFF or KEPT_HERE & set(argv):
         return False
     return environ.get("BINDER_NO_DAEMON", "").strip().lower() in FALSE
-
-
-def code_stamp(package: Path = PACKAGE) -> str:
-    """Names, sizes and modification times of binder's modules: a host imported them all when it started,
-    so a changed module (an upgrade, an edit) must get a host of its own."""
-    digest = hashlib.sha256()
-    folders = [package]
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
-                    folders.append(Path(entry.path))
-                elif entry.name.endswith(".py"):
-                    info = entry.stat()
-                    digest.update(f"{entry.path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:16]
-
-
-def host_key(stamp: str, environ: dict[str, str] | os._Environ[str]) -> str:
-    """What a host must share with this process to run its build as this process would: binder's code, the
-    interpreter and its flags, the libraries on the path (an upgrade changes their folder) and the variables
-    that shape Python's start-up. The first path entry (this command's folder) is not a library's."""
-    libraries = []
-    for entry in sys.path[1:]:
-        with contextlib.suppress(OSError):
-            libraries.append((entry, os.stat(entry or ".").st_mtime_ns))
-    start_up = sorted(
-        (name, value)
-        for name, value in environ.items()
-        if (name.startswith("PYTHON") and name != "PYTHONPATH") or name in ("LANG", "LC_ALL", "LC_CTYPE")
-    )
-    identity = [stamp, sys.executable, sys.version, str(sys.flags), sys.getfilesystemencoding(), libraries, start_up]
-    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
 
 
 def socket_path(folder: Path, key: str) -> Path:
@@ -89,28 +60,62 @@ def hand_off(argv: list[str]) -> int | None:
         return None
     try:
         folder = secure_dir(runtime_dir())
+        stamp = code_stamp()
+        key = host_key(stamp, os.environ, standing())
+        path = socket_path(folder, key)
+        ignored = [int(s) for s in HELD if signal.getsignal(s) == signal.SIG_IGN]
         stdio = [_stream(fd) for fd in range(wire.STDIO)]
-        request = {"op": "build", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "stdio": stdio}
+        request = {"op": "build", "argv": argv, "env": dict(os.environ), "stdio": stdio, "ignored": ignored}
+        if len(os.fsencode(path)) > SOCKET_PATH_MAX or len(json.dumps(request)) > wire.LARGEST // 2:
+            return None  # no host could listen there, or take this; as always, here
+        here = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     except (Unsafe, OSError, ValueError):
         return None  # no private folder, a standard stream closed, the current folder gone: as always, here
-    stamp = code_stamp()
-    key = host_key(stamp, os.environ)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    with sock:
-        try:
-            sock.settimeout(TAKE_SECONDS)
-            sock.connect(str(socket_path(folder, key)))
-            if not allowed(peer_uid(sock)):
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+    handed = False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            try:
+                pid = _handed(sock, path, {**request, "umask": _umask()}, here)
+            except _NoHost:
+                start_host(folder, key, stamp)
                 return None
-            wire.send(sock, {**request, "umask": _umask()}, list(range(wire.STDIO)))
-            taken, _ = wire.receive(sock)
-        except (OSError, wire.Garbled):
-            start_host(folder, key, stamp)
+            if pid is None:
+                return None
+            handed = True
+            return _stand_in(sock, pid, ignored, held)
+    finally:
+        os.close(here)
+        if not handed:  # a signal held back now interrupts the build here; after a handed build, none can
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+class _NoHost(Exception):
+    """No host listens on the socket (none started yet, or one that died)."""
+
+
+def _handed(sock: socket.socket, path: Path, request: dict[str, Any], here: int) -> int | None:
+    """Hand the request over; the pid of the build the host forked, or None when it did not take it."""
+    try:
+        sock.settimeout(TAKE_SECONDS)
+        sock.connect(str(path))
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise _NoHost from None
+    except OSError:
+        return None
+    try:
+        if not allowed(peer_uid(sock)):
             return None
-        if not taken or "started" not in taken:
+        wire.send(sock, request, [*range(wire.STDIO), here])
+        ready, _ = wire.receive(sock)
+        if not ready or not ready.get("ready"):
             return None
+        wire.send(sock, {"go": True})  # from here on the build is the host's: no giving up
         sock.settimeout(None)
-        return _stand_in(sock, taken["started"])
+        started, _ = wire.receive(sock)
+    except (OSError, wire.Garbled):
+        return None
+    return int(started["started"]) if started and "started" in started else None
 
 
 def _stream(fd: int) -> list[str]:
@@ -129,14 +134,18 @@ def _umask() -> int:
     return mask
 
 
-def _stand_in(sock: socket.socket, pid: int) -> int:
+def _stand_in(sock: socket.socket, pid: int, ignored: list[int], held: set[int]) -> int:
     """Wait for the build forked as ``pid``, passing this process's signals on; its exit status."""
 
     def pass_on(signum: int, frame: Any) -> None:
         with contextlib.suppress(OSError):
             wire.send(sock, {"signal": signum})
+        if signum == signal.SIGTSTP:  # Ctrl-Z: the build is stopped, then this process, as the shell expects
+            os.kill(os.getpid(), signal.SIGSTOP)
 
-    before = {signum: signal.signal(signum, pass_on) for signum in PASSED_ON}
+    for signum in HELD - set(ignored):
+        signal.signal(signum, pass_on)
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)  # what arrived during the hand-off is passed on now
     try:
         with contextlib.suppress(OSError, wire.Garbled):
             while True:
@@ -146,8 +155,7 @@ def _stand_in(sock: socket.socket, pid: int) -> int:
                 if "exit" in message:
                     return int(message["exit"])
     finally:
-        for signum, handler in before.items():
-            signal.signal(signum, handler)
+        signal.pthread_sigmask(signal.SIG_BLOCK, HELD)  # until this process exits with the build's status
     print(
         f"error: binder's build host ended during the build (process {pid} was stopped with it): "
         "run the build again, or with --no-daemon",
@@ -157,15 +165,20 @@ def _stand_in(sock: socket.socket, pid: int) -> int:
 
 
 def start_host(folder: Path, key: str, stamp: str) -> None:
-    """Start a host for ``key`` in the background, for the next build; two started at once settle on one."""
-    env = {**os.environ, "BINDER_RUNTIME_DIR": str(folder)}
+    """Start a host for ``key`` in the background, for the next build; two started at once settle on one.
+    It runs with this interpreter's options; numerical libraries start no threads in it (a fork of a process
+    whose threads hold locks could find them held forever)."""
+    import subprocess
+
+    env = {**os.environ, "BINDER_RUNTIME_DIR": str(folder), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parent), env.get("PYTHONPATH", "")) if p)
+    options = subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]  # -O, -W, -X ...
     with contextlib.suppress(OSError):
         log = os.open(folder / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
             # A session of its own: the build's Ctrl-C or its process group's kill does not reach it.
             subprocess.Popen(
-                [sys.executable, "-m", "binder.host.server", key, stamp],
+                [sys.executable, *options, "-m", "binder.host.server", key, stamp],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

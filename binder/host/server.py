@@ -1,17 +1,21 @@
 """The build host: run as ``python -m binder.host.server KEY STAMP`` (``handoff.start_host`` does, detached).
 
 It imports what a build uses, then listens on ``build-KEY.sock`` in the runtime folder, answers only its own
-user (SO_PEERCRED), and holds ``build-KEY.lock`` so that two hosts of one key never serve at once. KEY names
-binder's code, the interpreter and the libraries (``handoff.host_key``): after an upgrade or an edit the next
-build starts a host of its own, and this one runs out its idle time. It exits after ``$BINDER_DAEMON_IDLE``
-seconds (default 600) with no build running or asked for, and on ``binder converters stop`` once its builds
-have ended, leaving no socket or pid file.
+user (SO_PEERCRED) in its own standing (``identity.py``: a caller under other limits, capabilities,
+namespaces or control groups is refused and builds itself), and holds ``build-KEY.lock`` so that two hosts
+of one key never serve at once. KEY names binder's code, the interpreter and the libraries: after an upgrade
+or an edit the next build starts a host of its own, and this one runs out its idle time. It exits after
+``$BINDER_DAEMON_IDLE`` seconds (default 600) with no build running or asked for, and on
+``binder converters stop`` once its builds have ended, leaving no socket, pid or lock file.
 
-A build: the caller's descriptors 0-2, folder, environment, umask and arguments arrive (``wire``); a fork
-takes them over (``takeover.py``) and runs the command line; the host watches it through a pidfd and sends
-its exit status. A signal the caller passes on is delivered to that fork. A caller that goes away takes its
-build with it (SIGTERM: the build unwinds and leaves the output as it was), and so does a host that dies
-(PR_SET_PDEATHSIG). The host itself runs nothing of a build's: each fork starts from the same clean state.
+A build: the caller's descriptors (standard streams, current folder), environment, umask and arguments
+arrive (``wire``); the host says it holds them, the caller says go, and a fork takes them over
+(``takeover.py``) and runs the command line, in a process group of its own; the host watches it through a
+pidfd and sends its exit status. A signal the caller passes on goes to that fork (Ctrl-Z and ``fg``: to its
+whole group). A caller that goes away takes its build with it (SIGTERM: the build unwinds and leaves the
+output as it was), and so does a host that dies (PR_SET_PDEATHSIG). The host itself runs nothing of a
+build's: each fork starts from the same clean state. One request is read at a time, each within
+``READ_SECONDS``: only the user's own processes can connect.
 """
 
 from __future__ import annotations
@@ -26,15 +30,17 @@ import signal
 import socket
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from binder.convert.daemon import idle_seconds
 from binder.host import wire
-from binder.host.handoff import code_stamp, socket_path
+from binder.host.handoff import HELD, socket_path
+from binder.host.identity import code_stamp, standing
 from binder.host.wire import Request
-from binder.runtime import allowed, peer_uid, runtime_dir, secure_dir
+from binder.runtime import allowed, peer, peer_uid, runtime_dir, secure_dir
 
 PRELOAD = (
     "binder.cli.main",
@@ -53,18 +59,22 @@ PRELOAD = (
     "binder.redline.diff",
     "binder.output.chart_room",
     "binder.site.pages",
+    "binder.host.takeover",
     "fontTools.subset",
     "multiprocessing.forkserver",
     "concurrent.futures.process",
 )
 """What a build imports, eagerly or when it makes something; not signing (signed builds are not handed off)."""
-ALLOWED_SIGNALS = {
+READ_SECONDS = 2.0
+TO_THE_BUILD = {
     signal.SIGINT: signal.SIGINT,
     signal.SIGTERM: signal.SIGTERM,
     signal.SIGHUP: signal.SIGTERM,
     signal.SIGQUIT: signal.SIGTERM,
 }
 """A caller's signal and what its build gets: a hang-up or quit unwinds like SIGTERM (output left as it was)."""
+TO_THE_GROUP = {signal.SIGTSTP: signal.SIGSTOP, signal.SIGCONT: signal.SIGCONT}
+"""Ctrl-Z and ``fg``: the build and its worker processes stop and go on together."""
 
 
 @dataclass
@@ -79,6 +89,8 @@ class Host:
     folder: Path
     key: str
     idle: float
+    own: dict[str, object]
+    """The host's standing: a caller's must be the same."""
     started: float = field(default_factory=time.time)
     last: float = field(default_factory=time.monotonic)
     builds: int = 0
@@ -87,8 +99,8 @@ class Host:
     """By pidfd."""
     listener: socket.socket | None = None
     lock: int = -1
-    inode: int = 0
     """Held by the host alone: a fork closes it, or a new host could not start while a build runs."""
+    inode: int = 0
 
     def listen(self) -> None:
         path = socket_path(self.folder, self.key)
@@ -134,14 +146,26 @@ class Host:
                 watched.append(self.listener)
             readable, _, _ = select.select(watched, [], [], 1.0)
             for ready in readable:
-                if ready is self.listener:
-                    request = self._accept()
-                    if request is not None:
-                        return request
-                elif isinstance(ready, int):
-                    self._ended(self.running.pop(ready))
-                else:
-                    self._from_caller(next(r for r in self.running.values() if r.caller is ready))
+                try:
+                    request = self._ready(ready)
+                except Exception:  # a bug must not take the builds it runs down with the host
+                    traceback.print_exc()
+                    continue
+                if request is not None:
+                    return request
+
+    def _ready(self, ready: Any) -> Request | None:
+        """Handle one descriptor ``select`` found readable; things may have changed since it looked."""
+        if ready is self.listener:
+            return self._accept()
+        if isinstance(ready, int):
+            if ready in self.running:
+                self._ended(self.running.pop(ready))
+            return None
+        build = next((r for r in self.running.values() if r.caller is ready), None)
+        if build is not None:
+            self._from_caller(build)
+        return None
 
     def _accept(self) -> Request | None:
         assert self.listener is not None
@@ -149,28 +173,31 @@ class Host:
             conn, _ = self.listener.accept()
         except OSError:
             return None
-        self.last = time.monotonic()
+        fds: list[int] = []
         try:
-            conn.settimeout(5.0)
+            conn.settimeout(READ_SECONDS)
             if not allowed(peer_uid(conn)):
-                conn.close()
-                return None
-            message, fds = wire.receive(conn, wire.STDIO)
+                raise wire.Garbled("another user")
+            message, fds = wire.receive(conn, wire.STDIO + 1)
+            op = (message or {}).get("op")
+            if op == "build" and message is not None:
+                if standing(peer(conn)[0]) != self.own:
+                    raise wire.Garbled("a caller in another standing (limits, capabilities, namespaces, groups)")
+                request = Request.read(message, fds)
+                fds = []
+                return self._take(conn, request)
+            with contextlib.closing(conn):
+                if op == "status":
+                    wire.send(conn, self.status())
+                elif op == "stop":
+                    self.stopping = True
+                    wire.send(conn, self.status())
         except (OSError, wire.Garbled) as error:
             print(f"refused a request: {error}", file=sys.stderr, flush=True)
             conn.close()
-            return None
-        op = (message or {}).get("op")
-        if op == "build" and message is not None:
-            return self._fork(conn, message, fds)
-        for fd in fds:
-            os.close(fd)
-        with contextlib.closing(conn), contextlib.suppress(OSError):
-            if op == "status":
-                wire.send(conn, self.status())
-            elif op == "stop":
-                self.stopping = True
-                wire.send(conn, self.status())
+        finally:
+            for fd in fds:
+                os.close(fd)
         return None
 
     def status(self) -> dict[str, Any]:
@@ -182,25 +209,20 @@ class Host:
             "key": self.key,
         }
 
-    def _fork(self, conn: socket.socket, message: dict[str, Any], fds: list[int]) -> Request | None:
+    def _take(self, conn: socket.socket, request: Request) -> Request | None:
+        """Say the request is held, wait for the caller's go, fork; in the fork, the request."""
         try:
-            request = Request(
-                argv=[str(a) for a in message["argv"]],
-                cwd=str(message["cwd"]),
-                env={str(k): str(v) for k, v in message["env"].items()},
-                umask=int(message["umask"]),
-                stdio=[[str(x) for x in s] for s in message["stdio"]],
-                fds=fds,
-            )
-            if len(fds) != wire.STDIO or len(request.stdio) != wire.STDIO:
-                raise ValueError("not three standard streams")
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            print(f"refused a build: {error}", file=sys.stderr, flush=True)
-            for fd in fds:
-                os.close(fd)
+            wire.send(conn, {"ready": True})
+            go, _ = wire.receive(conn)
+        except (OSError, wire.Garbled):
+            go = None
+        if not go or not go.get("go"):  # the caller gave up and builds itself: fork nothing
+            _close(request.fds)
             conn.close()
             return None
         sys.stdout.flush(), sys.stderr.flush()  # or the fork would write the host's log lines a second time
+        # Held back across the fork: the build's own handlers are in place before any signal reaches it.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
         try:
             pid = os.fork()
         except OSError as error:
@@ -210,15 +232,20 @@ class Host:
             self._leave()
             conn.close()
             return request
-        for fd in fds:
-            os.close(fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        _close(request.fds)
         if pid < 0:
-            conn.close()  # the caller runs the build itself
+            with contextlib.closing(conn), contextlib.suppress(OSError):
+                wire.send(conn, {"refused": "could not fork"})  # the caller builds itself
             return None
+        with contextlib.suppress(OSError):  # the fork does the same: whichever runs first
+            os.setpgid(pid, pid)
         self.builds += 1
+        self.last = time.monotonic()
         pidfd = os.pidfd_open(pid)
         self.running[pidfd] = Running(pid, pidfd, conn)
         try:
+            conn.settimeout(READ_SECONDS)
             wire.send(conn, {"started": pid})
         except OSError:
             self._caller_gone(self.running[pidfd])
@@ -247,11 +274,15 @@ class Host:
             self._caller_gone(build)
             return
         try:
-            signum = ALLOWED_SIGNALS.get(signal.Signals(int(message.get("signal", 0))))
+            asked = signal.Signals(int(message.get("signal", 0)))
         except (TypeError, ValueError):
             return
-        if signum is not None:
-            os.kill(build.pid, signum)  # not yet reaped, so the pid is still this build's
+        # Not yet reaped, so the pid (and the group it leads) is still this build's.
+        with contextlib.suppress(ProcessLookupError):
+            if asked in TO_THE_BUILD:
+                os.kill(build.pid, TO_THE_BUILD[asked])
+            elif asked in TO_THE_GROUP:
+                os.killpg(build.pid, TO_THE_GROUP[asked])
 
     def _caller_gone(self, build: Running) -> None:
         """Nobody is left to see the build's messages or status: it stops, as it would had its terminal gone."""
@@ -260,6 +291,7 @@ class Host:
             build.caller = None
         with contextlib.suppress(ProcessLookupError):
             os.kill(build.pid, signal.SIGTERM)
+            os.killpg(build.pid, signal.SIGCONT)  # a build stopped with Ctrl-Z must run to unwind
 
     def _ended(self, build: Running) -> None:
         _, status = os.waitpid(build.pid, 0)
@@ -272,6 +304,12 @@ class Host:
 
     def stop(self, signum: int, frame: Any) -> None:
         self.stopping = True
+
+
+def _close(fds: tuple[int, ...] | list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def preload() -> None:
@@ -292,7 +330,7 @@ def main(argv: list[str]) -> None:
     preload()
     if code_stamp() != stamp:
         return  # binder's code changed while it was imported: a build started now gets a host of its own
-    host = Host(folder, key, idle_seconds())
+    host = Host(folder, key, idle_seconds(), standing())
     host.lock = lock
     signal.signal(signal.SIGTERM, host.stop)
     signal.signal(signal.SIGINT, host.stop)

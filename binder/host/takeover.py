@@ -2,9 +2,11 @@
 
 What the caller's process would have had is put in place before the command line runs: its standard
 streams (the descriptors it sent, wrapped as Python wraps them: line-buffered on a terminal, the caller's
-encodings), current folder, environment, umask and arguments; default signal handling; nothing of the host's
-(its socket, lock and log are closed by the host before this runs). Caches that read the environment once
-are emptied. The process then ends through ``SystemExit`` like the command: exit handlers run, streams flush.
+encodings), current folder (the very folder it is in, by handle), environment (time zone included), umask
+and arguments; the signals it ignores ignored, the others handled as the command handles them; a process
+group of its own (Ctrl-Z stops it with its workers); nothing of the host's (its socket, lock and log are
+closed by the host before this runs). Signals are held back from the fork until binder's handlers are in
+place. The process then ends through ``SystemExit`` like the command: exit handlers run, streams flush.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import os
 import signal
 import sys
 import tempfile
+import time
 
-from binder import parallel
-from binder.host.wire import Request
+from binder import interrupts, parallel
+from binder.errors import Interrupted
+from binder.host.handoff import HELD
+from binder.host.wire import STDIO, Request
 
 PR_SET_PDEATHSIG = 1
 
@@ -31,7 +36,7 @@ def _die_with_host() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _streams(stdio: list[list[str]]) -> None:
+def _streams(stdio: tuple[tuple[str, str], ...]) -> None:
     modes = ("r", "w", "w")
     made: list[io.TextIOWrapper] = []
     for fd, ((encoding, errors), mode) in enumerate(zip(stdio, modes, strict=True)):
@@ -45,31 +50,38 @@ def _streams(stdio: list[list[str]]) -> None:
 
 
 def take_over(request: Request) -> None:
-    """Become the caller's process, as far as the command can tell."""
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(signum, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    """Become the caller's process, as far as the command can tell (signals still held back)."""
+    os.setpgid(0, 0)
     _die_with_host()
-    for fd, received in enumerate(request.fds):
+    for fd, received in enumerate(request.fds[:STDIO]):
         os.dup2(received, fd)  # a duplicate without close-on-exec: LibreOffice and tools inherit it as usual
         os.close(received)
     _streams(request.stdio)
-    os.chdir(request.cwd)
+    os.fchdir(request.fds[STDIO])
+    os.close(request.fds[STDIO])
     os.environ.clear()
     os.environ.update(request.env)
+    time.tzset()  # the caller's $TZ: dates of issue and reviews are the caller's days
     os.umask(request.umask)
     tempfile.tempdir = None  # chosen from the host's $TMPDIR otherwise
     sys.argv = ["binder", *request.argv]
     parallel.fork_from_here()
+    for signum in HELD:
+        signal.signal(signum, signal.SIG_IGN if signum in request.ignored else signal.SIG_DFL)
+    interrupts.install()  # SIGINT and SIGTERM: binder's handlers, as the command installs them first thing
 
 
 def run_build(request: Request) -> None:
     """Run the command; ends the process with its exit status."""
     try:
         take_over(request)
-    except OSError as error:  # the caller's folder went away between its request and now
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)  # one that came meanwhile lands now, in binder's handler
+    except Interrupted as exc:
+        print(exc.message, file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except OSError as error:  # the caller's folder, a stream: gone between its request and now
         print(f"error: {error}", file=sys.stderr)
         sys.exit(3)
     from binder.cli.main import main
 
-    main(request.argv)
+    main(list(request.argv))

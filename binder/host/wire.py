@@ -5,8 +5,10 @@ A build request also carries the command's standard input, output and error as f
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import signal
 import socket
 import struct
 from dataclasses import dataclass
@@ -16,18 +18,58 @@ HEADER = struct.Struct("!I")
 LARGEST = 4 << 20
 """Bytes: a command's arguments and environment, with room to spare; anything larger is not binder's."""
 STDIO = 3
+"""A build request's first descriptors: the command's standard input, output and error; then its current folder."""
 
 
 @dataclass(frozen=True)
 class Request:
-    """A build to run, as the caller sent it; ``fds`` are its standard input, output and error."""
+    """A build to run, as the caller sent it (checked: ``read``)."""
 
-    argv: list[str]
-    cwd: str
+    argv: tuple[str, ...]
     env: dict[str, str]
     umask: int
-    stdio: list[list[str]]
-    fds: list[int]
+    stdio: tuple[tuple[str, str], ...]
+    """Encoding and error handler of each standard stream."""
+    ignored: tuple[int, ...]
+    """Signals the caller ignores (under ``nohup``): the build ignores them too."""
+    fds: tuple[int, ...]
+    """Standard input, output and error, then the current folder (an ``O_PATH`` handle)."""
+
+    @classmethod
+    def read(cls, message: dict[str, Any], fds: list[int]) -> Request:
+        """The request ``message`` with ``fds`` holds; Garbled when any part is not what a ``binder`` sends."""
+        argv, env, umask = message.get("argv"), message.get("env"), message.get("umask")
+        stdio, ignored = message.get("stdio"), message.get("ignored", [])
+        if not isinstance(argv, list) or not all(isinstance(a, str) and "\0" not in a for a in argv):
+            raise Garbled("arguments that are not strings")
+        if not isinstance(env, dict) or not all(_variable(k, v) for k, v in env.items()):
+            raise Garbled("an environment that is not names and values")
+        if not isinstance(umask, int) or not 0 <= umask <= 0o777:
+            raise Garbled("a umask out of range")
+        if not isinstance(stdio, list) or len(stdio) != STDIO or not all(_codec(s) for s in stdio):
+            raise Garbled("standard streams with unknown encodings")
+        if not isinstance(ignored, list) or not all(isinstance(n, int) and 0 < n < signal.NSIG for n in ignored):
+            raise Garbled("signals out of range")
+        if len(fds) != STDIO + 1:
+            raise Garbled(f"{len(fds)} descriptors, not {STDIO + 1}")
+        return cls(tuple(argv), dict(env), umask, tuple((s[0], s[1]) for s in stdio), tuple(ignored), tuple(fds))
+
+
+def _variable(name: Any, value: Any) -> bool:
+    return (
+        isinstance(name, str) and isinstance(value, str) and bool(name) and "=" not in name and "\0" not in name + value
+    )
+
+
+def _codec(stream: Any) -> bool:
+    if not isinstance(stream, list) or len(stream) != 2 or not all(isinstance(x, str) for x in stream):
+        return False
+    try:
+        codecs.lookup(stream[0])
+        codecs.lookup_error(stream[1])
+    except LookupError:
+        return False
+    return True
 
 
 class Garbled(Exception):

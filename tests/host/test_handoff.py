@@ -13,8 +13,10 @@ import pty
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ import pytest
 import wb
 from daemons import alive, short_folder, stop_hosts
 
-from binder.host import handoff
+from binder.host import handoff, identity, server, wire
 from binder.output.transaction import output_lock
 
 NOWHERE = "unoserver://127.0.0.1:9"
@@ -107,7 +109,7 @@ def test_the_build_gets_the_callers_environment(runtime: Path, tmp_path: Path) -
     assert not (tmp_path / "output").exists()
 
 
-def _held_build(runtime: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
+def _held_build(runtime: Path, tmp_path: Path, ignore_hangups: bool = False) -> tuple[subprocess.Popen[str], int]:
     """A handed-off build of a good workbook waiting for the output folder's lock, which this test holds;
     the caller's process and the pid of its build."""
     wb.write(tmp_path / "good.xlsx")
@@ -120,6 +122,7 @@ def _held_build(runtime: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], i
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if ignore_hangups else None,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -242,18 +245,42 @@ def test_only_plain_builds_are_handed_off(argv: list[str], environ_: dict[str, s
     assert handoff.eligible(argv, environ_) is handed
 
 
-def test_a_changed_module_or_interpreter_names_another_host(tmp_path: Path) -> None:
+def test_a_changed_module_interpreter_variable_or_standing_names_another_host(tmp_path: Path) -> None:
     package = tmp_path / "binder"
-    shutil.copytree(handoff.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    stamp = handoff.code_stamp(package)
-    assert handoff.code_stamp(package) == stamp
+    shutil.copytree(identity.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    stamp = identity.code_stamp(package)
+    assert identity.code_stamp(package) == stamp
     module = package / "host" / "wire.py"
     os.utime(module, ns=(module.stat().st_atime_ns, module.stat().st_mtime_ns + 1))
-    assert handoff.code_stamp(package) != stamp
-    key = handoff.host_key(stamp, {})
-    assert handoff.host_key(stamp, {"PYTHONHASHSEED": "1"}) != key
-    assert handoff.host_key(stamp, {"LANG": "C"}) != key
-    assert handoff.host_key(stamp, {"BINDER_CONVERTERS": "x", "PYTHONPATH": "/x"}) == key
+    assert identity.code_stamp(package) != stamp
+    mine = identity.standing()
+    key = identity.host_key(stamp, {}, mine)
+    assert identity.host_key(stamp, {"PYTHONHASHSEED": "1"}, mine) != key
+    assert identity.host_key(stamp, {"LANG": "C"}, mine) != key
+    assert identity.host_key(stamp, {"TZ": "Pacific/Auckland"}, mine) != key
+    assert identity.host_key(stamp, {"BINDER_CONVERTERS": "x", "PYTHONPATH": "/x"}, mine) == key
+    for part, value in [("nice", "5"), ("limits", "other"), ("cgroup", "0::/elsewhere"), ("root", "/jail")]:
+        assert identity.host_key(stamp, {}, {**mine, part: value}) != key, part
+    assert identity.host_key(stamp, {}, {**mine, "status": {**mine["status"], "CapEff": "0"}}) != key
+
+
+def test_the_standing_of_a_process_is_read_from_proc_as_the_kernel_keeps_it() -> None:
+    mine = identity.standing()
+    assert mine == identity.standing(os.getpid())
+    assert mine["nice"] == str(os.getpriority(os.PRIO_PROCESS, 0))
+    assert mine["namespaces"]["mnt"] == os.readlink("/proc/self/ns/mnt") and "Max open files" in mine["limits"]
+    assert mine["status"]["Uid"].split()[0] == str(os.getuid())
+
+
+def test_a_runtime_folder_too_long_for_a_socket_runs_the_build_here_and_starts_no_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / ("x" * 120)
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("BINDER_RUNTIME_DIR", str(folder))
+    monkeypatch.delenv("BINDER_NO_DAEMON")
+    assert handoff.hand_off(["build", "book.xlsx"]) is None
+    assert list(folder.iterdir()) == []
 
 
 @slow
@@ -285,3 +312,159 @@ def test_converters_stop_stops_the_host_and_the_next_build_runs_here(runtime: Pa
     assert not alive(pid) and not list(runtime.glob("build-*.sock"))
     again = binder(runtime, "build", "bad.xlsx", "--converter", NOWHERE, cwd=tmp_path)
     assert again.returncode == 1
+
+
+def _raw_request(runtime: Path, cwd: Path, argv: list[str]) -> tuple[socket.socket, int, int]:
+    """A build request sent as ``binder`` sends one, its output and errors into a pipe; the connection, the
+    pipe's reading end and the host's answer ("ready") checked."""
+    (path,) = runtime.glob("build-*.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(10)
+    sock.connect(str(path))
+    read, write = os.pipe()
+    here = os.open(cwd, os.O_PATH | os.O_DIRECTORY)
+    nothing = os.open(os.devnull, os.O_RDONLY)
+    message = {
+        "op": "build",
+        "argv": argv,
+        "env": environ(runtime),
+        "umask": 0o022,
+        "ignored": [],
+        "stdio": [["utf-8", "strict"]] * 3,
+    }
+    wire.send(sock, message, [nothing, write, write, here])
+    for fd in (nothing, write, here):
+        os.close(fd)
+    answer, _ = wire.receive(sock)
+    assert answer == {"ready": True}
+    return sock, read, os.stat(path).st_ino
+
+
+def _drained(fd: int) -> str:
+    with os.fdopen(fd, "rb") as pipe:
+        return pipe.read().decode()
+
+
+@slow
+def test_a_request_the_caller_gave_up_on_before_saying_go_is_never_run(runtime: Path, tmp_path: Path) -> None:
+    bad_workbook(tmp_path)
+    binder(runtime, "build", "bad.xlsx", "--converter", NOWHERE, cwd=tmp_path)
+    wait_for_host(runtime)
+    sock, read, _ = _raw_request(runtime, tmp_path, ["build", "bad.xlsx", "--converter", NOWHERE])
+    sock.close()  # as a caller whose patience ran out: it builds itself
+    assert _drained(read) == ""
+    assert hosts(runtime)[0]["builds"] == 0
+
+
+@slow
+def test_a_caller_gone_right_after_go_stops_its_build_before_it_does_anything(runtime: Path, tmp_path: Path) -> None:
+    wb.write(tmp_path / "good.xlsx")
+    binder(runtime, "build", "good.xlsx", "--converter", NOWHERE, "--out", "elsewhere", cwd=tmp_path)
+    wait_for_host(runtime)
+    for _ in range(3):
+        sock, read, _ = _raw_request(runtime, tmp_path, ["build", "good.xlsx", "--converter", NOWHERE])
+        wire.send(sock, {"go": True})
+        sock.close()  # killed at the worst moment: the host forks now, for nobody
+        said = _drained(read)
+        assert "interrupted" in said and "no converter answers" not in said, said
+    assert not (tmp_path / "output").exists()
+
+
+@slow
+def test_under_nohup_a_hang_up_does_not_stop_the_build(runtime: Path, tmp_path: Path) -> None:
+    (tmp_path / "output").mkdir()
+    with output_lock(tmp_path / "output"):
+        caller, build = _held_build(runtime, tmp_path, ignore_hangups=True)
+        caller.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert alive(build) and caller.poll() is None
+    _, err = caller.communicate(timeout=30)
+    assert caller.returncode == 3 and "no converter answers" in err
+
+
+@slow
+def test_ctrl_z_stops_the_build_with_its_caller_and_fg_goes_on(runtime: Path, tmp_path: Path) -> None:
+    (tmp_path / "output").mkdir()
+    with output_lock(tmp_path / "output"):
+        caller, build = _held_build(runtime, tmp_path)
+        caller.send_signal(signal.SIGTSTP)
+        assert _state_becomes(build, "T") and _state_becomes(caller.pid, "T")
+        caller.send_signal(signal.SIGCONT)
+        assert _state_becomes(build, "S") and _state_becomes(caller.pid, "S")
+        caller.send_signal(signal.SIGINT)
+        _, err = caller.communicate(timeout=20)
+    assert caller.returncode == 130 and "interrupted" in err
+
+
+def _state_becomes(pid: int, state: str) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(") ", 1)[1][0] == state:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@slow
+def test_a_caller_of_other_standing_is_not_served_by_the_host(runtime: Path, tmp_path: Path) -> None:
+    bad_workbook(tmp_path)
+    binder(runtime, "build", "bad.xlsx", "--converter", NOWHERE, cwd=tmp_path)
+    first = wait_for_host(runtime)
+    niced = subprocess.run(
+        [sys.executable, "-m", "binder", "build", "bad.xlsx", "--converter", NOWHERE],
+        cwd=tmp_path,
+        env=environ(runtime),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.nice(5),
+    )
+    assert niced.returncode == 1 and "bad.xlsx" in niced.stderr
+    assert next(h for h in hosts(runtime) if h["pid"] == first["pid"])["builds"] == 0
+    # A request under the host's own key from a process of other standing is refused before anything.
+    (path,) = [p for p in runtime.glob("build-*.sock") if first["key"] in p.name]
+    spoof = tmp_path / "spoof.py"
+    spoof.write_text(
+        textwrap.dedent(
+            f"""
+            import os, socket, sys
+            sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+            from binder.host import wire
+            os.nice(5)
+            s = socket.socket(socket.AF_UNIX)
+            s.connect({str(path)!r})
+            request = {{"op": "build", "argv": ["build"], "env": {{}}, "umask": 18, "ignored": [],
+                       "stdio": [["utf-8", "strict"]] * 3}}
+            wire.send(s, request, [0, 1, 2, os.open(".", os.O_PATH)])
+            print(wire.receive(s)[0])
+            """
+        )
+    )
+    refused = subprocess.run([sys.executable, str(spoof)], capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    assert refused.stdout.strip() == "None", refused.stderr
+    assert next(h for h in hosts(runtime) if h["pid"] == first["pid"])["builds"] == 0
+
+
+def test_the_fork_begins_with_signals_held_back_and_the_host_gets_its_own_back(tmp_path: Path, monkeypatch) -> None:
+    """A SIGTERM for a caller that is gone must reach the build's own handler, never the host's (which the fork
+    has until it takes over): so the fork starts with them held back, and ``take_over`` lets them in."""
+    seen = {}
+
+    def fork() -> int:
+        seen["mask"] = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        raise OSError("no fork in this test")
+
+    monkeypatch.setattr(server.os, "fork", fork)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    host = server.Host(tmp_path, "key", 60.0, {})
+    mine, theirs = socket.socketpair()
+    fds = tuple(os.open(os.devnull, os.O_RDONLY) for _ in range(4))
+    request = wire.Request(("build",), {}, 0o022, (("utf-8", "strict"),) * 3, (), fds)
+    wire.send(theirs, {"go": True})
+    assert host._take(mine, request) is None
+    assert handoff.HELD <= seen["mask"]
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+    assert [wire.receive(theirs)[0] for _ in range(2)] == [{"ready": True}, {"refused": "could not fork"}]
+    assert host.builds == 0 and not host.running
+    theirs.close()
