@@ -65,21 +65,31 @@ def hand_off(argv: list[str]) -> int | None:
         path = socket_path(folder, key)
         ignored = [int(s) for s in HELD if signal.getsignal(s) == signal.SIG_IGN]
         stdio = [_stream(fd) for fd in range(wire.STDIO)]
-        request = {"op": "build", "argv": argv, "env": dict(os.environ), "stdio": stdio, "ignored": ignored}
+        unbuffered = bool(getattr(sys.stdout, "write_through", False))
+        request = {
+            "op": "build",
+            "argv": argv,
+            "env": dict(os.environ),
+            "stdio": stdio,
+            "ignored": ignored,
+            "unbuffered": unbuffered,
+        }
         if len(os.fsencode(path)) > SOCKET_PATH_MAX or len(json.dumps(request)) > wire.LARGEST // 2:
             return None  # no host could listen there, or take this; as always, here
         here = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     except (Unsafe, OSError, ValueError):
         return None  # no private folder, a standard stream closed, the current folder gone: as always, here
     held = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
-    handed = False
+    handed = absent = False
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             try:
                 pid = _handed(sock, path, {**request, "umask": _umask()}, here)
             except _NoHost:
-                start_host(folder, key, stamp)
-                return None
+                absent, pid = True, None
+            except _Lost as lost:
+                handed = True
+                return _lost(str(lost))
             if pid is None:
                 return None
             handed = True
@@ -88,10 +98,20 @@ def hand_off(argv: list[str]) -> int | None:
         os.close(here)
         if not handed:  # a signal held back now interrupts the build here; after a handed build, none can
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            if absent:  # with the signals as they were: a host must not start with them blocked
+                start_host(folder, key, stamp)
 
 
 class _NoHost(Exception):
     """No host listens on the socket (none started yet, or one that died)."""
+
+
+class _Lost(Exception):
+    """The host took the build ("go" was said) but did not say it started it."""
+
+
+STARTED_SECONDS = 10.0
+"""How long a host that holds a request may take to fork it: it does at once, unless it is stopped or starved."""
 
 
 def _handed(sock: socket.socket, path: Path, request: dict[str, Any], here: int) -> int | None:
@@ -110,12 +130,28 @@ def _handed(sock: socket.socket, path: Path, request: dict[str, Any], here: int)
         ready, _ = wire.receive(sock)
         if not ready or not ready.get("ready"):
             return None
-        wire.send(sock, {"go": True})  # from here on the build is the host's: no giving up
-        sock.settimeout(None)
-        started, _ = wire.receive(sock)
+        wire.send(sock, {"go": True})  # from here on the build is the host's: it never runs here as well
     except (OSError, wire.Garbled):
         return None
-    return int(started["started"]) if started and "started" in started else None
+    try:
+        sock.settimeout(STARTED_SECONDS)
+        started, _ = wire.receive(sock)
+    except TimeoutError:
+        # Closing tells the host: a build it forks now is stopped before it does anything.
+        raise _Lost(f"binder's build host did not start the build within {STARTED_SECONDS:.0f} s") from None
+    except (OSError, wire.Garbled):
+        started = None
+    if started and "refused" in started:
+        return None  # it could not fork: nothing runs there
+    if not started or "started" not in started:
+        raise _Lost("binder's build host ended before it started the build")
+    sock.settimeout(None)
+    return int(started["started"])
+
+
+def _lost(why: str) -> int:
+    print(f"error: {why}; nothing was changed. Run the build again, or with --no-daemon", file=sys.stderr)
+    return 3
 
 
 def _stream(fd: int) -> list[str]:
@@ -156,12 +192,29 @@ def _stand_in(sock: socket.socket, pid: int, ignored: list[int], held: set[int])
                     return int(message["exit"])
     finally:
         signal.pthread_sigmask(signal.SIG_BLOCK, HELD)  # until this process exits with the build's status
+    _gone(pid)
     print(
-        f"error: binder's build host ended during the build (process {pid} was stopped with it): "
-        "run the build again, or with --no-daemon",
+        f"error: binder's build host ended during the build, and the build (process {pid}) was stopped with "
+        "it: run the build again, or with --no-daemon",
         file=sys.stderr,
     )
     return 3
+
+
+def _gone(pid: int, seconds: float = 30.0) -> None:
+    """Wait until process ``pid`` has ended (a zombie has), at most ``seconds``: a build whose host died is
+    unwinding (PR_SET_PDEATHSIG), and the shell's prompt should come after its last word, not before."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(") ", 1)[1][0] in "ZX":
+                    return
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return
+        time.sleep(0.05)
 
 
 def start_host(folder: Path, key: str, stamp: str) -> None:

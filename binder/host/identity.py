@@ -33,6 +33,9 @@ STANDING = (
 )
 """Lines of ``/proc/PID/status`` a host must share with its callers."""
 START_UP = ("LANG", "LC_ALL", "LC_CTYPE", "TZ")
+LOADER = ("LD_", "GLIBC_", "MALLOC_")
+"""The dynamic loader's and C library's variables: ``fakeroot``, ``faketime``, ``proxychains`` and the like
+work through them, and a host started without them would build outside the wrapper."""
 
 
 def code_stamp(package: Path = PACKAGE) -> str:
@@ -76,7 +79,7 @@ def host_key(stamp: str, environ: dict[str, str] | os._Environ[str], kernel: dic
     start_up = sorted(
         (name, value)
         for name, value in environ.items()
-        if (name.startswith("PYTHON") and name != "PYTHONPATH") or name in START_UP
+        if (name.startswith(LOADER) or name.startswith("PYTHON")) and name != "PYTHONPATH" or name in START_UP
     )
     interpreter = [
         sys.executable,

@@ -115,7 +115,8 @@ class Host:
         self.inode = os.stat(path).st_ino  # the socket file's: fstat of the socket would give its sockfs inode
         listener.listen(16)
         self.listener = listener
-        self._pid_file().write_text(f"{os.getpid()}\n")
+        with open(os.open(self._pid_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as pid_file:
+            pid_file.write(f"{os.getpid()}\n")
 
     def _pid_file(self) -> Path:
         return self.folder / f"build-{self.key}.pid"
@@ -175,10 +176,9 @@ class Host:
             return None
         fds: list[int] = []
         try:
-            conn.settimeout(READ_SECONDS)
             if not allowed(peer_uid(conn)):
                 raise wire.Garbled("another user")
-            message, fds = wire.receive(conn, wire.STDIO + 1)
+            message, fds = wire.receive(conn, wire.STDIO + 1, deadline=time.monotonic() + READ_SECONDS)
             op = (message or {}).get("op")
             if op == "build" and message is not None:
                 if standing(peer(conn)[0]) != self.own:
@@ -213,7 +213,7 @@ class Host:
         """Say the request is held, wait for the caller's go, fork; in the fork, the request."""
         try:
             wire.send(conn, {"ready": True})
-            go, _ = wire.receive(conn)
+            go, _ = wire.receive(conn, deadline=time.monotonic() + READ_SECONDS)
         except (OSError, wire.Garbled):
             go = None
         if not go or not go.get("go"):  # the caller gave up and builds itself: fork nothing
@@ -321,6 +321,8 @@ def preload() -> None:
 
 def main(argv: list[str]) -> None:
     key, stamp = argv[1], argv[2]
+    # Whatever the starting command had blocked: the host's own stop (SIGTERM at logout) must get through.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     folder = secure_dir(runtime_dir())
     lock = os.open(folder / f"build-{key}.lock", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:

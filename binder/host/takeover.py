@@ -36,14 +36,18 @@ def _die_with_host() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _streams(stdio: tuple[tuple[str, str], ...]) -> None:
+def _streams(stdio: tuple[tuple[str, str], ...], unbuffered: bool) -> None:
     modes = ("r", "w", "w")
     made: list[io.TextIOWrapper] = []
     for fd, ((encoding, errors), mode) in enumerate(zip(stdio, modes, strict=True)):
         # Python's own rules: stderr always line-buffered, stdout when it is a terminal.
         line = fd == 2 or (fd == 1 and os.isatty(fd))
-        raw = open(fd, mode + "b", closefd=False)  # noqa: SIM115 - the stream lives as long as the process
-        made.append(io.TextIOWrapper(raw, encoding=encoding, errors=errors, line_buffering=line))
+        # -u or $PYTHONUNBUFFERED in the caller: output goes straight to the descriptor, in the order written.
+        straight = unbuffered and mode == "w"
+        raw = open(fd, mode + "b", buffering=0 if straight else -1, closefd=False)  # noqa: SIM115
+        made.append(
+            io.TextIOWrapper(raw, encoding=encoding, errors=errors, line_buffering=line, write_through=straight)
+        )
     sys.stdin, sys.stdout, sys.stderr = made
     for name, stream in zip(("__stdin__", "__stdout__", "__stderr__"), made, strict=True):
         setattr(sys, name, stream)  # what some libraries fall back on
@@ -56,7 +60,7 @@ def take_over(request: Request) -> None:
     for fd, received in enumerate(request.fds[:STDIO]):
         os.dup2(received, fd)  # a duplicate without close-on-exec: LibreOffice and tools inherit it as usual
         os.close(received)
-    _streams(request.stdio)
+    _streams(request.stdio, request.unbuffered)
     os.fchdir(request.fds[STDIO])
     os.close(request.fds[STDIO])
     os.environ.clear()

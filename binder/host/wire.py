@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import struct
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,8 @@ class Request:
     """Signals the caller ignores (under ``nohup``): the build ignores them too."""
     fds: tuple[int, ...]
     """Standard input, output and error, then the current folder (an ``O_PATH`` handle)."""
+    unbuffered: bool = False
+    """The caller's output is unbuffered (``-u``, ``$PYTHONUNBUFFERED``): the build's too."""
 
     @classmethod
     def read(cls, message: dict[str, Any], fds: list[int]) -> Request:
@@ -52,7 +55,11 @@ class Request:
             raise Garbled("signals out of range")
         if len(fds) != STDIO + 1:
             raise Garbled(f"{len(fds)} descriptors, not {STDIO + 1}")
-        return cls(tuple(argv), dict(env), umask, tuple((s[0], s[1]) for s in stdio), tuple(ignored), tuple(fds))
+        unbuffered = message.get("unbuffered", False)
+        if not isinstance(unbuffered, bool):
+            raise Garbled("unbuffered that is not true or false")
+        streams = tuple((s[0], s[1]) for s in stdio)
+        return cls(tuple(argv), dict(env), umask, streams, tuple(ignored), tuple(fds), unbuffered)
 
 
 def _variable(name: Any, value: Any) -> bool:
@@ -87,8 +94,9 @@ def send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = N
         sock.sendall(head + body)
 
 
-def _exactly(sock: socket.socket, size: int, got: bytes = b"") -> bytes | None:
+def _exactly(sock: socket.socket, size: int, got: bytes = b"", deadline: float | None = None) -> bytes | None:
     while len(got) < size:
+        _until(sock, deadline)
         chunk = sock.recv(size - len(got))
         if not chunk:
             return None
@@ -96,17 +104,30 @@ def _exactly(sock: socket.socket, size: int, got: bytes = b"") -> bytes | None:
     return got
 
 
-def receive(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any] | None, list[int]]:
+def _until(sock: socket.socket, deadline: float | None) -> None:
+    """Time out every read at ``deadline`` (a ``time.monotonic()``), not each read a while after the last."""
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the message took too long")
+        sock.settimeout(left)
+
+
+def receive(
+    sock: socket.socket, max_fds: int = 0, deadline: float | None = None
+) -> tuple[dict[str, Any] | None, list[int]]:
     """The next message and the descriptors that came with it; ``None`` at the end of the stream.
 
-    Descriptors beyond ``max_fds`` are closed by the kernel; the caller owns (and must close) those returned."""
+    Descriptors beyond ``max_fds`` are closed by the kernel; the caller owns (and must close) those returned.
+    ``deadline``: the whole message must have come by then (a ``time.monotonic()``), else TimeoutError."""
+    _until(sock, deadline)
     if max_fds:
         first, fds, _flags, _address = socket.recv_fds(sock, HEADER.size, max_fds, socket.MSG_CMSG_CLOEXEC)
     else:
         first, fds = sock.recv(HEADER.size), []
     try:
-        head = _exactly(sock, HEADER.size, first) if first else None
-        body = None if head is None else _body(sock, HEADER.unpack(head)[0])
+        head = _exactly(sock, HEADER.size, first, deadline) if first else None
+        body = None if head is None else _body(sock, HEADER.unpack(head)[0], deadline)
     except BaseException:
         _close(fds)
         raise
@@ -116,10 +137,10 @@ def receive(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any] | Non
     return body, fds
 
 
-def _body(sock: socket.socket, size: int) -> dict[str, Any] | None:
+def _body(sock: socket.socket, size: int, deadline: float | None) -> dict[str, Any] | None:
     if size > LARGEST:
         raise Garbled(f"a message of {size} bytes, more than binder ever sends")
-    body = _exactly(sock, size)
+    body = _exactly(sock, size, deadline=deadline)
     if body is None:
         return None
     try:
