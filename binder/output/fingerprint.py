@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from binder.model import Sop
@@ -100,6 +101,13 @@ def _row(record: Any, first: tuple[str, ...], values: list[Any] | None = None) -
 
 def parts(sop: Sop) -> dict[str, str]:
     """Hash of each part of the SOP's content: its fields, each step, and each other sheet."""
+    return dict(_parts(sop))
+
+
+@lru_cache(maxsize=4096)
+def _parts(sop: Sop) -> dict[str, str]:
+    # Kept by the SOP's value (a frozen record: hashing it is a tenth of hashing its content): change control
+    # and the manifest's entries both ask, for every SOP, on a rebuild's critical path.
     result = {name: _h(getattr(sop, name)) for name in _SOP_FIELDS}
     result.update({name: _h(value) for name, value in _later(sop, _SOP_FIELDS, _NOT_CONTENT).items()})
     for step in sop.steps:
@@ -114,6 +122,7 @@ def parts(sop: Sop) -> dict[str, str]:
     return result
 
 
+@lru_cache(maxsize=4096)
 def fingerprint(sop: Sop) -> str:
     """One hash of the whole content."""
-    return _h(sorted(parts(sop).items()))
+    return _h(sorted(_parts(sop).items()))
