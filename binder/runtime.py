@@ -14,7 +14,9 @@ import os
 import socket
 import stat
 import struct
+import sys
 from pathlib import Path
+from typing import Any
 
 
 class Unsafe(Exception):
@@ -60,3 +62,30 @@ def peer_uid(conn: socket.socket) -> int:
 def allowed(uid: int) -> bool:
     """Only the user's own processes may use its resident processes: they work with its rights."""
     return uid == os.getuid()
+
+
+def start_resident(
+    folder: Path, module: str, args: list[str], log: str, env: dict[str, str], options: list[str] | None = None
+) -> Any:
+    """Start ``python [options] -m module args`` as one of the user's resident processes (the converter daemon,
+    the build host): in a session of its own (the build's Ctrl-C or its process group's kill does not reach
+    it), from ``/``, its output appended to ``folder/log``, the runtime folder and this binder's package in its
+    environment (``env`` adds to it). Returns the ``subprocess.Popen``."""
+    import subprocess
+
+    package_root = str(Path(__file__).resolve().parents[1])
+    environ = {**os.environ, "BINDER_RUNTIME_DIR": str(folder), **env}
+    environ["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, environ.get("PYTHONPATH", "")) if p)
+    fd = os.open(folder / log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    try:
+        return subprocess.Popen(
+            [sys.executable, *(options or []), "-m", module, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=fd,
+            stderr=fd,
+            env=environ,
+            cwd="/",
+            start_new_session=True,
+        )
+    finally:
+        os.close(fd)

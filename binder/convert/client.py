@@ -14,7 +14,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import replace
@@ -25,7 +24,7 @@ from binder.convert.base import ConverterBase, Converting, Job, Result, check_pd
 from binder.convert.daemon import LOG_FILE, PID_FILE, PROTOCOL, SOCKET, fingerprint, seconds_from
 from binder.errors import ConversionError, ToolError
 from binder.interrupts import held, shielded
-from binder.runtime import runtime_dir, secure_dir
+from binder.runtime import runtime_dir, secure_dir, start_resident
 
 START_SECONDS = 20.0  # how long a new daemon may take to answer (it answers before LibreOffice has started)
 
@@ -179,20 +178,8 @@ def start_daemon(folder: Path, wait: bool = True) -> None:
         if _current(folder):
             lock.close()
             return
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "BINDER_RUNTIME_DIR": str(folder)}
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-        with open(os.open(folder / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log, held():
-            # A session of its own: the build's Ctrl-C or its process group's kill does not reach it.
-            started = subprocess.Popen(
-                [sys.executable, "-m", "binder.convert.daemon"],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                env=env,
-                cwd="/",
-                start_new_session=True,
-            )
+        with held():
+            started = start_resident(folder, "binder.convert.daemon", [], LOG_FILE, {})
     except BaseException:
         lock.close()
         raise

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from binder.host import wire
-from binder.host.identity import PACKAGE, code_stamp, host_key, standing
-from binder.runtime import Unsafe, allowed, peer_uid, runtime_dir, secure_dir
+from binder.host.identity import code_stamp, host_key, standing
+from binder.runtime import Unsafe, allowed, peer_uid, runtime_dir, secure_dir, start_resident
 
 HANDED_OFF = {"build"}
 KEPT_HERE = {"--no-daemon", "--sign"}
@@ -39,6 +39,9 @@ TAKE_SECONDS = 5.0
 PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 HELD = {*PASSED_ON, signal.SIGTSTP, signal.SIGCONT}
 LOG_FILE = "build-host.log"
+THREADS_OFF = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+"""The host's numerical libraries start no threads (a fork of a process whose threads hold locks could find
+them held forever)."""
 SOCKET_PATH_MAX = 107
 """Bytes of a Unix socket's path, at most (Linux)."""
 
@@ -223,24 +226,9 @@ def start_host(folder: Path, key: str, stamp: str) -> None:
     whose threads hold locks could find them held forever)."""
     import subprocess
 
-    env = {**os.environ, "BINDER_RUNTIME_DIR": str(folder), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE.parent), env.get("PYTHONPATH", "")) if p)
     options = subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]  # -O, -W, -X ...
     with contextlib.suppress(OSError):
-        log = os.open(folder / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
-        try:
-            # A session of its own: the build's Ctrl-C or its process group's kill does not reach it.
-            subprocess.Popen(
-                [sys.executable, *options, "-m", "binder.host.server", key, stamp],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                env=env,
-                cwd="/",
-                start_new_session=True,
-            )
-        finally:
-            os.close(log)
+        start_resident(folder, "binder.host.server", [key, stamp], LOG_FILE, THREADS_OFF, options)
 
 
 def ask_hosts(folder: Path, op: str) -> list[dict[str, Any]]:
