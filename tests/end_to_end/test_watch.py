@@ -43,17 +43,25 @@ class Watch:
     def text(self, since: int = 0) -> str:
         return "\n".join(self.lines[since:])
 
-    def wait_for(self, pattern: str, since: int, timeout: float = 60) -> str:
-        """The output from line ``since`` on, once a line matches ``pattern``."""
+    def wait_for(self, pattern: str, since: int, timeout: float = 60, settle: bool = True) -> str:
+        """The output from line ``since`` on, once a line matches ``pattern`` and (``settle``) the
+        lines printed with it have arrived: a report's lines come in separate writes."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if any(re.search(pattern, line) for line in self.lines[since:]):
-                return self.text(since)
+                return self._settled(since) if settle else self.text(since)
             if self.proc.poll() is not None:
                 time.sleep(0.2)  # let the reader catch the last lines
                 break
             time.sleep(0.05)
         raise AssertionError(f"no line matching {pattern!r} in:\n{self.text()}")
+
+    def _settled(self, since: int) -> str:
+        seen = -1
+        while seen != len(self.lines):
+            seen = len(self.lines)
+            time.sleep(0.5)
+        return self.text(since)
 
     def stop(self, signum: int) -> int:
         self.proc.send_signal(signum)
@@ -169,7 +177,7 @@ def test_sigterm_during_a_rebuild_leaves_the_last_output(tmp_path):
         before = snapshot(out)
         mark = len(watch.lines)
         save_by_rename(book, revised("Payroll processing for contractors", "2.1", 10))
-        watch.wait_for(r"book\.xlsx saved: building", mark)
+        watch.wait_for(r"book\.xlsx saved: building", mark, settle=False)
         # the rebuild is now converting FIN-001 (seconds of LibreOffice work)
         time.sleep(0.3)
         assert watch.stop(signal.SIGTERM) == 143
