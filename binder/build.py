@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import ExitStack, closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -23,7 +23,8 @@ from binder.convert.base import Converting, Job
 from binder.convert.pool import Converter
 from binder.document.pool import PARALLEL_SOPS
 from binder.errors import InputError
-from binder.issue.issuing import WORK, IssueContext, early_fronts, issue
+from binder.issue.ahead import Ahead
+from binder.issue.issuing import WORK, IssueContext, begun_issues, early_fronts, issue
 from binder.issue.plan import IssuePlan, plan_binders, plan_packs
 from binder.issue.reissue import decide, issue_key, keep_others, reissue_warnings
 from binder.model import Library, Sop
@@ -40,7 +41,7 @@ from binder.output.transaction import (
     previous_files,
     profiles_folder,
 )
-from binder.parallel import start_forkserver
+from binder.parallel import start_forkserver, workers_ready
 from binder.preflight import change_control, ignored, judge, previous_build, read
 from binder.problems import Problem, select
 from binder.redline.content import tampered_contents, write_contents
@@ -153,13 +154,22 @@ def produce(
     plans = binders + packs
     issued = options.today or date.today()  # once: the fronts rendered early and late must agree at midnight
     early: dict[str, Any] = {}
+    ahead: list[Ahead] = []
+    linked = partial(linked_pdf, root)
 
     def alongside(todo: list[Sop], pages: dict[str, int]) -> list[Job]:
-        made, jobs = early_fronts(library, previous, options.out, plans, [s.sop_id for s in todo], pages, root, issued)
+        converting = [s.sop_id for s in todo]
+        made, jobs = early_fronts(library, previous, options.out, plans, converting, pages, root, issued)
         early.update(made)
+        begun = begun_issues(library, plans, converting, pages, linked) if previous is not None else ()
+        if begun and _processes(options) > 1 and workers_ready():
+            ahead.append(stack.enter_context(closing(Ahead(begun))))
         return jobs
 
-    with make_converter(options, progress.warn) if converter is None else nullcontext(converter) as running:
+    with (
+        ExitStack() as stack,
+        make_converter(options, progress.warn) if converter is None else nullcontext(converter) as running,
+    ):
         cache = DocumentCache(previous_cache(options.out, options.use_cache), root / CACHE)
         documents = make_documents(
             library,
@@ -189,11 +199,12 @@ def produce(
             issued,
             previous,
             documents.pages,
-            lambda sop_id: linked_pdf(root, sop_id),
+            linked,
             options.signing,
             _processes(options),
             running.close if converter is None else lambda: None,
             early,
+            ahead[0] if ahead else None,
         )
         written: dict[str, tuple[Any, ...]] = {}
 

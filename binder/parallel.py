@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from typing import Any, TypeVar
 
 from binder.errors import ToolError
@@ -76,12 +77,16 @@ def _result(future: Future[T]) -> T:
     try:
         return future.result()
     except BrokenProcessPool as broken:
-        raise ToolError(
-            "a worker process of this build ended before it finished (most often killed: out of memory, or "
-            "stopped by someone); nothing was changed in the output folder",
-            hint="build again; if it happens again, build with --jobs 1 (one process: less memory, and any error "
-            "of the work itself is said as it is)",
-        ) from broken
+        raise _ended() from broken
+
+
+def _ended() -> ToolError:
+    return ToolError(
+        "a worker process of this build ended before it finished (most often killed: out of memory, or "
+        "stopped by someone); nothing was changed in the output folder",
+        hint="build again; if it happens again, build with --jobs 1 (one process: less memory, and any error "
+        "of the work itself is said as it is)",
+    )
 
 
 def start_forkserver(modules: Sequence[str]) -> None:
@@ -156,3 +161,65 @@ def stop(pool: ProcessPoolExecutor) -> None:
             os.kill(process.pid, signal.SIGTERM)
     for process in processes:
         process.join(timeout=10)
+
+
+class Background:
+    """``function(receive, *args)``, a generator, run in a worker process started now under the rules above;
+    ``send`` hands it what it waits for with ``receive()``, and ``results()`` gives what it yields.
+
+    For work that can begin before all it needs is known (an issue assembled while its last SOP converts,
+    ``binder.issue.ahead``). ``stop()`` ends the process whatever it is doing; a process that ends
+    early is said as the pool's is."""
+
+    def __init__(self, function: Callable[..., Iterator[Any]], args: tuple[Any, ...]) -> None:
+        context: Any = _context()
+        if context.get_start_method() != "fork":
+            _tracker_running()
+        here, there = context.Pipe()
+        # A forked process has this end too: it closes it, so that it sees the build's end if the build dies.
+        ours = here if context.get_start_method() == "fork" else None
+        with held():
+            self._process = context.Process(target=_background, args=(function, args, there, ours), daemon=True)
+            self._process.start()
+        there.close()
+        self._channel = here
+
+    def send(self, message: Any) -> None:
+        self._channel.send(message)
+
+    def results(self) -> Iterator[Any]:
+        """What the function yields, as it does; its error raised here."""
+        while True:
+            try:
+                kind, value = self._channel.recv()
+            except (EOFError, OSError) as gone:
+                raise _ended() from gone
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+
+    def stop(self) -> None:
+        self._channel.close()
+        if self._process.is_alive():
+            with suppress(ProcessLookupError):
+                os.kill(self._process.pid, signal.SIGTERM)
+        self._process.join(timeout=10)
+
+
+def _background(function: Callable[..., Iterator[Any]], args: tuple[Any, ...], channel: Any, theirs: Any) -> None:
+    if theirs is not None:
+        theirs.close()
+    _start(None, ())
+    try:
+        for item in function(channel.recv, *args):
+            channel.send(("item", item))
+        channel.send(("end", None))
+    except (EOFError, BrokenPipeError):
+        pass  # the build stopped listening: nothing to tell it
+    except BaseException as error:  # noqa: BLE001 - handed to the build, which says it
+        try:
+            channel.send(("error", error))
+        except Exception:  # noqa: BLE001 - an error that cannot be pickled: its text, then
+            channel.send(("error", RuntimeError(f"{type(error).__name__}: {error}")))

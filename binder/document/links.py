@@ -8,6 +8,7 @@ own PDF loses them (the text stays, tagged as plain text rather than a link).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,14 +25,12 @@ def sop_link(sop_id: str) -> str:
     return LINK_PREFIX + sop_id
 
 
-def resolve_links(pdf: pikepdf.Pdf, starts: dict[str, int]) -> list[Any]:
-    """Turn SOP link markers into jumps to the SOP's first page (1-based, in ``starts``); drop those
-    whose SOP is not in this PDF. Returns the dropped annotations."""
+def drop_links(pages: Iterable[Any], within: Collection[str]) -> list[Any]:
+    """Take the SOP link markers to SOPs not ``within`` this PDF off its ``pages``; returns them."""
     # Imported here: every build imports this module (a document's links), and a rebuild that assembles
     # nothing never needs pikepdf (tests/architecture/test_startup_imports.py).
     import pikepdf
 
-    pages = [page.obj for page in pdf.pages]
     dropped = []
     for page in pages:
         annots = page.get("/Annots")
@@ -40,17 +39,25 @@ def resolve_links(pdf: pikepdf.Pdf, starts: dict[str, int]) -> list[Any]:
         kept = pikepdf.Array()
         for annot in annots:
             uri = _marker(annot)
-            if uri is None:
-                kept.append(annot)
-                continue
-            target = starts.get(uri[len(LINK_PREFIX) :])
-            if target is None:
+            if uri is not None and uri[len(LINK_PREFIX) :] not in within:
                 dropped.append(annot)
-                continue
-            annot.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([pages[target - 1], pikepdf.Name.Fit]))
-            kept.append(annot)
+            else:
+                kept.append(annot)
         page.Annots = kept
     return dropped
+
+
+def jump_links(pages: Iterable[Any], firsts: Mapping[str, Any]) -> None:
+    """Turn the SOP link markers on ``pages`` into jumps to their SOP's first page (``firsts``: the page
+    object of each SOP in this PDF; markers to others were dropped, ``drop_links``)."""
+    import pikepdf
+
+    for page in pages:
+        for annot in page.get("/Annots") or ():
+            uri = _marker(annot)
+            if uri is not None:
+                target = firsts[uri[len(LINK_PREFIX) :]]
+                annot.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=pikepdf.Array([target, pikepdf.Name.Fit]))
 
 
 def standalone_copy(linked: Path, standalone: Path) -> int:
@@ -62,7 +69,7 @@ def standalone_copy(linked: Path, standalone: Path) -> int:
         if not any(_marker(annot) for page in pdf.pages for annot in page.obj.get("/Annots") or ()):
             shutil.copyfile(linked, standalone)
             return count
-        _untag(pdf, resolve_links(pdf, {}))
+        _untag(pdf, drop_links([page.obj for page in pdf.pages], ()))
         # The same input gives the same bytes (a rebuild writes what a cold build writes).
         atomic_write(standalone, lambda handle: pdf.save(handle, deterministic_id=True))
     return count

@@ -24,11 +24,11 @@ from pikepdf import Array, Dictionary, Name, Pdf
 from pypdf import PdfReader
 
 from binder.document.labels import language_tag
-from binder.document.links import resolve_links
+from binder.document.links import drop_links, jump_links
 from binder.files import atomic_write
 from binder.issue.archive import archival, declare_pdfua
 from binder.issue.stamp import stamp_pages
-from binder.issue.tagging import Source, merge_structure
+from binder.issue.tagging import Merger, Source
 
 PRODUCER = "binder (pikepdf)"
 
@@ -109,33 +109,85 @@ def assemble(doc: Document, out: Path) -> Assembled:
     """Write ``doc`` to ``out`` (atomically) and return where each SOP starts.
 
     Parses PDFs throughout: the caller holds ``binder.interrupts.shielded()``."""
-    lang = _language(doc.lang)
-    with ExitStack() as stack:
-        pdf = stack.enter_context(pikepdf.new())
-        # Objects copied from the parts read their data from them when saved: they stay open until then.
-        front = stack.enter_context(pikepdf.open(doc.front))
-        pdf.pages.extend(front.pages)
-        front_pages = len(pdf.pages)
-        opened = [(Source(doc.front, 0), front)]
+    with Assembly(doc.parts, doc.lang) as assembly:
+        return assembly.finish(doc, out)
+
+
+class Assembly:
+    """A PDF being assembled from the SOPs ``parts``: they can be added in any order (``add_part``), an early
+    assembly adding those converted already while the others convert (``binder.issue.ahead``). ``finish``
+    adds what is left, front and back matter included, in document order, and writes the same bytes whatever
+    order the parts came in. Open PDFs are held until the context ends."""
+
+    def __init__(self, parts: tuple[Part, ...], lang: str) -> None:
+        self.parts = parts
+        self.lang = lang
+        self._stack = ExitStack()
+        self.pdf = self._stack.enter_context(pikepdf.new())
+        self._merger = Merger(self.pdf, _language(lang))
+        self._within = frozenset(part.key for part in parts)
+        self._added: dict[int, tuple[Pdf, list[Any]]] = {}
+        """Place in the document (0 the front matter, then the parts, then the back matter) → the source open
+        and its pages as added to the file."""
+
+    def __enter__(self) -> Assembly:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def add_part(self, index: int) -> None:
+        """Add the ``index``-th SOP (pages, links, structure)."""
+        part = self.parts[index]
+        self._add(index + 1, part.pdf, part.title)
+
+    def _add(self, position: int, path: Path, title: str) -> None:
+        # Objects copied from the source read their data from it when the file is saved: it stays open until then.
+        source = self._stack.enter_context(pikepdf.open(path))
+        at = sum(len(pages) for place, (_, pages) in self._added.items() if place < position)
+        if at == len(self.pdf.pages):
+            self.pdf.pages.extend(source.pages)
+        else:
+            for offset, page in enumerate(source.pages):
+                self.pdf.pages.insert(at + offset, page)
+        pages = [self.pdf.pages[at + offset].obj for offset in range(len(source.pages))]
+        drop_links(pages, self._within)
+        self._merger.add(position, Source(path, title), source, pages)
+        self._added[position] = (source, pages)
+
+    def finish(self, doc: Document, out: Path) -> Assembled:
+        """Add what is not added yet and write ``doc`` to ``out`` (atomically); where each SOP starts.
+
+        Parses PDFs throughout: the caller holds ``binder.interrupts.shielded()``."""
+        if doc.parts != self.parts or doc.lang != self.lang:
+            raise ValueError(f"{out.name}: assembled from other parts than begun with")
+        back = len(doc.parts) + 1
+        if 0 not in self._added:
+            self._add(0, doc.front, "")
+        for index in range(len(doc.parts)):
+            if index + 1 not in self._added:
+                self.add_part(index)
+        if doc.back is not None and back not in self._added:
+            self._add(back, doc.back, doc.back_title)
+        if not self._merger.order_free:  # a part added late brought roles the others may have met: in order, then
+            return assemble(doc, out)
+        pdf = self.pdf
+        front_pages = len(self._added[0][1])
         items = [_Item(item.title, item.page) for item in doc.front_items]
         labels: list[tuple[int, Dictionary]] = [(0, Dictionary(S=Name.r))]
         starts: list[tuple[str, int]] = []
-        for part in doc.parts:
-            source = stack.enter_context(pikepdf.open(part.pdf))
-            first = len(pdf.pages)
-            pdf.pages.extend(source.pages)
-            opened.append((Source(part.pdf, first, part.title), source))
+        first = front_pages
+        for index, part in enumerate(doc.parts):
+            source, pages = self._added[index + 1]
             starts.append((part.key, first + 1))
             items.append(_Item(part.title, first, _outline(source, first)))
             labels.append((first, Dictionary(S=Name.D, P=pikepdf.String(f"{part.key}-"), St=1)))
+            first += len(pages)
         if doc.back is not None:
-            back = stack.enter_context(pikepdf.open(doc.back))
-            first = len(pdf.pages)
-            pdf.pages.extend(back.pages)
-            opened.append((Source(doc.back, first, doc.back_title), back))
             items.append(_Item(doc.back_title, first))
             labels.append((first, Dictionary(S=Name.r, St=front_pages + 1)))
-        resolve_links(pdf, dict(starts))
+        every = [page.obj for page in pdf.pages]
+        jump_links(every, {key: every[start - 1] for key, start in starts})
         if doc.stamp:
             stamp_pages(pdf, doc.stamp)
         _write_outline(pdf, _Item(doc.top_bookmark, 0, tuple(items)))
@@ -145,16 +197,16 @@ def assemble(doc: Document, out: Path) -> Assembled:
         for key, value in (("/Title", doc.title), ("/Author", doc.author), ("/Subject", doc.subject)):
             info[key] = pikepdf.String(value)
         info.Creator = pikepdf.String("binder")
-        tagged = merge_structure(pdf, opened, lang)
-        conformance = archival(pdf, [p for _, p in opened]) if doc.pdfa else ""
+        tagged = self._merger.finish(every)
+        conformance = archival(pdf, [source for _, (source, _) in sorted(self._added.items())]) if doc.pdfa else ""
+        lang = _language(doc.lang)
         _describe(pdf, doc, lang, tagged, conformance)
         if conformance and tagged:
             declare_pdfua(pdf)
-        pages = len(pdf.pages)
         # Object streams: a tagged binder holds thousands of small structure elements.
         streams = pikepdf.ObjectStreamMode.generate
         atomic_write(out, lambda h: pdf.save(h, min_version="1.7", deterministic_id=True, object_stream_mode=streams))
-    return Assembled(out, pages, tuple(starts))
+        return Assembled(out, len(every), tuple(starts))
 
 
 def _describe(pdf: pikepdf.Pdf, doc: Document, lang: str, tagged: bool, conformance: str = "") -> None:

@@ -26,7 +26,8 @@ from binder.signing.options import Signing
 
 if TYPE_CHECKING:
     from binder.issue import front
-    from binder.issue.assemble import Assembled, Document
+    from binder.issue.ahead import Ahead, Begun
+    from binder.issue.assemble import Assembled, Document, Part
 
 # Front matter, assembly, the stamp and the training record are imported by the functions that make an
 # issue anew: with pikepdf, fontTools' subsetter and the writers behind them they cost ~0.3 s of start-up,
@@ -60,6 +61,8 @@ class IssueContext:
     processes would otherwise hold their memory next to the assembly's (1,000 SOPs: 0.7 GB)."""
     early: Mapping[str, front.Early] | None = None
     """Front matter converted beside the SOPs (``early_fronts``), by issue path."""
+    ahead: Ahead | None = None
+    """Issues begun while the SOPs converted (``begun_issues``)."""
 
 
 def issue(
@@ -80,7 +83,7 @@ def issue(
     advance = ctx.progress.stage("Binders" if decisions[0].plan.kind == BINDER else "Packs", len(decisions))
     documents = {d.plan.path: _document(ctx, d.plan, fronts[d.plan.path], backs.get(d.plan.path)) for d in fresh}
     assembled = {}
-    for path, result in _assemble_all(documents, ctx.workers, meanwhile):
+    for path, result in _assemble_all(documents, ctx.workers, meanwhile, ctx.ahead):
         assembled[path] = result
         advance()
     made = []
@@ -108,11 +111,20 @@ PARALLEL_PARTS = 24
 
 
 def _assemble_all(
-    documents: dict[str, tuple[Document, Path]], workers: int, meanwhile: Callable[[], None]
+    documents: dict[str, tuple[Document, Path]],
+    workers: int,
+    meanwhile: Callable[[], None],
+    ahead: Ahead | None = None,
 ) -> Iterator[tuple[str, Assembled]]:
-    """Each document assembled at its path; in worker processes when there is enough to share, or when they
-    are ready and can do it while this process does ``meanwhile`` (a rebuild's one binder, while the site is
-    written)."""
+    """Each document assembled at its path: those begun ``ahead`` finished there while this process does
+    ``meanwhile`` (a rebuild's binder, while the site is written); the others in worker processes when there
+    is enough to share, or when they are ready and can do it meanwhile."""
+    begun = {path: documents[path] for path in documents if ahead is not None and path in ahead.paths}
+    if ahead is not None and begun:
+        yield from ahead.finish(begun, meanwhile)
+        others = {path: document for path, document in documents.items() if path not in begun}
+        yield from _assemble_all(others, workers, lambda: None)
+        return
     paths = list(documents)
     shared = len(paths) > 1 and sum(len(d.parts) for d, _ in documents.values()) >= PARALLEL_PARTS
     if paths and workers > 1 and (shared or workers_ready()):
@@ -188,6 +200,39 @@ def early_fronts(
     return early, [replace(job, options=options) for job in jobs]
 
 
+def begun_issues(
+    library: Library,
+    plans: tuple[IssuePlan, ...],
+    converting: Collection[str],
+    cached: Collection[str],
+    linked: Callable[[str], Path],
+) -> tuple[Begun, ...]:
+    """The issues to begin assembling (``binder.issue.ahead``) while ``converting`` convert, with the SOPs
+    ``cached`` (their PDFs in place): each holding one of those, when they are at most half (as for
+    ``early_fronts``: in a first build most issues wait for many SOPs, and are assembled in parallel)."""
+    if not converting or len(converting) > len(cached):
+        return ()
+    from binder.issue.ahead import Begun
+
+    return tuple(
+        Begun(
+            plan.path,
+            parts(library, plan, linked),
+            library.settings.language,
+            tuple(index for index, sop_id in enumerate(plan.sop_ids) if sop_id in cached),
+        )
+        for plan in plans
+        if set(plan.sop_ids) & set(converting)
+    )
+
+
+def parts(library: Library, plan: IssuePlan, linked: Callable[[str], Path]) -> tuple[Part, ...]:
+    """The SOPs of ``plan`` as its document holds them."""
+    from binder.issue.assemble import Part
+
+    return tuple(Part(i, f"{i} {library.sop(i).title}", linked(i)) for i in plan.sop_ids)
+
+
 def _converter(ctx: IssueContext) -> Converting:
     """Front and back matter export with the SOPs' options: tagged for PDF/UA, PDF/A when asked."""
     return WithOptions(ctx.converter, export_options(ctx.library.settings.pdf_a == "yes"))
@@ -219,7 +264,7 @@ def _document(
     ctx: IssueContext, plan: IssuePlan, made_front: front.MadeFront, back: Path | None
 ) -> tuple[Document, Path]:
     """What to assemble for ``plan``, and where."""
-    from binder.issue.assemble import Document, FrontItem, Part
+    from binder.issue.assemble import Document, FrontItem
     from binder.issue.stamp import stamp_label
 
     library = ctx.library
@@ -230,7 +275,7 @@ def _document(
         top_bookmark=plan.top_bookmark,
         front=made_front.pdf,
         front_items=tuple(FrontItem(t, p) for t, p in made_front.items),
-        parts=tuple(Part(i, f"{i} {library.sop(i).title}", ctx.linked(i)) for i in plan.sop_ids),
+        parts=parts(library, plan, ctx.linked),
         back=back,
         back_title=plan.back_title,
         stamp=stamp_label(plan.kind, plan.name),

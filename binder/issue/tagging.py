@@ -8,7 +8,7 @@ with pikepdf), builds it:
   page order (front matter, each SOP titled with its bookmark, back matter). A part's own
   ``/Document`` element becomes its ``/Part``, keeping its attributes and kids;
 - a part's whole tree is copied at once by qpdf, which points its ``/Pg`` and object references
-  (``/OBJR``) at the pages and link annotations it copied when the part's pages were appended;
+  (``/OBJR``) at the pages and link annotations it copied when the part's pages were added;
   each element is then walked: its parent, an unknown ``/Pg`` dropped, renamed roles and classes.
   Links that assembly removed (jumps to an SOP not in this binder) leave their text behind: an
   element left with no link becomes a ``/Span``. LibreOffice 7.4 tags a picture as a ``/Figure``
@@ -16,8 +16,14 @@ with pikepdf), builds it:
   moves to the outer one, which a screen reader meets, and the empty one is dropped;
 - the ``/ParentTree`` is rebuilt: page *n*'s ``/StructParents`` is *n*, whose array's entry *i* is
   the element owning marked content *i*; each linked annotation gets the next free
-  ``/StructParent``. ``/RoleMap`` and ``/ClassMap`` are merged (a name two parts map differently is
-  renamed in the later part), ``/IDTree`` is rebuilt from the elements' ``/ID``.
+  ``/StructParent``, in document order. ``/RoleMap`` and ``/ClassMap`` are merged (a name two parts
+  map differently is renamed in the later part), ``/IDTree`` is rebuilt from the elements' ``/ID``.
+
+Parts may be added in any order (``Merger.add``, as ``Assembly`` adds them); ``Merger.finish`` writes
+the tree in document order. What a part's walk meets depends on the parts walked before it only
+through the merged role and class maps and the ``/ID`` s taken: ``order_free`` says whether a part
+added late changed any of that for one added before it, in which case the file is assembled again in
+order.
 
 The binder page stamp (``stamp.py``) is an ``/Artifact`` and needs no structure. ``assemble``
 describes the document (``/MarkInfo``, ``/Lang``, XMP) and writes it.
@@ -43,11 +49,9 @@ GROUPING = {"/Document", "/Part"}
 
 @dataclass(frozen=True)
 class Source:
-    """A PDF whose pages were appended to the assembled file."""
+    """A PDF whose pages were added to the assembled file."""
 
     pdf: Path
-    first: int
-    """0-based index of its first page in the assembled file."""
     title: str = ""
     """The ``/T`` (title) of its ``/Part`` element; none when empty."""
 
@@ -56,57 +60,80 @@ class Source:
 class _Part:
     """What walking one source's copied elements needs (objects of the assembled file)."""
 
+    position: int
+    """The source's place in the document."""
     roles: dict[str, str] = field(default_factory=dict)
     """Structure types renamed in this part, as they clashed with another part's ``/RoleMap``."""
     classes: dict[str, str] = field(default_factory=dict)
     seen: set[tuple[int, int]] = field(default_factory=set)
     parents: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     """Annotation → the element its ``/StructParent`` named in the part."""
-
-
-def merge_structure(pdf: Pdf, parts: Sequence[tuple[Source, Pdf]], lang: str) -> bool:
-    """Give ``pdf`` the merged structure trees of ``parts`` (each a source and its PDF, open until
-    ``pdf`` is saved); False when no part is tagged. ``lang``: the document's, e.g. ``en-GB``."""
-    return Merger(pdf, lang).merge(parts)
+    repeated_id = False
+    """An element's ``/ID`` was another part's already (and was dropped here)."""
 
 
 class Merger:
-    """Builds the assembled file's structure tree from the parts' trees."""
+    """Builds the assembled file's structure tree from the parts' trees.
+
+    Parts are added with their pages (``add``), in any order: an early assembly adds the SOPs already
+    converted while the others convert. ``finish`` writes the tree in document order: the same objects,
+    whatever order the parts came in, as long as ``order_free`` (no part added after one it precedes in the
+    document brought a role, a class or an ``/ID`` the earlier-added one might have met)."""
 
     def __init__(self, pdf: Pdf, lang: str) -> None:
         self.pdf = pdf
         self.lang = lang
-        self.page_objects = [page.obj for page in pdf.pages]
-        self.page_index = {page.objgen: index for index, page in enumerate(self.page_objects)}
-        self.annot_pages: dict[tuple[int, int], int] = {}
-        """Annotation on a page of the file (the parts' links that assembly kept) → its 0-based page."""
+        self.pages: dict[tuple[int, int], Any] = {}
+        """The file's pages added so far, by object id."""
+        self.annot_pages: dict[tuple[int, int], tuple[int, int]] = {}
+        """Annotation on a page of the file (the parts' links that assembly kept) → its page's object id."""
         self.roles = Dictionary()
         self.classes = Dictionary()
-        self.owners: dict[int, dict[int, Any]] = {}
-        """0-based page → MCID → the element owning that marked content."""
-        self.linked: dict[tuple[int, int], tuple[Any, Any]] = {}
-        """Annotation → (annotation, the element holding its object reference)."""
+        self.owners: dict[tuple[int, int], dict[int, Any]] = {}
+        """Page → MCID → the element owning that marked content."""
+        self.linked: dict[tuple[int, int], tuple[tuple[int, int], Any, Any]] = {}
+        """Annotation → ((its part's position, order met), the annotation, the element holding its reference)."""
         self.ids: dict[bytes, Any] = {}
         self.standard: dict[str, str] = {}
         """Structure type → the standard one ``self.roles`` maps it to: asked for every element."""
+        self.document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+        self.parts: dict[int, Any] = {}
+        """The source's place in the document → its ``/Part`` element."""
+        self.used: dict[int, frozenset[str]] = {}
+        """The place of each part added → the structure types its elements have."""
+        self.order_free = True
 
-    def merge(self, opened: Sequence[tuple[Source, Pdf]]) -> bool:
-        """Replace the file's structure tree by the merged one; False when no source is tagged."""
-        root = self.pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-        document = self.pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array()))
-        for index, page in enumerate(self.page_objects):
+    def add(self, position: int, source: Source, src: Pdf, pages: Sequence[Any]) -> None:
+        """Add the tree of ``src``, whose pages were added as ``pages``, ``position``-th in the document."""
+        for page in pages:
+            self.pages[page.objgen] = page
             annots: Any = page.get("/Annots")
-            for position, annot in enumerate(annots or ()):
+            for index, annot in enumerate(annots or ()):
                 if not annot.is_indirect:
-                    annots[position] = annot = self.pdf.make_indirect(annot)
-                self.annot_pages[annot.objgen] = index
-        for source, pdf in opened:
-            part = self._part(source, pdf, document)
-            if part is not None:
-                document.K.append(part)
-        tagged = len(document.K) > 0
+                    annots[index] = annot = self.pdf.make_indirect(annot)
+                self.annot_pages[annot.objgen] = page.objgen
+        roles = set(self.roles.keys())
+        element, part = self._part(position, source, src)
+        if part is None or element is None:
+            return
+        self.used[position] = frozenset(self.standard)
+        self.parts[position] = element
+        after = [types for place, types in self.used.items() if place > position]
+        if after:
+            # Parts added before this one that come after it in the document met the role map without its
+            # roles: the same, only when it renamed nothing, took no /ID from them, and they use none of them.
+            new = set(self.roles.keys()) - roles
+            if part.roles or part.classes or part.repeated_id or any(new & types for types in after):
+                self.order_free = False
+
+    def finish(self, pages: Sequence[Any]) -> bool:
+        """Write the merged tree, ``pages`` being the file's pages in order; False when no part is tagged."""
+        root = self.pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+        tagged = bool(self.parts)
         if tagged:
-            root.K = Array([document])
+            self.document.P = root
+            self.document.K = Array([self.parts[p] for p in sorted(self.parts)])
+            root.K = Array([self.document])
             if self.roles:
                 root.RoleMap = self.roles
             if self.classes:
@@ -114,20 +141,18 @@ class Merger:
             if self.ids:
                 names = [x for key in sorted(self.ids) for x in (pikepdf.String(key), self.ids[key])]
                 root.IDTree = Dictionary(Names=Array(names))
-        self._parent_tree(root if tagged else None)
+        self._parent_tree(root if tagged else None, pages)
         if tagged:
             self.pdf.Root.StructTreeRoot = root
         elif "/StructTreeRoot" in self.pdf.Root:
             del self.pdf.Root.StructTreeRoot
         return tagged
 
-    def _part(self, source: Source, src: Pdf, document: Any) -> Any | None:
+    def _part(self, position: int, source: Source, src: Pdf) -> tuple[Any, _Part] | tuple[None, None]:
         tree = src.Root.get("/StructTreeRoot")
         if tree is None:
-            return None
-        if source.first + len(src.pages) > len(self.page_objects):
-            raise ValueError(f"{source.pdf.name}: its pages are not all in the assembled file")
-        part = _Part()
+            return None, None
+        part = _Part(position)
         kids = structure_kids(tree.get("/K"))
         annots = []
         owners = []
@@ -142,7 +167,7 @@ class Merger:
             if isinstance(kid, Dictionary) and "/P" in kid:
                 del kid.P  # the part's own tree root (its parent tree, ID tree) is not copied along
         # One copy of the whole tree: qpdf maps the pages and annotations it points at to the copies
-        # made when the pages were appended, and each element is then only walked, not rebuilt.
+        # made when the pages were added, and each element is then only walked, not rebuilt.
         copied = self.pdf.copy_foreign(src.make_indirect(Array([*kids, *annots, *owners])))
         kids = list(copied)[: len(kids)]
         found = list(copied)[len(kids) :]
@@ -154,9 +179,9 @@ class Merger:
         source_roles = tree.get("/RoleMap") or Dictionary()
         element: Any
         if len(kids) == 1 and _is_element(kids[0]) and _standard(kids[0].S, source_roles) in GROUPING:
-            element = self._element(part, kids[0], document, None)
+            element = self._element(part, kids[0], self.document, None)
         else:
-            element = self.pdf.make_indirect(Dictionary(Type=Name.StructElem, P=document))
+            element = self.pdf.make_indirect(Dictionary(Type=Name.StructElem, P=self.document))
             element.K = Array([c for kid in kids if (c := self._kid(part, kid, element, None)) is not None])
         element.S = Name.Part
         if source.title:
@@ -164,9 +189,9 @@ class Merger:
         lang = src.Root.get("/Lang")
         if lang is not None and "/Lang" not in element and str(lang) != self.lang:
             element.Lang = pikepdf.String(str(lang))
-        return element
+        return element, part
 
-    def _element(self, part: _Part, element: Any, parent: Any, page: int | None) -> Any | None:
+    def _element(self, part: _Part, element: Any, parent: Any, page: tuple[int, int] | None) -> Any | None:
         """Fit a copied element into the merged tree (parent, pages, renamed roles and classes).
 
         A binder holds thousands of elements: each pikepdf read or write costs microseconds, so an element
@@ -188,14 +213,15 @@ class Merger:
         if "/C" in keys and part.classes:
             element.C = _renamed_classes(element.C, part.classes)
         if "/Pg" in keys:
-            index = self.page_index.get(element.Pg.objgen)
-            if index is None:
-                del element.Pg
+            objgen = element.Pg.objgen
+            if objgen in self.pages:
+                page = objgen
             else:
-                page = index
+                del element.Pg
         if "/ID" in keys:
             key = bytes(element.ID)
             if key in self.ids:
+                part.repeated_id = True
                 del element.ID
             else:
                 self.ids[key] = element
@@ -230,7 +256,7 @@ class Merger:
         figure.Alt = kids[empty[0]].Alt
         return [kid for i, kid in enumerate(kids) if i not in empty]
 
-    def _kid(self, part: _Part, kid: Any, parent: Any, page: int | None) -> Any | None:
+    def _kid(self, part: _Part, kid: Any, parent: Any, page: tuple[int, int] | None) -> Any | None:
         if isinstance(kid, int):
             return self._own(page, kid, parent)
         if not isinstance(kid, Dictionary):
@@ -241,50 +267,52 @@ class Merger:
                 return None  # content of a form XObject: LibreOffice writes none, binder does not remap them
             own_page = "/Pg" in kid
             if own_page:
-                page = self.page_index.get(kid.Pg.objgen)
+                page = kid.Pg.objgen if kid.Pg.objgen in self.pages else None
             if page is None or self._own(page, int(kid.MCID), parent) is None:
                 return None
-            return kid if own_page else Dictionary(Type=Name.MCR, MCID=int(kid.MCID), Pg=self.page_objects[page])
+            return kid if own_page else Dictionary(Type=Name.MCR, MCID=int(kid.MCID), Pg=self.pages[page])
         if kind == OBJECT_REFERENCE:
             annot: Any = kid.get("/Obj")
-            index = self.annot_pages.get(annot.objgen) if isinstance(annot, Dictionary) else None
-            if index is None:
+            on = self.annot_pages.get(annot.objgen) if isinstance(annot, Dictionary) else None
+            if on is None:
                 return None  # removed in assembly, or not on a page of this file
             # LibreOffice 7.4 has two /Link elements refer to each contents entry's annotation: both keep
             # their reference; the annotation's parent stays the one the part's /ParentTree named.
-            if annot.objgen not in self.linked or part.parents.get(annot.objgen) == parent.objgen:
-                self.linked[annot.objgen] = (annot, parent)
-            return Dictionary(Type=Name.OBJR, Obj=annot, Pg=self.page_objects[index])
+            known = self.linked.get(annot.objgen)
+            if known is None or part.parents.get(annot.objgen) == parent.objgen:
+                order = known[0] if known else (part.position, len(self.linked))
+                self.linked[annot.objgen] = (order, annot, parent)
+            return Dictionary(Type=Name.OBJR, Obj=annot, Pg=self.pages[on])
         if "/S" in kid:  # an element (``_is_element``: its type is neither of the above)
             return self._element(part, kid, parent, page)
         return None
 
-    def _own(self, page: int | None, mcid: int, element: Any) -> int | None:
+    def _own(self, page: tuple[int, int] | None, mcid: int, element: Any) -> int | None:
         if page is None:
             return None
         self.owners.setdefault(page, {})[mcid] = element
         return mcid
 
-    def _parent_tree(self, root: Any | None) -> None:
+    def _parent_tree(self, root: Any | None, pages: Sequence[Any]) -> None:
         """Number the pages' and annotations' parents and write ``/ParentTree``; clear stale keys."""
         nums = Array()
-        for index, page in enumerate(self.page_objects):
-            owners = self.owners.get(index)
+        for index, page in enumerate(pages):
+            owners = self.owners.get(page.objgen)
             if root is not None and owners:
                 page.StructParents = index
                 nums.append(index)
                 nums.append(self.pdf.make_indirect(Array([owners.get(i) for i in range(max(owners) + 1)])))
             elif "/StructParents" in page:
                 del page.StructParents
-        key = len(self.page_objects)
-        for annot, element in self.linked.values():
+        key = len(pages)
+        for _, annot, element in sorted(self.linked.values(), key=lambda entry: entry[0]):
             if root is None:
                 break
             annot.StructParent = key
             nums.append(key)
             nums.append(element)
             key += 1
-        for page in self.page_objects:
+        for page in pages:
             if page.get("/Annots"):
                 for annot in page.Annots:
                     if "/StructParent" in annot and (root is None or annot.objgen not in self.linked):

@@ -52,8 +52,10 @@ def make_documents(
 ) -> Documents:
     """``sops/<ID>.docx`` and ``sops/<ID>.pdf`` for each SOP in ``root``.
 
-    ``alongside(todo, pages)``: more jobs to convert in the same batch, told the SOPs to convert and the pages
-    of the others (the issues' front matter, rendered ahead: ``binder.issue.issuing.early_fronts``)."""
+    ``alongside(todo, pages)``: told the SOPs to convert and the pages of the others (in place from the cache)
+    before the SOPs are rendered, returns more jobs to convert in the same batch (the issues' front matter,
+    rendered ahead: ``binder.issue.issuing.early_fronts``) and may begin what waits for them
+    (``binder.issue.ahead``)."""
     (root / "sops").mkdir(parents=True, exist_ok=True)
     (root / WORK / "linked").mkdir(parents=True, exist_ok=True)
     keys = {sop.sop_id: document_key(sop, library, needs_flowchart(sop)) for sop in sops}
@@ -64,9 +66,11 @@ def make_documents(
             todo.append(sop)
             continue
         cache.keep(entry)
+        _place(entry.pdf, linked_pdf(root, sop.sop_id))  # in place now: issues begin with it while others convert
         made[sop.sop_id] = entry
     if todo:
         converter.warm_up()  # LibreOffice boots while the documents are rendered
+    extra = alongside(todo, {sop_id: entry.pages for sop_id, entry in made.items()}) if todo else []
     render_all(library, todo, root, root / WORK, progress, workers, timeout)
     check()
     # LibreOffice gets the copy whose pictures are SVG only: it would export the PNG fallback instead
@@ -83,7 +87,7 @@ def make_documents(
     pages: dict[str, int] = {}
     advance = progress.stage("PDF", len(jobs))
     converting = {job.key for job in jobs}
-    jobs += alongside(todo, {sop_id: entry.pages for sop_id, entry in made.items()}) if todo else []
+    jobs += extra
 
     def converted(result: Result) -> None:
         # While LibreOffice converts the next documents, this thread would only wait.

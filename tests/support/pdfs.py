@@ -62,3 +62,18 @@ def links(pdf: Path) -> list[tuple[int, object]]:
             elif dest is not None:
                 found.append((index, pages.get(dest[0].idnum)))
     return found
+
+
+def logical(pdf: Path) -> bytes:
+    """The PDF's objects, whatever their numbers in the file: QDF, numbered in reading order by qpdf, without
+    its comments naming the file's own numbers, the cross-reference table or the file's random ID."""
+    import io
+
+    import pikepdf
+
+    buffer = io.BytesIO()
+    with pikepdf.open(pdf) as opened:
+        opened.save(buffer, qdf=True, static_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    text = buffer.getvalue()
+    text = text[: text.rindex(b"\nxref\n")]
+    return b"\n".join(line for line in text.split(b"\n") if not line.startswith(b"%% Original object ID"))

@@ -56,3 +56,27 @@ def killed(n: int) -> int:
 
     os.kill(os.getpid(), signal.SIGKILL)
     return n
+
+
+def echo_twice(receive, first: int):
+    """For ``Background``: yields ``first``, then each number of the list it receives, doubled."""
+    yield first
+    for n in receive():
+        yield 2 * n
+
+
+def wait_then_fail(receive, folder: str):
+    """For ``Background``: leaves its process id in ``folder``, waits to be told, then fails."""
+    (Path(folder) / "worker.pid").write_text(str(os.getpid()))
+    receive()
+    raise ValueError("failed once told")
+    yield  # a generator
+
+
+def die_when_told(receive):
+    """For ``Background``: dies as a process the kernel's out-of-memory killer picked would, once told."""
+    import signal
+
+    receive()
+    os.kill(os.getpid(), signal.SIGKILL)
+    yield  # a generator

@@ -1,0 +1,128 @@
+"""A rebuild begins the issues of its changed SOPs in a worker process while they convert (``binder.issue.ahead``,
+on ``binder.parallel.Background``): the files are those made without it, and the process never outlives the
+build, whether it succeeds, fails or the issue is kept after all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import fakes
+import pytest
+import wb
+from pdfs import logical
+from pipeline import manifest, revised_fin_001, two_packs
+from pool_calls import die_when_told, echo_twice, wait_then_fail
+
+from binder import build as building
+from binder.build import BuildOptions, build
+from binder.errors import ToolError
+from binder.issue import ahead
+from binder.parallel import Background
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_background_yields_what_its_function_does_with_what_it_is_sent():
+    worker = Background(echo_twice, (7,))
+    try:
+        results = worker.results()
+        assert next(results) == 7  # before it is sent anything
+        worker.send([1, 2])
+        assert list(results) == [2, 4]
+    finally:
+        worker.stop()
+
+
+def test_background_raises_the_error_of_its_function_here(tmp_path):
+    worker = Background(wait_then_fail, (str(tmp_path),))
+    try:
+        worker.send(None)
+        with pytest.raises(ValueError, match="failed once told"):
+            list(worker.results())
+    finally:
+        worker.stop()
+
+
+def test_a_background_process_killed_from_outside_is_said_as_such():
+    worker = Background(die_when_told, ())
+    try:
+        worker.send(None)
+        with pytest.raises(ToolError, match="worker process of this build ended before it finished"):
+            list(worker.results())
+    finally:
+        worker.stop()
+
+
+def test_stopping_a_background_process_ends_it_at_once(tmp_path):
+    worker = Background(wait_then_fail, (str(tmp_path),))
+    pid_file = tmp_path / "worker.pid"
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pid = int(pid_file.read_text())
+    started = time.monotonic()
+    worker.stop()
+    assert not alive(pid) and time.monotonic() - started < 5
+
+
+@pytest.fixture
+def begun(monkeypatch):
+    """Builds may begin issues ahead (as with a forkserver up, on two cores); the ``Ahead`` each made."""
+    monkeypatch.setattr(building, "workers_ready", lambda: True)
+    monkeypatch.setattr(building.os, "cpu_count", lambda: 2)
+    made: list[ahead.Ahead] = []
+    real = ahead.Ahead.__init__
+
+    def spy(self, issues):
+        made.append(self)
+        self.begun = issues
+        real(self, issues)
+
+    monkeypatch.setattr(ahead.Ahead, "__init__", spy)
+    return made
+
+
+def issued_pdfs(out) -> dict[str, bytes]:
+    data = manifest(out)
+    return {p["path"]: logical(out / p["path"]) for p in data["binders"] + data["packs"]}
+
+
+def test_a_rebuild_begins_the_issues_of_its_changed_sop_and_makes_the_same_files(built, tmp_path, begun):
+    book, out = built
+    alone = tmp_path / "alone"
+    shutil.copytree(out, alone, symlinks=True)
+    wb.write(book, revised_fin_001(two_packs()))
+    build(book, BuildOptions(out=alone, today=wb.TODAY, jobs=1))  # one process, nothing begun ahead
+    assert begun == []
+    result = build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    assert result.converted == ("FIN-001",)
+    [made] = begun
+    fin = manifest(out)["binders"][0]
+    assert [(b.path, len(b.parts), b.ready) for b in made.begun][0] == (
+        "binders/FIN-binder.pdf",
+        len(fin["sops"]),
+        tuple(i for i, s in enumerate(fin["sops"]) if s != "FIN-001"),
+    )
+    assert {b.path for b in made.begun} == {"binders/FIN-binder.pdf", "packs/new-finance-staff.pdf"}
+    assert issued_pdfs(out) == issued_pdfs(alone)
+    assert not alive(made._worker._process.pid)
+
+
+def test_a_rebuild_that_fails_converting_stops_the_process_it_began_issues_in(built, begun, monkeypatch):
+    book, out = built
+    wb.write(book, revised_fin_001(two_packs()))
+    before = {p: (out / p).read_bytes() for p in issued_pdfs(out)}
+    fakes.patch_converter(monkeypatch, fail_on={"FIN-001"})
+    with pytest.raises(Exception, match="fake failure"):
+        build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    [made] = begun
+    assert not alive(made._worker._process.pid)
+    assert {p: (out / p).read_bytes() for p in before} == before
