@@ -8,6 +8,7 @@ XML cannot hold before rendering. A mistake in a template becomes an
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -70,6 +71,22 @@ def make_environment() -> ImmutableSandboxedEnvironment:
     if _ENVIRONMENT is None:
         _ENVIRONMENT = _CompilingOnceEnvironment(undefined=StrictUndefined, autoescape=True)
     return _ENVIRONMENT
+
+
+def compile_templates(paths: tuple[Path, ...] = template_files.BUILT_IN) -> None:
+    """Compile the parts of each template as rendering it does, into the environment's cache: a build host
+    does it once for the built-in templates, and the builds it runs do not (~0.1 s each)."""
+    environment = make_environment()
+    for path in paths:
+        tpl = open_template(path)
+        parts = [tpl.get_xml()] + [
+            tpl.get_part_xml(part)
+            for uri in (tpl.HEADER_URI, tpl.FOOTER_URI)
+            for _, part in tpl.get_headers_footers(uri)
+        ]
+        for xml in parts:
+            # As docxtpl's render_xml_part gives it to the environment (a mismatch only misses the cache).
+            environment.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml)))
 
 
 def sanitise(text: str) -> str:

@@ -13,3 +13,4 @@ PACK_FRONT = FOLDER / "pack.docx"
 """Training pack cover and contents."""
 ACKNOWLEDGEMENT = FOLDER / "acknowledgement.docx"
 """A training pack's read-and-understood sheet."""
+BUILT_IN = (SOP, BINDER_FRONT, PACK_FRONT, ACKNOWLEDGEMENT)

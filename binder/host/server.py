@@ -59,9 +59,16 @@ PRELOAD = (
     "binder.redline.diff",
     "binder.output.chart_room",
     "binder.site.pages",
+    "binder.issue.ahead",
     "binder.host.takeover",
+    "binder.document.check_template",
+    "binder.workbook.writing.checks",
+    "binder.workbook.writing.english",
     "fontTools.subset",
+    "pypdf.filters",
     "multiprocessing.forkserver",
+    "multiprocessing.popen_fork",
+    "multiprocessing.synchronize",
     "concurrent.futures.process",
 )
 """What a build imports, eagerly or when it makes something; not signing (signed builds are not handed off)."""
@@ -313,8 +320,14 @@ def _close(fds: tuple[int, ...] | list[int]) -> None:
 
 
 def preload() -> None:
+    """Import what builds run, and compile the built-in templates and the site's, as each build would."""
     for name in PRELOAD:
         importlib.import_module(name)
+    from binder.document.render import compile_templates
+    from binder.site.pages import compile_templates as compile_pages
+
+    compile_templates()
+    compile_pages()
     gc.collect()
     gc.freeze()  # imported once and for all: no fork's collector walks them, no page is copied for it
 

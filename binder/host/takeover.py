@@ -6,11 +6,14 @@ encodings), current folder (the very folder it is in, by handle), environment (t
 and arguments; the signals it ignores ignored, the others handled as the command handles them; a process
 group of its own (Ctrl-Z stops it with its workers); nothing of the host's (its socket, lock and log are
 closed by the host before this runs). Signals are held back from the fork until binder's handlers are in
-place. The process then ends through ``SystemExit`` like the command: exit handlers run, streams flush.
+place. The process then ends as the command does (exit handlers run, streams flush), without tearing down the
+interpreter.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import ctypes
 import io
 import os
@@ -18,6 +21,7 @@ import signal
 import sys
 import tempfile
 import time
+from typing import NoReturn
 
 from binder import interrupts, parallel
 from binder.errors import Interrupted
@@ -88,4 +92,26 @@ def run_build(request: Request) -> None:
         sys.exit(3)
     from binder.cli.main import main
 
-    main(list(request.argv))
+    try:
+        main(list(request.argv))
+    except SystemExit as done:
+        _leave(done.code)
+    _leave(0)
+
+
+def _leave(code: object) -> NoReturn:
+    """End as ``sys.exit(code)`` ends the command: exit handlers run, the streams are flushed; but without the
+    interpreter's teardown, which frees the host's modules and the build's objects one by one (~0.1 s of a
+    rebuild) for a process that ends anyway."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed or broken stream: nothing more can be said on it
+            stream.flush()
+    os._exit(status & 0xFF)

@@ -180,6 +180,12 @@ def environment() -> Environment:
     return _ENVIRONMENT
 
 
+def compile_templates() -> None:
+    """Compile every page template into the environment's cache: a build host does it once for its builds."""
+    for name in environment().list_templates(extensions=["j2"]):
+        environment().get_template(name)
+
+
 def _departments(
     library: Library, binders: tuple[IssuePlan, ...], contexts: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
