@@ -17,11 +17,8 @@ from typing import BinaryIO
 
 def sha256(path: Path) -> str:
     """The SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> Path:

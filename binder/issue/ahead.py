@@ -32,6 +32,8 @@ class Begun:
     lang: str
     ready: tuple[int, ...]
     """The indexes of the parts whose PDFs are there (from the cache)."""
+    stamp: str = ""
+    """The page stamp's label (``binder.issue.stamp``): its font is cut ahead too."""
 
 
 class Ahead:
@@ -55,6 +57,7 @@ class Ahead:
 
 def _work(receive: Callable[[], Any], begun: tuple[Begun, ...]) -> Iterator[tuple[str, Assembled]]:
     """In the worker: begin each issue, then assemble the documents received."""
+    from binder.issue import stamp
     from binder.issue.assemble import Assembly, assemble
 
     with ExitStack() as stack:
@@ -67,6 +70,8 @@ def _work(receive: Callable[[], Any], begun: tuple[Begun, ...]) -> Iterator[tupl
             except Exception:  # noqa: BLE001 - assembled from the start once asked, where the error is said
                 continue
             started[issue.path] = assembly
+            if issue.stamp:
+                stamp.prepare(issue.stamp, len(assembly.pdf.pages))
         documents: dict[str, tuple[Document, Path]] = receive()
         for path, (document, out) in documents.items():
             going = started.get(path)

@@ -213,6 +213,7 @@ def begun_issues(
     if not converting or len(converting) > len(cached):
         return ()
     from binder.issue.ahead import Begun
+    from binder.issue.stamp import stamp_label
 
     return tuple(
         Begun(
@@ -220,6 +221,7 @@ def begun_issues(
             parts(library, plan, linked),
             library.settings.language,
             tuple(index for index, sop_id in enumerate(plan.sop_ids) if sop_id in cached),
+            stamp_label(plan.kind, plan.name),
         )
         for plan in plans
         if set(plan.sop_ids) & set(converting)

@@ -48,9 +48,8 @@ def _pdf_text(raw: bytes) -> bytes:
 
 def stamp_pages(pdf: Pdf, label: str) -> None:
     """Stamp ``label · N`` on every page N (1-based) of ``pdf``."""
-    texts = [_encoded(f"{label} \u00b7 {number}") for number in range(1, len(pdf.pages) + 1)]
-    codes = sorted(set(b"".join(texts)))
-    font, widths = _font(pdf, bytes(codes))
+    texts = _texts(label, len(pdf.pages))
+    font, widths = _font(pdf, _codes(texts))
     for page, text in zip(pdf.pages, texts):
         box = page.mediabox
         width = sum(widths[c] for c in text) * SIZE / 1000
@@ -62,6 +61,21 @@ def stamp_pages(pdf: Pdf, label: str) -> None:
             + b" Tj ET EMC Q"
         )
         _append(pdf, page.obj, content, font)
+
+
+def prepare(label: str, pages: int) -> None:
+    """Cut the font for stamping ``label`` on ``pages`` pages, or more: from 10 pages on, every digit is in it
+    (an issue begun ahead does this while its last SOPs convert)."""
+    if pages >= 10:
+        _cut(_codes(_texts(label, pages)))
+
+
+def _texts(label: str, pages: int) -> list[bytes]:
+    return [_encoded(f"{label} \u00b7 {number}") for number in range(1, pages + 1)]
+
+
+def _codes(texts: list[bytes]) -> bytes:
+    return bytes(sorted(set(b"".join(texts))))
 
 
 @cache

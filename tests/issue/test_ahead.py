@@ -126,3 +126,20 @@ def test_a_rebuild_that_fails_converting_stops_the_process_it_began_issues_in(bu
     [made] = begun
     assert not alive(made._worker._process.pid)
     assert {p: (out / p).read_bytes() for p in before} == before
+
+
+def test_the_stamp_font_cut_ahead_is_the_one_stamping_uses_from_ten_pages_on(monkeypatch):
+    import pikepdf
+
+    from binder.issue import stamp
+
+    stamp._cut.cache_clear()
+    stamp.prepare("FIN binder", 9)  # the digits of pages 10 and more are not all known yet: nothing cut
+    assert stamp._cut.cache_info().currsize == 0
+    stamp.prepare("FIN binder", 12)  # the SOPs there already: the binder will have at least as many pages
+    assert stamp._cut.cache_info().currsize == 1
+    pdf = pikepdf.new()
+    for _ in range(31):
+        pdf.add_blank_page()
+    stamp.stamp_pages(pdf, "FIN binder")
+    assert stamp._cut.cache_info().hits == 1 and stamp._cut.cache_info().currsize == 1
