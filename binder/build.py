@@ -41,7 +41,7 @@ from binder.output.transaction import (
     previous_files,
     profiles_folder,
 )
-from binder.parallel import start_forkserver, workers_ready
+from binder.parallel import Background, can_fork, start_forkserver, workers_ready
 from binder.preflight import change_control, ignored, judge, previous_build, read
 from binder.problems import Problem, select
 from binder.redline.content import tampered_contents, write_contents
@@ -83,7 +83,14 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
         change_control(library, previous, options, workbook)
         with _located(workbook), full_disk_explained(options.out), Transaction(options.out) as stage:
             site = partial(
-                build_site, library, binders, packs, stage.path, options.out, previous, keep=bool(options.pack)
+                build_site,
+                library,
+                binders,
+                packs,
+                stage.path,
+                options.out,
+                previous,
+                keep=bool(options.pack),
             )
             made = produce(library, binders, packs, previous, options, workbook, stage.path, progress, converter, site)
             documents, issues = (
@@ -182,6 +189,9 @@ def produce(
             options.timeout,
             alongside,
         )
+        # A rebuild whose issues were begun ahead has little else to do than the site: written from now on by a
+        # process of its own, beside this one deciding what to issue, so that the binder waits for neither.
+        beside = stack.enter_context(closing(Background(_site, (site,)))) if ahead and can_fork() else None
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
         warnings = select(
             reissue_warnings(decisions, options.signing is not None)
@@ -212,10 +222,24 @@ def produce(
             # LibreOffice is stopped (or idle, when the caller keeps it): it writes nothing into root any more.
             cached = {d.sop_id for d in documents.entries} - set(documents.converted)
             written["recorded"] = write_contents(library, documents.entries, root, None, previous, cached)
-            written["site"] = site()
+            written["site"] = _site_written(beside, site)
 
         issues = issue(context, decisions, meanwhile)
         return Made(documents, issues, warnings, written["recorded"], written["site"])
+
+
+def _site(receive: Callable[[], Any], site: Callable[[], tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
+    yield site()
+
+
+def _site_written(beside: Background | None, site: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+    """The site's files, as the process beside wrote them; written here when there is none, or when it failed
+    (here its error is raised as it is, with its type, where the build turns it into a message)."""
+    if beside is not None:
+        with suppress(Exception):
+            for files in beside.results():
+                return files
+    return site()
 
 
 def plan(library: Library, options: BuildOptions, workbook: Path) -> tuple[tuple[IssuePlan, ...], ...]:

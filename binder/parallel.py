@@ -119,11 +119,15 @@ def fork_from_here() -> None:
     _ready = _fork = True
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def can_fork() -> bool:
+    """Whether a worker started now is forked from this process (``fork_from_here``, and no thread running):
+    it then has all this process has, nothing handed to it needs pickling."""
     # Forking a process with threads is unsafe: with remote converters (their threads) the forkserver it is.
-    if _fork and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver")
+    return _fork and threading.active_count() == 1
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    return multiprocessing.get_context("fork" if can_fork() else "forkserver")
 
 
 def workers_ready() -> bool:
@@ -199,6 +203,10 @@ class Background:
             if kind == "error":
                 raise value
             yield value
+
+    def close(self) -> None:
+        """``stop``: for ``contextlib.closing``."""
+        self.stop()
 
     def stop(self) -> None:
         self._channel.close()

@@ -143,3 +143,68 @@ def test_the_stamp_font_cut_ahead_is_the_one_stamping_uses_from_ten_pages_on(mon
         pdf.add_blank_page()
     stamp.stamp_pages(pdf, "FIN binder")
     assert stamp._cut.cache_info().hits == 1 and stamp._cut.cache_info().currsize == 1
+
+
+@pytest.fixture
+def forking(monkeypatch, begun):
+    """As in a build host's fork: workers forked from the build, the site written by a process beside."""
+    from binder import parallel
+
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(building, "can_fork", lambda: True)
+    started = []
+    real = Background.__init__
+
+    def spy(self, function, args):
+        started.append(function.__name__)
+        real(self, function, args)
+
+    monkeypatch.setattr(Background, "__init__", spy)
+    return started
+
+
+def site_files(out) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "site").rglob("*")) if p.is_file()}
+
+
+def test_a_rebuild_writes_its_site_beside_and_makes_the_same_files(built, tmp_path, forking):
+    book, out = built
+    alone = tmp_path / "alone"
+    shutil.copytree(out, alone, symlinks=True)
+    wb.write(book, revised_fin_001(two_packs()))
+    build(book, BuildOptions(out=alone, today=wb.TODAY, jobs=1))
+    assert forking == []
+    build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    assert forking == ["_work", "_site"]  # the issues begun ahead, then the site beside
+    assert site_files(out) == site_files(alone) and "site/sops/FIN-001.html" in site_files(out)
+    assert issued_pdfs(out) == issued_pdfs(alone)
+    assert manifest(out)["site"] == manifest(alone)["site"]
+
+
+def test_a_site_that_fails_beside_is_written_again_here_where_its_error_is_said_as_it_is(built, forking, monkeypatch):
+    book, out = built
+    wb.write(book, revised_fin_001(two_packs()))
+    here = os.getpid()
+    real = building.build_site
+
+    def fails_beside(*args, **kwargs):
+        if os.getpid() != here:
+            raise RuntimeError("the process beside failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(building, "build_site", fails_beside)
+    build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    assert "_site" in forking and "Collect signed timesheets" in (out / "site/sops/FIN-001.html").read_text()
+
+
+def test_an_error_of_the_site_itself_is_raised_with_its_type(built, forking, monkeypatch):
+    book, out = built
+    wb.write(book, revised_fin_001(two_packs()))
+
+    def always_fails(*args, **kwargs):
+        raise ToolError("the site cannot be written", hint="free some space")
+
+    monkeypatch.setattr(building, "build_site", always_fails)
+    with pytest.raises(ToolError, match="the site cannot be written"):
+        build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    assert "_site" in forking
