@@ -67,6 +67,24 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _signals_left_as_found(request):
+    """A test that leaves a signal blocked or handled otherwise fails here, not the later tests it would break:
+    processes they start inherit the mask and the ignored signals (a Ctrl-C sent to them would be lost)."""
+    import signal
+
+    def state():
+        return (
+            signal.getsignal(signal.SIGINT),
+            signal.getsignal(signal.SIGTERM),
+            signal.pthread_sigmask(signal.SIG_BLOCK, []),
+        )
+
+    before = state()
+    yield
+    assert state() == before, f"{request.node.nodeid} left the signals changed"
+
+
+@pytest.fixture(autouse=True)
 def _no_workers_ready(monkeypatch):
     """Each test begins as a process that has not started the forkserver: a build started by an earlier test
     must not decide whether this one assembles its binders in a worker process (``binder.parallel``)."""

@@ -33,6 +33,19 @@ NOWHERE = "unoserver://127.0.0.1:9"
 slow = pytest.mark.slow
 
 
+@pytest.fixture(autouse=True)
+def signals_as_they_were() -> Iterator[None]:
+    """``hand_off`` run here leaves the signals it holds blocked, as the command that exits right after wants:
+    this test process goes on, and the processes later tests start would inherit the mask (a Ctrl-C sent to
+    them would wait forever)."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    handlers = {signum: signal.getsignal(signum) for signum in handoff.HELD}
+    yield
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 @pytest.fixture
 def runtime() -> Iterator[Path]:
     """A runtime folder of the test's own; every host started in it is stopped (and gone) afterwards."""
