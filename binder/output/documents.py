@@ -134,6 +134,8 @@ def make_documents(
                 fingerprint(sop),
                 sop.title,
                 tuple(parts(sop).items()),
+                # The files placed are the cache's, hashed when stored or checked when found: the same bytes.
+                (("docx", entry.hashes["docx"]), ("pdf", entry.hashes["standalone"])),
             )
         )
     return Documents(tuple(entries), tuple(s.sop_id for s in todo), {s: e.hashes["pdf"] for s, e in made.items()})

@@ -276,21 +276,27 @@ def read_manifest(out: Path) -> Manifest | None:
 
 
 def write_manifest(root: Path, manifest: Manifest) -> Path:
-    """Write ``manifest.json`` at ``root`` (hashing each file it lists there), sealed; call it after every other file."""
+    """Write ``manifest.json`` at ``root`` (hashing each file it lists there, but an SOP's files whose hashes its
+    entry has), sealed; call it after every other file."""
 
     def hashed(entry):
         return replace(entry, sha256=tuple((p, sha256(root / p)) for p in entry.paths))
 
+    def files(d: DocumentEntry) -> DocumentEntry:
+        # Hashes the build already has (its cache's, or of the bytes it wrote) are those of the files placed.
+        known = dict(d.sha256)
+        kinds = ("docx", "pdf", "content_file") if d.content_file else ("docx", "pdf")
+        if set(known) == set(kinds):
+            return replace(d, sha256=tuple((kind, known[kind]) for kind in kinds))
+        return replace(
+            d,
+            sha256=(("docx", sha256(root / d.docx)), ("pdf", sha256(root / d.pdf)))
+            + ((("content_file", sha256(root / d.content_file)),) if d.content_file else ()),
+        )
+
     full = replace(
         manifest,
-        documents=tuple(
-            replace(
-                d,
-                sha256=(("docx", sha256(root / d.docx)), ("pdf", sha256(root / d.pdf)))
-                + ((("content_file", sha256(root / d.content_file)),) if d.content_file else ()),
-            )
-            for d in manifest.documents
-        ),
+        documents=tuple(files(d) for d in manifest.documents),
         binders=tuple(hashed(b) for b in manifest.binders),
         packs=tuple(hashed(p) for p in manifest.packs),
         site=tuple((p, sha256(root / p)) for p, _ in manifest.site),

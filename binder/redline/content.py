@@ -10,6 +10,7 @@ manifest recorded is never compared with (``TAMPERED``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
@@ -95,30 +96,34 @@ def write_contents(
     (root / FOLDER).mkdir(parents=True, exist_ok=True)
     for entry in entries:
         rel = content_path(entry.sop_id)
-        if not (entry.sop_id in cached and out is not None and _as_recorded(out, last.get(entry.sop_id), root / rel)):
+        recorded = _as_recorded(out, last.get(entry.sop_id), root / rel) if entry.sop_id in cached and out else ""
+        if not recorded:
             data = (
                 json.dumps(snapshot(library.sop(entry.sop_id), library), indent=2, ensure_ascii=False) + "\n"
             ).encode()
             if out is None or not _same_file(out / rel, data, root / rel):
                 write_bytes(root / rel, data)
-        made.append(replace(entry, content_file=rel))
+            recorded = hashlib.sha256(data).hexdigest()
+        known = tuple((kind, sha) for kind, sha in entry.sha256 if kind != "content_file")
+        made.append(replace(entry, content_file=rel, sha256=(*known, ("content_file", recorded))))
     writing_cache.record(library, root)  # for the next build, with the rest of what it may reuse
     return tuple(made)
 
 
-def _as_recorded(out: Path, last: DocumentEntry | None, target: Path) -> bool:
-    """Link the last build's content file of ``last`` to ``target`` if its bytes are those it recorded."""
+def _as_recorded(out: Path, last: DocumentEntry | None, target: Path) -> str:
+    """Link the last build's content file of ``last`` to ``target`` if its bytes are those it recorded; their
+    SHA-256, or "" when not."""
     if last is None or last.content_file != content_path(last.sop_id):
-        return False
+        return ""
     expected = dict(last.sha256).get("content_file")
     old = out / last.content_file
     try:
         if not expected or old.is_symlink() or not old.is_file() or sha256(old) != expected:
-            return False
+            return ""
         link_or_copy(old, target)
     except OSError:
-        return False
-    return True
+        return ""
+    return expected
 
 
 def _same_file(old: Path, data: bytes, target: Path) -> bool:
