@@ -29,7 +29,7 @@ from binder.issue.plan import IssuePlan, plan_binders, plan_packs
 from binder.issue.reissue import decide, issue_key, keep_others, reissue_warnings
 from binder.model import Library, Sop
 from binder.options import BuildOptions
-from binder.output.cache import DocumentCache, discarded_warnings, previous_cache
+from binder.output.cache import DocumentCache, Untrusted, discarded_warnings, previous_cache
 from binder.output.documents import Documents, linked_pdf, make_documents
 from binder.output.manifest import DocumentEntry, IssueEntry, Manifest, new_manifest, write_manifest
 from binder.output.transaction import (
@@ -92,7 +92,13 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
                 previous,
                 keep=bool(options.pack),
             )
-            made = produce(library, binders, packs, previous, options, workbook, stage.path, progress, converter, site)
+            make = partial(
+                produce, library, binders, packs, previous, options, workbook, stage.path, progress, converter
+            )
+            try:
+                made = make(site, check_later=True)
+            except Untrusted:  # a cache entry changed while the SOPs were converted: again, checking each first
+                made = make(site, check_later=False)
             documents, issues = (
                 keep_others(options.out, stage.path, previous, made.recorded, made.issues)
                 if options.pack
@@ -154,10 +160,12 @@ def produce(
     progress,
     converter: Converting | None = None,
     site: Callable[[], tuple[str, ...]] = tuple,
+    check_later: bool = False,
 ) -> Made:
     """The SOP documents, then the binders and packs, into ``root``; while these are assembled, the documents'
     content files and the ``site()``. LibreOffice runs until the last conversion (``converter``: a running one,
-    lent by the caller and left running)."""
+    lent by the caller and left running). ``check_later``: the cache's files may be checked while the SOPs
+    convert (``make_documents``), ``Untrusted`` raised when one has changed."""
     plans = binders + packs
     issued = options.today or date.today()  # once: the fronts rendered early and late must agree at midnight
     early: dict[str, Any] = {}
@@ -188,6 +196,7 @@ def produce(
             _processes(options),
             options.timeout,
             alongside,
+            check_later,
         )
         # A rebuild whose issues were begun ahead has little else to do than the site: written from now on by a
         # process of its own, beside this one deciding what to issue, so that the binder waits for neither.

@@ -129,6 +129,11 @@ class Entry:
 _FILES = {"docx": "document.docx", "pdf": "linked.pdf", "standalone": "standalone.pdf"}
 
 
+class Untrusted(Exception):
+    """Entries used while their files were being checked were found changed (``make_documents``'s
+    ``check_later``): the documents are made again, each entry checked before it is used."""
+
+
 class DocumentCache:
     """Entries of the previous build (read) and of this one (written into staging)."""
 
@@ -140,6 +145,20 @@ class DocumentCache:
 
     def lookup(self, key: str) -> Entry | None:
         """The previous build's entry for ``key``, checked against its recorded hashes; None if absent or bad."""
+        entry = self.find(key)
+        return None if entry is None else self.checked(entry)
+
+    def checked(self, entry: Entry) -> Entry | None:
+        """``entry`` (from ``find``) if its files are intact, else None."""
+        intact = self.intact(entry)
+        if not intact:
+            self.discarded += intact is False  # a file gone is an entry gone; one changed was planted or damaged
+            return None
+        return entry
+
+    def find(self, key: str) -> Entry | None:
+        """The previous build's entry for ``key`` as its sealed record says, its files not checked yet
+        (``intact``); None if absent or bad."""
         if self.previous is None:
             return None
         folder = self.previous / key
@@ -148,22 +167,31 @@ class DocumentCache:
             if not seal.is_sealed(meta) or meta.get("key") != key or meta.get("format") != FORMAT:
                 self.discarded += 1
                 return None
-            if any(file_sha256(folder / name) != meta[kind] for kind, name in _FILES.items()):
-                self.discarded += 1
-                return None
             return Entry(
                 key,
                 folder / _FILES["docx"],
                 folder / _FILES["pdf"],
                 folder / _FILES["standalone"],
                 int(meta["pages"]),
-                {kind: meta[kind] for kind in _FILES},
+                {kind: str(meta[kind]) for kind in _FILES},
             )
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):
             self.discarded += 1
             return None
+
+    @staticmethod
+    def intact(entry: Entry) -> bool | None:
+        """Whether the entry's files are still what its record says they were (their SHA-256); None when one
+        is gone."""
+        files = {"docx": entry.docx, "pdf": entry.pdf, "standalone": entry.standalone}
+        try:
+            return all(file_sha256(path) == entry.hashes[kind] for kind, path in files.items())
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return False
 
     def keep(self, entry: Entry) -> None:
         """Carry a good entry into the new build's cache (hard links: no copy)."""

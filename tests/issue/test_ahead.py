@@ -208,3 +208,33 @@ def test_an_error_of_the_site_itself_is_raised_with_its_type(built, forking, mon
     with pytest.raises(ToolError, match="the site cannot be written"):
         build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
     assert "_site" in forking
+
+
+def test_a_cache_file_found_changed_while_the_sops_converted_makes_them_again_checking_first(built, converters):
+    """A rebuild converting a few SOPs checks the cache's files while they convert: one found changed then (here
+    OPS-001's, planted before the build) sends the build back to make the documents again, each entry checked
+    before it is used: OPS-001 is made anew, and nothing of the changed file reaches the output."""
+    book, out = built
+    recorded = {d["sop_id"]: d["sha256"]["pdf"] for d in manifest(out)["documents"]}
+    [entry] = [
+        folder
+        for folder in (out / ".cache").iterdir()
+        if (folder / "standalone.pdf").is_file() and sha256_of(folder / "standalone.pdf") == recorded["OPS-001"]
+    ]
+    planted = entry / "standalone.pdf"
+    planted.write_bytes(planted.read_bytes() + b"%planted\n")
+    wb.write(book, revised_fin_001(two_packs()))
+    result = build(book, BuildOptions(out=out, today=wb.TODAY, jobs=1))
+    assert sorted(result.converted) == ["FIN-001", "OPS-001"]
+    assert [c.converted[:1] for c in converters] == [["FIN-001"], ["FIN-001"]]  # once checking later, once first
+    assert "OPS-001" in converters[1].converted and "OPS-001" not in converters[0].converted
+    assert any("cache" in w.message for w in result.warnings), result.warnings
+    now = {d["sop_id"]: d["sha256"]["pdf"] for d in manifest(out)["documents"]}
+    assert sha256_of(out / "sops" / "OPS-001.pdf") == now["OPS-001"] == recorded["OPS-001"]  # made again, the same
+    assert b"%planted" not in (out / "sops" / "OPS-001.pdf").read_bytes()
+
+
+def sha256_of(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
