@@ -29,7 +29,7 @@ from binder.issue.plan import IssuePlan, plan_binders, plan_packs
 from binder.issue.reissue import decide, issue_key, keep_others, reissue_warnings
 from binder.model import Library, Sop
 from binder.options import BuildOptions
-from binder.output.cache import DocumentCache, Untrusted, discarded_warnings, previous_cache
+from binder.output.cache import DocumentCache, Entry, Untrusted, discarded_warnings, previous_cache
 from binder.output.documents import Documents, linked_pdf, make_documents
 from binder.output.manifest import DocumentEntry, IssueEntry, Manifest, new_manifest, write_manifest
 from binder.output.transaction import (
@@ -45,7 +45,7 @@ from binder.parallel import Background, can_fork, start_forkserver, workers_read
 from binder.preflight import change_control, ignored, judge, previous_build, read
 from binder.problems import Problem, select
 from binder.redline.content import tampered_contents, write_contents
-from binder.site.pages import build_site
+from binder.site.pages import SITE, build_site
 
 
 @dataclass(frozen=True)
@@ -172,11 +172,13 @@ def produce(
     ahead: list[Ahead] = []
     linked = partial(linked_pdf, root)
 
-    def alongside(todo: list[Sop], pages: dict[str, int]) -> list[Job]:
+    def alongside(todo: list[Sop], cached: dict[str, Entry]) -> list[Job]:
         converting = [s.sop_id for s in todo]
+        pages = {sop_id: entry.pages for sop_id, entry in cached.items()}
         made, jobs = early_fronts(library, previous, options.out, plans, converting, pages, root, issued)
         early.update(made)
-        begun = begun_issues(library, plans, converting, pages, linked) if previous is not None else ()
+        linked_hashes = {sop_id: entry.hashes["pdf"] for sop_id, entry in cached.items()}
+        begun = begun_issues(library, plans, converting, linked_hashes, linked) if previous is not None else ()
         if begun and _processes(options) > 1 and workers_ready():
             ahead.append(stack.enter_context(closing(Ahead(begun))))
         return jobs
@@ -231,7 +233,7 @@ def produce(
             # LibreOffice is stopped (or idle, when the caller keeps it): it writes nothing into root any more.
             cached = {d.sop_id for d in documents.entries} - set(documents.converted)
             written["recorded"] = write_contents(library, documents.entries, root, None, previous, cached)
-            written["site"] = _site_written(beside, site)
+            written["site"] = _site_written(beside, site, root / SITE)
 
         issues = issue(context, decisions, meanwhile)
         return Made(documents, issues, warnings, written["recorded"], written["site"])
@@ -241,13 +243,15 @@ def _site(receive: Callable[[], Any], site: Callable[[], tuple[str, ...]]) -> It
     yield site()
 
 
-def _site_written(beside: Background | None, site: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
-    """The site's files, as the process beside wrote them; written here when there is none, or when it failed
-    (here its error is raised as it is, with its type, where the build turns it into a message)."""
+def _site_written(beside: Background | None, site: Callable[[], tuple[str, ...]], folder: Path) -> tuple[str, ...]:
+    """The site's files, as the process beside wrote them into ``folder``; written here when there is none, or
+    when it failed (here its error is raised as it is, with its type, where the build turns it into a message),
+    after what it left there (a half-written file of a killed process) is gone."""
     if beside is not None:
         with suppress(Exception):
             for files in beside.results():
                 return files
+        shutil.rmtree(folder, ignore_errors=True)
     return site()
 
 

@@ -189,7 +189,14 @@ class Background:
         self._channel = here
 
     def send(self, message: Any) -> None:
-        self._channel.send(message)
+        """Hand ``message`` to the function; a process that ended meanwhile raises its error here (or says it
+        ended), not the pipe's."""
+        try:
+            self._channel.send(message)
+        except OSError:
+            for _ in self.results():
+                pass
+            raise _ended() from None
 
     def results(self) -> Iterator[Any]:
         """What the function yields, as it does; its error raised here."""

@@ -5,8 +5,8 @@ LibreOffice is done only the changed SOPs and the front and back matter are left
 The work begun is a guess made before anything is converted: the issue may be kept after all (its SOPs came out
 byte for byte the same), and its final document is only known then. ``Ahead.finish`` is given the documents to
 assemble; one whose parts are not those begun with is assembled from the start, one not given is dropped.
-Either way the file is the one ``assemble`` makes (``Assembly``: the same objects whatever order the parts come
-in). Imports pikepdf only in the worker process.
+Either way the file holds the objects ``assemble`` makes (``Assembly``: the same objects whatever order the parts
+come in; object numbers, and so the bytes, follow the order). Imports pikepdf only in the worker process.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from binder.files import sha256 as file_sha256
 from binder.parallel import Background
 
 if TYPE_CHECKING:
@@ -30,8 +31,9 @@ class Begun:
     path: str
     parts: tuple[Part, ...]
     lang: str
-    ready: tuple[int, ...]
-    """The indexes of the parts whose PDFs are there (from the cache)."""
+    ready: tuple[tuple[int, str], ...]
+    """The parts whose PDFs are there (from the cache): their indexes, and the SHA-256 the cache records for each,
+    which the worker checks before it reads one (the build checks them too, maybe later)."""
     stamp: str = ""
     """The page stamp's label (``binder.issue.stamp``): its font is cut ahead too."""
 
@@ -63,13 +65,16 @@ def _work(receive: Callable[[], Any], begun: tuple[Begun, ...]) -> Iterator[tupl
     with ExitStack() as stack:
         started: dict[str, Assembly] = {}
         for issue in begun:
-            assembly = stack.enter_context(Assembly(issue.parts, issue.lang))
+            assembly = Assembly(issue.parts, issue.lang)
             try:
-                for index in issue.ready:
+                for index, recorded in issue.ready:
+                    if file_sha256(issue.parts[index].pdf) != recorded:
+                        raise ValueError("not the file the cache recorded")  # never parsed: the build makes it anew
                     assembly.add_part(index)
             except Exception:  # noqa: BLE001 - assembled from the start once asked, where the error is said
+                assembly.close()
                 continue
-            started[issue.path] = assembly
+            started[issue.path] = stack.enter_context(assembly)
             if issue.stamp:
                 stamp.prepare(issue.stamp, len(assembly.pdf.pages))
         documents: dict[str, tuple[Document, Path]] = receive()

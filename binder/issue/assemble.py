@@ -116,8 +116,9 @@ def assemble(doc: Document, out: Path) -> Assembled:
 class Assembly:
     """A PDF being assembled from the SOPs ``parts``: they can be added in any order (``add_part``), an early
     assembly adding those converted already while the others convert (``binder.issue.ahead``). ``finish``
-    adds what is left, front and back matter included, in document order, and writes the same bytes whatever
-    order the parts came in. Open PDFs are held until the context ends."""
+    adds what is left, front and back matter included, in document order, and writes the same objects whatever
+    order the parts came in (not the same bytes: qpdf numbers objects in the order they were made). Open PDFs
+    are held until the context ends."""
 
     def __init__(self, parts: tuple[Part, ...], lang: str) -> None:
         self.parts = parts
@@ -134,6 +135,10 @@ class Assembly:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the PDFs opened (the file must have been written, or is given up)."""
         self._stack.close()
 
     def add_part(self, index: int) -> None:

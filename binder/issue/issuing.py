@@ -204,28 +204,38 @@ def begun_issues(
     library: Library,
     plans: tuple[IssuePlan, ...],
     converting: Collection[str],
-    cached: Collection[str],
+    cached: Mapping[str, str],
     linked: Callable[[str], Path],
 ) -> tuple[Begun, ...]:
     """The issues to begin assembling (``binder.issue.ahead``) while ``converting`` convert, with the SOPs
-    ``cached`` (their PDFs in place): each holding one of those, when they are at most half (as for
+    ``cached`` (their PDFs in place; the SHA-256 the cache records for each): each holding one of those, when they are at most half (as for
     ``early_fronts``: in a first build most issues wait for many SOPs, and are assembled in parallel)."""
     if not converting or len(converting) > len(cached):
         return ()
     from binder.issue.ahead import Begun
     from binder.issue.stamp import stamp_label
 
-    return tuple(
-        Begun(
-            plan.path,
-            parts(library, plan, linked),
-            library.settings.language,
-            tuple(index for index, sop_id in enumerate(plan.sop_ids) if sop_id in cached),
-            stamp_label(plan.kind, plan.name),
+    begun: list[Begun] = []
+    for plan in plans:
+        if not set(plan.sop_ids) & set(converting):
+            continue
+        if sum(len(b.parts) for b in begun) + len(plan.sop_ids) > BEGUN_PARTS:
+            break
+        begun.append(
+            Begun(
+                plan.path,
+                parts(library, plan, linked),
+                library.settings.language,
+                tuple((index, cached[sop_id]) for index, sop_id in enumerate(plan.sop_ids) if sop_id in cached),
+                stamp_label(plan.kind, plan.name),
+            )
         )
-        for plan in plans
-        if set(plan.sop_ids) & set(converting)
-    )
+    return tuple(begun)
+
+
+BEGUN_PARTS = 400
+"""SOPs the issues begun ahead may hold in all: each is an open file until its issue is written (the others
+are assembled after LibreOffice is done, as in a first build)."""
 
 
 def parts(library: Library, plan: IssuePlan, linked: Callable[[str], Path]) -> tuple[Part, ...]:

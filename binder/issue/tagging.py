@@ -40,6 +40,8 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf
 
 from binder.document.links import structure_kids
+from binder.issue.rolemaps import merge_map, renamed_classes
+from binder.issue.rolemaps import standard as standard_type
 
 MARKED_CONTENT = "/MCR"
 OBJECT_REFERENCE = "/OBJR"
@@ -77,8 +79,9 @@ class Merger:
 
     Parts are added with their pages (``add``), in any order: an early assembly adds the SOPs already
     converted while the others convert. ``finish`` writes the tree in document order: the same objects,
-    whatever order the parts came in, as long as ``order_free`` (no part added after one it precedes in the
-    document brought a role, a class or an ``/ID`` the earlier-added one might have met)."""
+    whatever order the parts came in, as long as ``order_free``: no part added late took a role mapping from a
+    part after it in the document, nor brought a mapping, a renamed role or class, or an ``/ID`` that the parts
+    after it, added before it, met."""
 
     def __init__(self, pdf: Pdf, lang: str) -> None:
         self.pdf = pdf
@@ -100,7 +103,9 @@ class Merger:
         self.parts: dict[int, Any] = {}
         """The source's place in the document → its ``/Part`` element."""
         self.used: dict[int, frozenset[str]] = {}
-        """The place of each part added → the structure types its elements have."""
+        """The place of each part added → the structure types its elements have, and those they map to."""
+        self.brought: dict[str, int] = {}
+        """A role map's key → the place of the part that brought it."""
         self.order_free = True
 
     def add(self, position: int, source: Source, src: Pdf, pages: Sequence[Any]) -> None:
@@ -116,15 +121,31 @@ class Merger:
         element, part = self._part(position, source, src)
         if part is None or element is None:
             return
-        self.used[position] = frozenset(self.standard)
+        for role in set(self.roles.keys()) - roles:
+            self.brought[role] = position
+        used = frozenset(name for role in self.standard for name in self._chain(role))
+        self.used[position] = used
         self.parts[position] = element
+        # In document order a part meets the role map of the parts before it only. Out of order that holds
+        # when this part took nothing from the parts after it (no mapping it uses, no /ID), and brought nothing
+        # those added before it use, nor renamed a role or class of theirs.
         after = [types for place, types in self.used.items() if place > position]
-        if after:
-            # Parts added before this one that come after it in the document met the role map without its
-            # roles: the same, only when it renamed nothing, took no /ID from them, and they use none of them.
-            new = set(self.roles.keys()) - roles
-            if part.roles or part.classes or part.repeated_id or any(new & types for types in after):
-                self.order_free = False
+        took = any(self.brought.get(name, position) > position for name in used)
+        if took or (after and (part.roles or part.classes or part.repeated_id)):
+            self.order_free = False
+        elif after and any((set(self.roles.keys()) - roles) & types for types in after):
+            self.order_free = False
+
+    def _chain(self, role: str) -> set[str]:
+        """``role`` and the types the merged role map takes it through."""
+        names, name = {role}, role
+        for _ in range(16):
+            mapped = self.roles.get(name)
+            if mapped is None or str(mapped) == name:
+                break
+            name = str(mapped)
+            names.add(name)
+        return names
 
     def finish(self, pages: Sequence[Any]) -> bool:
         """Write the merged tree, ``pages`` being the file's pages in order; False when no part is tagged."""
@@ -173,12 +194,12 @@ class Merger:
         found = list(copied)[len(kids) :]
         for annot, owner in zip(found[: len(annots)], found[len(annots) :]):
             part.parents[annot.objgen] = owner.objgen
-        part.roles = _merge_map(self.roles, tree.get("/RoleMap"), self.pdf)
+        part.roles = merge_map(self.roles, tree.get("/RoleMap"), self.pdf)
         self.standard.clear()  # the role map grew
-        part.classes = _merge_map(self.classes, tree.get("/ClassMap"), self.pdf)
+        part.classes = merge_map(self.classes, tree.get("/ClassMap"), self.pdf)
         source_roles = tree.get("/RoleMap") or Dictionary()
         element: Any
-        if len(kids) == 1 and _is_element(kids[0]) and _standard(kids[0].S, source_roles) in GROUPING:
+        if len(kids) == 1 and _is_element(kids[0]) and standard_type(kids[0].S, source_roles) in GROUPING:
             element = self._element(part, kids[0], self.document, None)
         else:
             element = self.pdf.make_indirect(Dictionary(Type=Name.StructElem, P=self.document))
@@ -211,7 +232,7 @@ class Merger:
             role = part.roles[role]
             element.S = Name(role)
         if "/C" in keys and part.classes:
-            element.C = _renamed_classes(element.C, part.classes)
+            element.C = renamed_classes(element.C, part.classes)
         if "/Pg" in keys:
             objgen = element.Pg.objgen
             if objgen in self.pages:
@@ -229,7 +250,7 @@ class Merger:
         copied = [c for kid in kids if (c := self._kid(part, kid, element, page)) is not None]
         standard = self.standard.get(role)
         if standard is None:
-            standard = self.standard[role] = _standard(role, self.roles)
+            standard = self.standard[role] = standard_type(role, self.roles)
         if standard == "/Figure" and "/Alt" not in keys:
             copied = self._hoist_alt(element, copied)
         if len(copied) != len(kids) or any(c is not k for c, k in zip(copied, kids)):
@@ -247,7 +268,7 @@ class Merger:
             i
             for i, kid in enumerate(kids)
             if _is_element(kid)
-            and _standard(kid.S, self.roles) == "/Figure"
+            and standard_type(kid.S, self.roles) == "/Figure"
             and "/Alt" in kid
             and not structure_kids(kid.get("/K"))
         ]
@@ -341,55 +362,3 @@ def _type(value: Any) -> str:
 
 def _is_element(value: Any) -> bool:
     return isinstance(value, Dictionary) and "/S" in value and _type(value) not in (MARKED_CONTENT, OBJECT_REFERENCE)
-
-
-def _standard(role: Any, roles: Any) -> str:
-    """The structure type ``role`` maps to through ``roles`` (a ``/RoleMap``)."""
-    name = str(role)
-    for _ in range(16):
-        mapped = roles.get(name)
-        if mapped is None or str(mapped) == name:
-            break
-        name = str(mapped)
-    return name
-
-
-def _foreign(pdf: Pdf, value: Any) -> Any:
-    """``value`` from another PDF, as an object of ``pdf``."""
-    if isinstance(value, pikepdf.Object) and value.is_indirect:
-        return pdf.copy_foreign(value)
-    if isinstance(value, Array):
-        return Array([_foreign(pdf, v) for v in value])
-    if isinstance(value, Dictionary):
-        return Dictionary({k: _foreign(pdf, v) for k, v in value.items()})
-    return value
-
-
-def _merge_map(target: Any, source: Any, pdf: Pdf) -> dict[str, str]:
-    """Add ``source``'s entries to ``target`` (a ``/RoleMap`` or ``/ClassMap``); returns the keys renamed."""
-    renamed: dict[str, str] = {}
-    for key, value in (source or Dictionary()).items():
-        copied = _foreign(pdf, value)
-        if key not in target:
-            target[key] = copied
-            continue
-        if _text(target[key]) == _text(copied):
-            continue
-        number = 2
-        while f"{key} {number}" in target:
-            number += 1
-        renamed[key] = f"{key} {number}"
-        target[renamed[key]] = copied
-    return renamed
-
-
-def _text(value: Any) -> bytes:
-    return value.unparse(resolved=True) if isinstance(value, pikepdf.Object) else repr(value).encode()
-
-
-def _renamed_classes(value: Any, renamed: dict[str, str]) -> Any:
-    if isinstance(value, Array):
-        return Array([_renamed_classes(v, renamed) for v in value])
-    if isinstance(value, Name):
-        return Name(renamed.get(str(value), str(value)))
-    return value

@@ -182,6 +182,11 @@ class DocumentCache:
             return None
 
     @staticmethod
+    def present(entry: Entry) -> bool:
+        """Whether the entry's files are there, as files (not checked: ``intact``)."""
+        return all(path.is_file() and not path.is_symlink() for path in (entry.docx, entry.pdf, entry.standalone))
+
+    @staticmethod
     def intact(entry: Entry) -> bool | None:
         """Whether the entry's files are still what its record says they were (their SHA-256); None when one
         is gone."""

@@ -50,13 +50,13 @@ def make_documents(
     cache: DocumentCache,
     workers: int = 1,
     timeout: float = 180.0,
-    alongside: Callable[[list[Sop], dict[str, int]], list[Job]] = lambda todo, pages: [],
+    alongside: Callable[[list[Sop], dict[str, Entry]], list[Job]] = lambda todo, cached: [],
     check_later: bool = False,
 ) -> Documents:
     """``sops/<ID>.docx`` and ``sops/<ID>.pdf`` for each SOP in ``root``.
 
-    ``alongside(todo, pages)``: told the SOPs to convert and the pages of the others (in place from the cache)
-    before the SOPs are rendered, returns more jobs to convert in the same batch (the issues' front matter,
+    ``alongside(todo, cached)``: told the SOPs to convert and the cache's entries of the others (their PDFs in
+    place) before the SOPs are rendered, returns more jobs to convert in the same batch (the issues' front matter,
     rendered ahead: ``binder.issue.issuing.early_fronts``) and may begin what waits for them
     (``binder.issue.ahead``).
 
@@ -72,17 +72,19 @@ def make_documents(
     made, todo = {}, []
     for sop in sops:
         entry = found[sop.sop_id]
-        if entry is not None and not later:
-            entry = cache.checked(entry)
+        if entry is not None:
+            entry = entry if later and cache.present(entry) else cache.checked(entry)
         if entry is None:
             todo.append(sop)
+            # What an earlier attempt placed there may be the cache's own file: never converted onto.
+            linked_pdf(root, sop.sop_id).unlink(missing_ok=True)
             continue
         cache.keep(entry)
         _place(entry.pdf, linked_pdf(root, sop.sop_id))  # in place now: issues begin with it while others convert
         made[sop.sop_id] = entry
     if todo:
         converter.warm_up()  # LibreOffice boots while the documents are rendered
-    extra = alongside(todo, {sop_id: entry.pages for sop_id, entry in made.items()}) if todo else []
+    extra = alongside(todo, dict(made)) if todo else []
     pages: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=1) if later else nullcontext() as checking:
         # Hashing and reading let the other threads run: the files are checked while LibreOffice converts.

@@ -106,7 +106,7 @@ def test_a_rebuild_begins_the_issues_of_its_changed_sop_and_makes_the_same_files
     assert result.converted == ("FIN-001",)
     [made] = begun
     fin = manifest(out)["binders"][0]
-    assert [(b.path, len(b.parts), b.ready) for b in made.begun][0] == (
+    assert [(b.path, len(b.parts), tuple(i for i, _ in b.ready)) for b in made.begun][0] == (
         "binders/FIN-binder.pdf",
         len(fin["sops"]),
         tuple(i for i, s in enumerate(fin["sops"]) if s != "FIN-001"),
@@ -188,13 +188,16 @@ def test_a_site_that_fails_beside_is_written_again_here_where_its_error_is_said_
     real = building.build_site
 
     def fails_beside(*args, **kwargs):
-        if os.getpid() != here:
+        if os.getpid() != here:  # as a process killed while it wrote a page: a half-written file left behind
+            (args[3] / "site").mkdir(parents=True, exist_ok=True)
+            (args[3] / "site" / "index.html.tmp-4711").write_text("<html><bo")
             raise RuntimeError("the process beside failed")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(building, "build_site", fails_beside)
     build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
     assert "_site" in forking and "Collect signed timesheets" in (out / "site/sops/FIN-001.html").read_text()
+    assert not list((out / "site").glob("*.tmp-*"))
 
 
 def test_an_error_of_the_site_itself_is_raised_with_its_type(built, forking, monkeypatch):
@@ -210,7 +213,8 @@ def test_an_error_of_the_site_itself_is_raised_with_its_type(built, forking, mon
     assert "_site" in forking
 
 
-def test_a_cache_file_found_changed_while_the_sops_converted_makes_them_again_checking_first(built, converters):
+@pytest.mark.parametrize("name", ["standalone.pdf", "linked.pdf"])
+def test_a_cache_file_found_changed_while_the_sops_converted_makes_them_again_checking_first(built, converters, name):
     """A rebuild converting a few SOPs checks the cache's files while they convert: one found changed then (here
     OPS-001's, planted before the build) sends the build back to make the documents again, each entry checked
     before it is used: OPS-001 is made anew, and nothing of the changed file reaches the output."""
@@ -221,7 +225,7 @@ def test_a_cache_file_found_changed_while_the_sops_converted_makes_them_again_ch
         for folder in (out / ".cache").iterdir()
         if (folder / "standalone.pdf").is_file() and sha256_of(folder / "standalone.pdf") == recorded["OPS-001"]
     ]
-    planted = entry / "standalone.pdf"
+    planted = entry / name
     planted.write_bytes(planted.read_bytes() + b"%planted\n")
     wb.write(book, revised_fin_001(two_packs()))
     result = build(book, BuildOptions(out=out, today=wb.TODAY, jobs=1))
@@ -238,3 +242,64 @@ def sha256_of(path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_cache_entry_with_a_file_gone_is_made_again_when_checked_later(built, converters):
+    book, out = built
+    recorded = {d["sop_id"]: d["sha256"]["pdf"] for d in manifest(out)["documents"]}
+    [entry] = [
+        folder
+        for folder in (out / ".cache").iterdir()
+        if (folder / "standalone.pdf").is_file() and sha256_of(folder / "standalone.pdf") == recorded["OPS-001"]
+    ]
+    (entry / "document.docx").unlink()
+    wb.write(book, revised_fin_001(two_packs()))
+    result = build(book, BuildOptions(out=out, today=wb.TODAY, jobs=1))
+    assert sorted(result.converted) == ["FIN-001", "OPS-001"]
+    assert (out / "sops" / "OPS-001.docx").is_file()
+
+
+def test_a_background_process_that_failed_before_it_was_told_raises_its_own_error(tmp_path):
+    from pool_calls import fail_at_once
+
+    worker = Background(fail_at_once, ())
+    try:
+        time.sleep(0.5)  # it has failed and gone: its end of the pipe is closed
+        with pytest.raises(ValueError, match="failed at once"):
+            worker.send("anything")
+    finally:
+        worker.stop()
+
+
+def test_issues_are_begun_ahead_only_up_to_a_number_of_sops_the_others_assembled_after(
+    built, tmp_path, begun, monkeypatch
+):
+    from binder.issue import issuing
+
+    book, out = built
+    alone = tmp_path / "alone"
+    shutil.copytree(out, alone, symlinks=True)
+    wb.write(book, revised_fin_001(two_packs()))
+    build(book, BuildOptions(out=alone, today=wb.TODAY, jobs=1))
+    fin = manifest(out)["binders"][0]
+    monkeypatch.setattr(issuing, "BEGUN_PARTS", len(fin["sops"]))  # room for the FIN binder only
+    build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    [made] = begun
+    assert [b.path for b in made.begun] == ["binders/FIN-binder.pdf"]
+    assert issued_pdfs(out) == issued_pdfs(alone)
+
+
+def test_the_worker_never_reads_a_cached_pdf_that_is_not_the_file_the_cache_recorded(tmp_path, monkeypatch):
+    from binder.issue import assemble as assembling
+
+    planted = tmp_path / "S-001.pdf"
+    planted.write_bytes(b"%PDF-1.7 planted")
+    parts = (assembling.Part("S-001", "S-001 Title", planted),)
+    read: list[int] = []
+    monkeypatch.setattr(assembling.Assembly, "add_part", lambda self, index: read.append(index))
+    monkeypatch.setattr(assembling, "assemble", lambda document, out: "assembled from the start")
+    document = assembling.Document("T", "A", "S", "Top", tmp_path / "front.pdf", (), parts)
+    begun = (ahead.Begun("binders/S-binder.pdf", parts, "en", ((0, "0" * 64),), "S binder"),)
+    told = {"binders/S-binder.pdf": (document, tmp_path / "S-binder.pdf")}
+    assert list(ahead._work(lambda: told, begun)) == [("binders/S-binder.pdf", "assembled from the start")]
+    assert read == []

@@ -178,3 +178,27 @@ def test_finishing_with_other_parts_than_begun_is_refused(tmp_path):
     doc = plain_parts(tmp_path)
     with Assembly(doc.parts[:2], doc.lang) as assembly, pytest.raises(ValueError, match="other parts"):
         assembly.finish(doc, tmp_path / "made.pdf")
+
+
+def test_a_late_part_that_uses_a_role_only_a_part_after_it_maps_is_assembled_in_order(tmp_path):
+    # S-001 tags its dropped link /Lnk and maps nothing; S-002, after it, maps /Lnk to /Link. In order, S-001's walk
+    # does not know /Lnk is a link (it stays /Lnk); S-001 added after S-002 would see the mapping and make a /Span.
+    front = part_pdf(tmp_path / "front.pdf", ["Cover"])
+    one = part_pdf(tmp_path / "1.pdf", ["Purpose"], (LINK_PREFIX + "X-999",), link_type="/Lnk")
+    two = part_pdf(tmp_path / "2.pdf", ["Scope"], roles={"Lnk": "/Link"})
+    doc = document(tmp_path, front, [one, two])
+    expected = in_order(doc, tmp_path / "expected.pdf")
+    made, free = added(doc, [1], tmp_path / "made.pdf")
+    assert not free and made == expected
+    with pikepdf.open(tmp_path / "made.pdf") as pdf:
+        assert str(list(pdf.Root.StructTreeRoot.K[0].K)[1].K[-1].S) == "/Lnk"
+
+
+def test_a_role_mapped_through_another_part_s_mapping_counts_as_used(tmp_path):
+    # S-002 maps /Lnk to /Hyper; the front, before it, maps /Hyper to /Link: in order S-002 meets the front's map
+    front = part_pdf(tmp_path / "front.pdf", ["Cover"], roles={"Hyper": "/Link"})
+    one = part_pdf(tmp_path / "1.pdf", ["Purpose"])
+    two = part_pdf(tmp_path / "2.pdf", ["Scope"], (LINK_PREFIX + "X-999",), {"Lnk": "/Hyper"}, link_type="/Lnk")
+    doc = document(tmp_path, front, [one, two])
+    made, free = added(doc, [1], tmp_path / "made.pdf")
+    assert not free and made == in_order(doc, tmp_path / "expected.pdf")

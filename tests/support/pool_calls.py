@@ -80,3 +80,9 @@ def die_when_told(receive):
     receive()
     os.kill(os.getpid(), signal.SIGKILL)
     yield  # a generator
+
+
+def fail_at_once(receive):
+    """For ``Background``: fails before it is told anything."""
+    raise ValueError("failed at once")
+    yield  # a generator
