@@ -83,14 +83,7 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
         change_control(library, previous, options, workbook)
         with _located(workbook), full_disk_explained(options.out), Transaction(options.out) as stage:
             site = partial(
-                build_site,
-                library,
-                binders,
-                packs,
-                stage.path,
-                options.out,
-                previous,
-                keep=bool(options.pack),
+                build_site, library, binders, packs, stage.path, options.out, previous, keep=bool(options.pack)
             )
             make = partial(
                 produce, library, binders, packs, previous, options, workbook, stage.path, progress, converter

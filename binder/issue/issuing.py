@@ -168,6 +168,12 @@ def front_specs(
     ]
 
 
+def few(converting: Collection[str], others: Collection[str]) -> bool:
+    """Whether a build converts some SOPs, at most as many as it takes from the cache (``others``): a rebuild,
+    whose issues' front matter is converted beside them and whose issues are begun while they convert."""
+    return 0 < len(converting) <= len(others)
+
+
 def early_fronts(
     library: Library,
     previous: Manifest | None,
@@ -185,7 +191,7 @@ def early_fronts(
     Only for a build converting at most half its SOPs: there the fronts would be converted alone, after the
     SOPs, on the critical path. When most are converted (a first build, ``--no-cache``) the fronts' wait is a
     small part, and issues whose SOPs come out byte for byte the same are kept, their fronts never needed."""
-    if previous is None or not converting or len(converting) > len(pages):
+    if previous is None or not few(converting, pages):
         return {}, []
     from binder.issue import front
 
@@ -208,9 +214,9 @@ def begun_issues(
     linked: Callable[[str], Path],
 ) -> tuple[Begun, ...]:
     """The issues to begin assembling (``binder.issue.ahead``) while ``converting`` convert, with the SOPs
-    ``cached`` (their PDFs in place; the SHA-256 the cache records for each): each holding one of those, when they are at most half (as for
-    ``early_fronts``: in a first build most issues wait for many SOPs, and are assembled in parallel)."""
-    if not converting or len(converting) > len(cached):
+    ``cached`` (their PDFs in place; the SHA-256 the cache records for each): each holding one of those, when
+    they are ``few`` (in a first build most issues wait for many SOPs, and are assembled in parallel)."""
+    if not few(converting, cached):
         return ()
     from binder.issue.ahead import Begun
     from binder.issue.stamp import stamp_label

@@ -125,6 +125,11 @@ class Entry:
     hashes: dict = dataclasses.field(default_factory=dict, compare=False)
     """SHA-256 of each file, as recorded."""
 
+    @property
+    def files(self) -> dict[str, Path]:
+        """Each file by its kind, as ``hashes`` names them."""
+        return {"docx": self.docx, "pdf": self.pdf, "standalone": self.standalone}
+
 
 _FILES = {"docx": "document.docx", "pdf": "linked.pdf", "standalone": "standalone.pdf"}
 
@@ -184,15 +189,14 @@ class DocumentCache:
     @staticmethod
     def present(entry: Entry) -> bool:
         """Whether the entry's files are there, as files (not checked: ``intact``)."""
-        return all(path.is_file() and not path.is_symlink() for path in (entry.docx, entry.pdf, entry.standalone))
+        return all(path.is_file() and not path.is_symlink() for path in entry.files.values())
 
     @staticmethod
     def intact(entry: Entry) -> bool | None:
         """Whether the entry's files are still what its record says they were (their SHA-256); None when one
         is gone."""
-        files = {"docx": entry.docx, "pdf": entry.pdf, "standalone": entry.standalone}
         try:
-            return all(file_sha256(path) == entry.hashes[kind] for kind, path in files.items())
+            return all(file_sha256(path) == entry.hashes[kind] for kind, path in entry.files.items())
         except FileNotFoundError:
             return None
         except OSError:

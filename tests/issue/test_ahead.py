@@ -7,10 +7,13 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import fakes
 import pytest
 import wb
+from daemons import alive
 from pdfs import logical
 from pipeline import manifest, revised_fin_001, two_packs
 from pool_calls import die_when_told, echo_twice, wait_then_fail
@@ -22,43 +25,36 @@ from binder.issue import ahead
 from binder.parallel import Background
 
 
-def alive(pid: int) -> bool:
+@contextmanager
+def running(function, *args) -> Iterator[Background]:
+    """A ``Background`` of ``function``, stopped when the test is done with it."""
+    worker = Background(function, args)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+        yield worker
+    finally:
+        worker.stop()
 
 
 def test_background_yields_what_its_function_does_with_what_it_is_sent():
-    worker = Background(echo_twice, (7,))
-    try:
+    with running(echo_twice, 7) as worker:
         results = worker.results()
         assert next(results) == 7  # before it is sent anything
         worker.send([1, 2])
         assert list(results) == [2, 4]
-    finally:
-        worker.stop()
 
 
 def test_background_raises_the_error_of_its_function_here(tmp_path):
-    worker = Background(wait_then_fail, (str(tmp_path),))
-    try:
+    with running(wait_then_fail, str(tmp_path)) as worker:
         worker.send(None)
         with pytest.raises(ValueError, match="failed once told"):
             list(worker.results())
-    finally:
-        worker.stop()
 
 
 def test_a_background_process_killed_from_outside_is_said_as_such():
-    worker = Background(die_when_told, ())
-    try:
+    with running(die_when_told) as worker:
         worker.send(None)
         with pytest.raises(ToolError, match="worker process of this build ended before it finished"):
             list(worker.results())
-    finally:
-        worker.stop()
 
 
 def test_stopping_a_background_process_ends_it_at_once(tmp_path):
@@ -262,13 +258,10 @@ def test_a_cache_entry_with_a_file_gone_is_made_again_when_checked_later(built, 
 def test_a_background_process_that_failed_before_it_was_told_raises_its_own_error(tmp_path):
     from pool_calls import fail_at_once
 
-    worker = Background(fail_at_once, ())
-    try:
+    with running(fail_at_once) as worker:
         time.sleep(0.5)  # it has failed and gone: its end of the pipe is closed
         with pytest.raises(ValueError, match="failed at once"):
             worker.send("anything")
-    finally:
-        worker.stop()
 
 
 def test_issues_are_begun_ahead_only_up_to_a_number_of_sops_the_others_assembled_after(
@@ -303,3 +296,41 @@ def test_the_worker_never_reads_a_cached_pdf_that_is_not_the_file_the_cache_reco
     told = {"binders/S-binder.pdf": (document, tmp_path / "S-binder.pdf")}
     assert list(ahead._work(lambda: told, begun)) == [("binders/S-binder.pdf", "assembled from the start")]
     assert read == []
+
+
+@pytest.mark.parametrize("when", ["converting", "writing the contents"])
+def test_an_interrupt_during_a_rebuild_stops_the_processes_beside_it_and_changes_nothing(
+    built, forking, monkeypatch, when
+):
+    """Ctrl-C (as binder's handler raises it) while the issues begun ahead wait for LibreOffice, or while the site
+    is written beside: both processes end with the build, and the output folder is as it was."""
+    import signal
+
+    from pipeline import snapshot
+
+    from binder.errors import Interrupted
+
+    book, out = built
+    wb.write(book, revised_fin_001(two_packs()))
+    before = snapshot(out)
+    workers: list[Background] = []
+    real = Background.__init__
+
+    def kept(self, function, args):
+        real(self, function, args)
+        workers.append(self)
+
+    monkeypatch.setattr(Background, "__init__", kept)
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted(signal.SIGINT)
+
+    if when == "converting":
+        monkeypatch.setattr(fakes.FakeConverter, "convert", interrupted)
+    else:
+        monkeypatch.setattr(building, "write_contents", interrupted)
+    with pytest.raises(Interrupted):
+        build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    assert len(workers) == (1 if when == "converting" else 2)  # the issues begun; and the site beside
+    assert not any(alive(w._process.pid) for w in workers)
+    assert snapshot(out) == before
