@@ -123,12 +123,17 @@ class Merger:
             return
         for role in set(self.roles.keys()) - roles:
             self.brought[role] = position
+        # A mapping this part has itself, the same as the one met (a different one is renamed, in part.roles),
+        # is one it would have brought in document order: it took nothing there, and it brings it for those after.
+        own = {str(key) for key in src.Root.StructTreeRoot.get("/RoleMap") or ()} - set(part.roles)
+        for role in own:
+            self.brought[role] = min(self.brought.get(role, position), position)
         used = frozenset(name for role in self.standard for name in self._chain(role))
         self.used[position] = used
         self.parts[position] = element
         # In document order a part meets the role map of the parts before it only. Out of order that holds
-        # when this part took nothing from the parts after it (no mapping it uses, no /ID), and brought nothing
-        # those added before it use, nor renamed a role or class of theirs.
+        # when this part took nothing from the parts after it (no mapping it uses and lacks, no /ID), and
+        # brought nothing those added before it use, nor renamed a role or class of theirs.
         after = [types for place, types in self.used.items() if place > position]
         took = any(self.brought.get(name, position) > position for name in used)
         if took or (after and (part.roles or part.classes or part.repeated_id)):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import wb
 from daemons import needs_libreoffice, short_folder, stop_daemon
+from pdfs import structure
 from pypdf import PdfReader
 
 from binder.host import handoff
@@ -112,3 +113,7 @@ def test_a_build_and_a_rebuild_through_the_host_write_the_files_of_an_in_process
     hosted, here = files(tmp_path / "hosted"), files(tmp_path / "here")
     assert {name for name in hosted if hosted[name] != here[name]} == set()
     assert any(b"twice" in data for name, (_, data) in hosted.items() if name.endswith(".html"))
+    # the binder begun while its SOP converted, its front matter added last, is tagged as the one made in order
+    binders = sorted(name for name in hosted if name.endswith("-binder.pdf"))
+    assert binders and all(structure(tmp_path / "hosted" / n) == structure(tmp_path / "here" / n) for n in binders)
+    assert all(len(structure(tmp_path / "hosted" / n)[1]) > 50 for n in binders)

@@ -202,3 +202,17 @@ def test_a_role_mapped_through_another_part_s_mapping_counts_as_used(tmp_path):
     doc = document(tmp_path, front, [one, two])
     made, free = added(doc, [1], tmp_path / "made.pdf")
     assert not free and made == in_order(doc, tmp_path / "expected.pdf")
+
+
+def test_a_late_part_that_maps_the_roles_it_uses_as_the_others_do_is_not_assembled_again(tmp_path):
+    # LibreOffice gives the front matter and every SOP the same role map: the front, converted while the SOPs
+    # came from the cache, maps /Lnk as they do, so it took nothing from them and brought them nothing new
+    roles = {"Lnk": "/Link", "Para": "/P"}
+    front = part_pdf(tmp_path / "front.pdf", ["Cover"], (LINK_PREFIX + "S-002",), roles, link_type="/Lnk")
+    one = part_pdf(tmp_path / "1.pdf", ["Purpose"], (LINK_PREFIX + "X-999",), roles, link_type="/Lnk")
+    two = part_pdf(tmp_path / "2.pdf", ["Scope"], (LINK_PREFIX + "S-001",), roles, link_type="/Lnk")
+    doc = document(tmp_path, front, [one, two])
+    expected = in_order(doc, tmp_path / "expected.pdf")
+    for order in ([0, 1], [1, 0], [1]):
+        made, free = added(doc, order, tmp_path / "made.pdf")
+        assert free and made == expected

@@ -77,3 +77,42 @@ def logical(pdf: Path) -> bytes:
     text = buffer.getvalue()
     text = text[: text.rindex(b"\nxref\n")]
     return b"\n".join(line for line in text.split(b"\n") if not line.startswith(b"%% Original object ID"))
+
+
+def structure(pdf: Path) -> tuple[dict[str, str], list[tuple]]:
+    """A tagged PDF's role map, and its structure tree in reading order: each element's depth, type, title,
+    alternative text and language, and what it holds (marked content by page and MCID, annotations by page and
+    target). The same for two files whose tags are the same, whatever their object numbers."""
+    import pikepdf
+
+    with pikepdf.open(pdf) as opened:
+        pages = {page.obj.objgen: index for index, page in enumerate(opened.pages)}
+        root = opened.Root.get("/StructTreeRoot")
+        if root is None:
+            return {}, []
+        roles = {str(k): str(v) for k, v in (root.get("/RoleMap") or {}).items()}
+        found: list[tuple] = []
+
+        def page_of(node, page):
+            pg = node.get("/Pg")
+            return pages.get(pg.objgen) if pg is not None else page
+
+        def walk(node, depth, page):
+            kids = node.get("/K")
+            kids = [] if kids is None else list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+            for kid in kids:
+                if isinstance(kid, int):
+                    found.append((depth, "mcid", page, kid))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    found.append((depth, "mcid", page_of(kid, page), int(kid.MCID)))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                    action = kid.Obj.get("/A")
+                    target = str(action.get("/URI", action.get("/S"))) if action is not None else ""
+                    found.append((depth, "annot", page_of(kid, page), target))
+                elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    texts = tuple(str(kid.get(key, "")) for key in ("/T", "/Alt", "/ActualText", "/Lang"))
+                    found.append((depth, str(kid.S), *texts))
+                    walk(kid, depth + 1, page_of(kid, page))
+
+        walk(root, 0, None)
+        return roles, found
