@@ -17,6 +17,7 @@ did, and a host is started for the next one. Standard library only: this runs be
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -103,6 +104,21 @@ def hand_off(argv: list[str]) -> int | None:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
             if absent:  # with the signals as they were: a host must not start with them blocked
                 start_host(folder, key, stamp)
+            atexit.register(tell_read, folder, key)  # built here: the host reads its workbook for the next
+
+
+def tell_read(folder: Path, key: str) -> None:
+    """Tell the host of ``key`` the workbook this process read last (``binder.host.reread``); never waits
+    on a host that does not answer at once."""
+    recall = sys.modules.get("binder.workbook.recall")  # not imported: nothing was read
+    path = getattr(getattr(recall, "RECALL", None), "path", None)
+    if path is None:
+        return
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        sock.connect(str(socket_path(folder, key)))
+        if allowed(peer_uid(sock)):
+            wire.send(sock, {"op": "recall", "path": os.path.abspath(path)})
 
 
 class _NoHost(Exception):

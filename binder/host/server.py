@@ -32,15 +32,18 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from binder.convert.daemon import idle_seconds
 from binder.host import wire
-from binder.host.handoff import HELD, socket_path
+from binder.host.handoff import HELD, socket_path, tell_read
 from binder.host.identity import code_stamp, standing
+from binder.host.reread import reread, told
 from binder.host.wire import Request
 from binder.runtime import allowed, peer, peer_uid, runtime_dir, secure_dir
+from binder.workbook.recall import RECALL
 
 PRELOAD = (
     "binder.cli.main",
@@ -102,6 +105,8 @@ class Host:
     last: float = field(default_factory=time.monotonic)
     builds: int = 0
     stopping: bool = False
+    recall: Path | None = None
+    """The workbook a build said it read, to read again once no build runs (``reread``)."""
     running: dict[int, Running] = field(default_factory=dict)
     """By pidfd."""
     listener: socket.socket | None = None
@@ -145,6 +150,9 @@ class Host:
         while True:
             if self.stopping and self.listener is not None:
                 self.close()
+            if self.recall is not None and not self.running and not self.stopping:
+                reread(self.recall)  # between builds: the next one's fork has its rows
+                self.recall = None
             if not self.running and (self.stopping or time.monotonic() - self.last > self.idle):
                 self.close()
                 return None
@@ -199,6 +207,8 @@ class Host:
                 elif op == "stop":
                     self.stopping = True
                     wire.send(conn, self.status())
+                elif op == "recall" and message is not None:
+                    self.recall = told(message) or self.recall
         except (OSError, wire.Garbled) as error:
             print(f"refused a request: {error}", file=sys.stderr, flush=True)
             conn.close()
@@ -214,6 +224,7 @@ class Host:
             "builds": self.builds,
             "running": sorted(r.pid for r in self.running.values()),
             "key": self.key,
+            "recalled": len(RECALL),
         }
 
     def _take(self, conn: socket.socket, request: Request) -> Request | None:
@@ -357,7 +368,7 @@ def main(argv: list[str]) -> None:
         return
     from binder.host.takeover import run_build
 
-    run_build(request)
+    run_build(request, partial(tell_read, folder, key))
 
 
 if __name__ == "__main__":

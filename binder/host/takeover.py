@@ -21,6 +21,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import NoReturn
 
 from binder import interrupts, parallel
@@ -79,8 +80,9 @@ def take_over(request: Request) -> None:
     interrupts.install()  # SIGINT and SIGTERM: binder's handlers, as the command installs them first thing
 
 
-def run_build(request: Request) -> None:
-    """Run the command; ends the process with its exit status."""
+def run_build(request: Request, ended: Callable[[], None] = lambda: None) -> None:
+    """Run the command; ends the process with its exit status, after ``ended()`` (the host is told the
+    workbook read: ``handoff.tell_read``)."""
     try:
         take_over(request)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)  # one that came meanwhile lands now, in binder's handler
@@ -95,11 +97,11 @@ def run_build(request: Request) -> None:
     try:
         main(list(request.argv))
     except SystemExit as done:
-        _leave(done.code)
-    _leave(0)
+        _leave(done.code, ended)
+    _leave(0, ended)
 
 
-def _leave(code: object) -> NoReturn:
+def _leave(code: object, ended: Callable[[], None]) -> NoReturn:
     """End as ``sys.exit(code)`` ends the command: exit handlers run, the streams are flushed; but without the
     interpreter's teardown, which frees the host's modules and the build's objects one by one (~0.1 s of a
     rebuild) for a process that ends anyway."""
@@ -114,4 +116,5 @@ def _leave(code: object) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a closed or broken stream: nothing more can be said on it
             stream.flush()
+    ended()
     os._exit(status & 0xFF)

@@ -16,7 +16,6 @@ traceback. This module owns no sheet or cell logic; it imports openpyxl,
 from __future__ import annotations
 
 import io
-import re
 import warnings
 import zipfile
 import zlib
@@ -43,14 +42,11 @@ except ImportError:  # pragma: no cover - defusedxml is a declared dependency
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 UNSAFE_XML = "unsafe XML (entity declarations) refused"
 _UNSAFE_HINT = "save the workbook again from Excel or Calc; workbooks never declare XML entities"
-# A DTD or entity declaration, in UTF-8 or UTF-16 (either byte order). Real workbook parts never hold one.
-_DTD = re.compile(
-    b"|".join(
-        re.escape(word.encode(encoding))
-        for word in ("<!DOCTYPE", "<!ENTITY")
-        for encoding in ("utf-8", "utf-16-le", "utf-16-be")
-    ),
-    re.IGNORECASE,
+# A DTD or entity declaration, in UTF-8 or UTF-16 (either byte order), in any case. Real workbook parts never
+# hold one. Looked for in the part lowered (ASCII): a search for each is several times faster than one
+# case-insensitive regular expression for all six.
+_DTD = tuple(
+    word.encode(encoding) for word in ("<!doctype", "<!entity") for encoding in ("utf-8", "utf-16-le", "utf-16-be")
 )
 _DTD_OVERLAP = 32
 _CHUNK = 1 << 20
@@ -144,6 +140,11 @@ def check_container(path: Path, data: bytes) -> None:
         ) from None
 
 
+def _declares(window: bytes) -> bool:
+    lowered = window.lower()
+    return any(word in lowered for word in _DTD)
+
+
 def _check_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Unpack one part in chunks: its checksum must hold, and an XML part must declare no DTD or entity."""
     if info.is_dir():
@@ -162,7 +163,7 @@ def _check_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
             tail = b""
             while chunk:
                 window = tail + chunk
-                if xml and _DTD.search(window):
+                if xml and _declares(window):
                     raise refused(path, f"{UNSAFE_XML} (part {info.filename})", _UNSAFE_HINT, code="unsafe-xml")
                 tail = window[-_DTD_OVERLAP:]
                 chunk = part.read(_CHUNK)

@@ -39,6 +39,7 @@ from binder.workbook.container import (
     unreadable,
 )
 from binder.workbook.header import match_header
+from binder.workbook.recall import RECALL, Key, Recalled
 from binder.workbook.schema import SHEETS, SHEETS_BY_KEY, Sheet
 from binder.workbook.sheets import Damaged, SheetCell, SheetStream
 
@@ -112,46 +113,55 @@ def read_workbook(path: Path, problems: Problems) -> RawWorkbook:
     check_container(path, data)
     book = open_book(path, data)
     try:
-        sheets, present, incomplete = [], set(), set()
-        by_key: dict[str, ReadOnlyWorksheet] = {}
-        for ws in book.worksheets:
-            key = ws.title.strip().casefold()
-            if key in by_key:
-                first = by_key[key].title
-                problems.error(
-                    f"{ws.title}!A1",
-                    f'sheet "{ws.title}" has the same name as sheet "{first}" and is not read',
-                    "rename or delete one of them",
-                    code="duplicate-sheet",
-                )
-                continue
-            by_key[key] = ws
-            if key not in SHEETS_BY_KEY and key not in IGNORED_SHEETS:
-                problems.warning(
-                    f"{ws.title}!A1",
-                    f'sheet "{ws.title}" is not part of the workbook contract and is ignored',
-                    code="unknown-sheet",
-                )
-        for spec in SHEETS:
-            ws = by_key.get(spec.name.casefold())
-            if ws is None:
-                if not spec.optional:
-                    problems.error(
-                        "",
-                        f'sheet "{spec.name}" is missing',
-                        "add it with its header row (binder init writes a blank workbook to copy from)",
-                        code="missing-sheet",
-                    )
-                    incomplete.add(spec.name)
-                continue
-            present.add(spec.name)
-            rows, complete = _read_sheet(path, ws, spec, problems)
-            sheets.append((spec.name, rows))
-            if not complete:
-                incomplete.add(spec.name)
+        with RECALL.reading(path):
+            sheets, present, incomplete = _read_sheets(path, book, problems)
     finally:
         book.close()
     return RawWorkbook(path, hashlib.sha256(data).hexdigest(), tuple(sheets), frozenset(present), frozenset(incomplete))
+
+
+def _read_sheets(path: Path, book, problems: Problems) -> tuple[list, set[str], set[str]]:
+    """The contract's sheets read: (name, rows) of each, and the names of those present and incomplete."""
+    sheets: list[tuple[str, tuple[RawRow, ...]]] = []
+    present: set[str] = set()
+    incomplete: set[str] = set()
+    by_key: dict[str, ReadOnlyWorksheet] = {}
+    for ws in book.worksheets:
+        key = ws.title.strip().casefold()
+        if key in by_key:
+            first = by_key[key].title
+            problems.error(
+                f"{ws.title}!A1",
+                f'sheet "{ws.title}" has the same name as sheet "{first}" and is not read',
+                "rename or delete one of them",
+                code="duplicate-sheet",
+            )
+            continue
+        by_key[key] = ws
+        if key not in SHEETS_BY_KEY and key not in IGNORED_SHEETS:
+            problems.warning(
+                f"{ws.title}!A1",
+                f'sheet "{ws.title}" is not part of the workbook contract and is ignored',
+                code="unknown-sheet",
+            )
+    for spec in SHEETS:
+        ws = by_key.get(spec.name.casefold())
+        if ws is None:
+            if not spec.optional:
+                problems.error(
+                    "",
+                    f'sheet "{spec.name}" is missing',
+                    "add it with its header row (binder init writes a blank workbook to copy from)",
+                    code="missing-sheet",
+                )
+                incomplete.add(spec.name)
+            continue
+        present.add(spec.name)
+        rows, complete = _read_sheet(path, ws, spec, problems)
+        sheets.append((spec.name, rows))
+        if not complete:
+            incomplete.add(spec.name)
+    return sheets, present, incomplete
 
 
 # ---------------------------------------------------------------- one sheet
@@ -167,21 +177,34 @@ def _read_sheet(path: Path, ws, spec: Sheet, problems: Problems) -> tuple[tuple[
     named: tuple[tuple[str, str], ...] = ()
     complete = True
     too_many = False
+    recalled: dict[Key, Recalled] = {}
+    now: dict[Key, Recalled] = {}
     try:
-        for number, cells in stream.rows():
+        for number, row in stream.rows():
             if columns is None:  # the first row in the file: the header when it is row 1
-                columns, complete = match_header(ws.title, cells if number == 1 else [], spec, problems)
+                columns, complete = match_header(ws.title, row.cells if number == 1 else [], spec, problems)
             if number == 1:
                 continue
-            if number > limits.MAX_ROWS + 1 and any(_filled(c.value) for c in cells):
+            if number > limits.MAX_ROWS + 1 and any(_filled(c.value) for c in row.cells):
                 too_many = True
                 break
             if order is None:
                 order = tuple((column, field, get_column_letter(column)) for column, field in sorted(columns.items()))
                 named = tuple((field, letter) for _, field, letter in order)
-            raw = _read_row(ws.title, number, cells, columns, order, named, found)
-            if raw is not None:
-                rows.append(raw)
+                recalled, now = RECALL.sheet((ws.title, spec.name, order, *stream.context))
+            xml = row.key
+            key = (number, xml) if xml is not None else None  # a row without its number (r) takes it from its place
+            made = recalled.get(key) if key is not None else None
+            if made is None:
+                before = len(found)
+                raw = _read_row(ws.title, number, row.cells, columns, order, named, found)
+                made = raw, found.items[before:] if len(found) > before else ()
+            else:
+                found.extend(made[1])
+            if key is not None:
+                now[key] = made
+            if made[0] is not None:
+                rows.append(made[0])
     except Damaged as exc:
         raise damaged(path, ws.title, str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for malformed parts

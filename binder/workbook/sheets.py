@@ -34,6 +34,10 @@ _TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
 _RUN_TAG = f"{{{SHEET_MAIN_NS}}}r"
 _MERGES_TAG = f"{{{SHEET_MAIN_NS}}}mergeCells"
 _MERGE_TAG = f"{{{SHEET_MAIN_NS}}}mergeCell"
+_SHARED_VALUES = etree.XPath("m:c[@t='s']/m:v[1]", namespaces={"m": SHEET_MAIN_NS})
+"""The first ``<v>`` of each shared-string cell of a row: the ones ``SheetStream._cells`` looks up."""
+_RECALLED = "recalled"
+"""Set on each of them in ``SheetRow.key``, over whatever the file had: how its index was read."""
 _COLUMNS: dict[str, int] = {}
 """Column letters → number, as references are met: at most the 16,384 columns of a sheet."""
 _RETYPE = "retype the value in Excel or Calc and save the workbook again"
@@ -68,6 +72,62 @@ class SheetCell:
         return f"{get_column_letter(self.column)}{self.row}"
 
 
+class SheetRow:
+    """One ``<row>`` element: its cells, read when asked for, and its XML as parsed (what they are read from,
+    with ``SheetStream.context``)."""
+
+    __slots__ = ("_cells", "_element", "_number", "_stream")
+
+    def __init__(self, stream: SheetStream, element, number: int) -> None:
+        self._stream = stream
+        self._element = element
+        self._number = number
+        self._cells: list[SheetCell] | None = None
+
+    @property
+    def cells(self) -> list[SheetCell]:
+        if self._cells is None:
+            self._cells = self._stream._cells(self._element, self._number)
+        return self._cells
+
+    @property
+    def key(self) -> bytes | None:
+        """The row's XML as parsed, each shared string's index replaced by what ``cells`` makes of it: the same
+        for two rows whose cells are the same (with ``SheetStream.context``), though the workbook's table of
+        shared strings was written again in another order, as Excel and Calc do on every save. None for a row
+        that cannot be told so."""
+        strings = self._stream._strings
+        if not strings:  # every index is missing, and the context says there are none
+            return etree.tostring(self._element)
+        values = _SHARED_VALUES(self._element)
+        kept = []
+        try:
+            for value in values:
+                raw = value.text or ""
+                kept.append((value, raw, value.get(_RECALLED)))
+                if not raw:
+                    continue  # no value: the index is not looked up
+                try:
+                    text = strings[int(raw)]
+                except (ValueError, IndexError, TypeError):
+                    value.set(_RECALLED, "missing")  # the cell says so, with its raw text
+                    continue
+                if not isinstance(text, str):
+                    return None
+                value.text = text  # raises for text XML cannot hold: no key
+                value.set(_RECALLED, "shared")
+            return etree.tostring(self._element)
+        except ValueError:
+            return None
+        finally:
+            for value, raw, mark in kept:  # the element as parsed, for ``cells``
+                value.text = raw
+                if mark is None:
+                    value.attrib.pop(_RECALLED, None)
+                else:
+                    value.set(_RECALLED, mark)
+
+
 class Damaged(Exception):
     """The sheet's XML is not a worksheet binder can place cells in; the text says why."""
 
@@ -85,8 +145,15 @@ class SheetStream:
         self._epoch = book.epoch
         self.merged: list[str] = []
 
+    @property
+    def context(self) -> tuple[object, ...]:
+        """What a row's values depend on beyond its ``SheetRow.key``: the date styles, the epoch, and whether
+        there are shared strings at all (openpyxl writes none)."""
+        return frozenset(self._date_styles), frozenset(self._duration_styles), str(self._epoch), bool(self._strings)
+
     def rows(self):
-        """(row number, cells) for every ``<row>`` element, in file order."""
+        """(row number, row) for every ``<row>`` element, in file order; each ``SheetRow`` is read only while
+        the loop is at it."""
         number = 0
         with self._open() as source:
             # lxml hands over only the elements asked for (the filtering is done in C, not once per
@@ -109,9 +176,8 @@ class SheetStream:
                     checked = True
                 if element.tag == _ROW_TAG:
                     number = _row_number(element.get("r"), number)
-                    cells = self._cells(element, number)
+                    yield number, SheetRow(self, element, number)
                     element.clear()
-                    yield number, cells
                 else:
                     self.merged.extend(m.get("ref", "") for m in element if m.tag == _MERGE_TAG)
                     element.clear()

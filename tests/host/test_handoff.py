@@ -549,3 +549,26 @@ def test_a_host_that_takes_a_build_but_never_starts_it_leaves_the_command_an_err
     host.join()
     listener.close()
     shutil.rmtree(folder)
+
+
+@slow
+def test_the_host_reads_again_the_workbook_a_build_read_and_the_next_build_says_the_same(
+    runtime: Path, tmp_path: Path
+) -> None:
+    bad_workbook(tmp_path)
+    binder(runtime, "build", "bad.xlsx", "--converter", NOWHERE, cwd=tmp_path)  # runs here, starts a host
+    wait_for_host(runtime)
+    binder(runtime, "build", "bad.xlsx", "--converter", NOWHERE, cwd=tmp_path)  # handed off: tells the host
+    deadline = time.monotonic() + 30
+    while not hosts(runtime)[0].get("recalled"):
+        assert time.monotonic() < deadline, "the host did not read the workbook again"
+        time.sleep(0.05)
+    data = wb.base()
+    data["SOPs"][0]["title"] = ""
+    data["Steps"][0]["Action"] = "Collect every timesheet"  # and a warning of its own: no full stop
+    data["Revisions"][0]["Date"] = "#REF!"
+    wb.write(tmp_path / "bad.xlsx", data)
+    handed = binder(runtime, "build", "bad.xlsx", "--converter", NOWHERE, cwd=tmp_path)
+    here = binder(runtime, "build", "bad.xlsx", "--converter", NOWHERE, cwd=tmp_path, BINDER_NO_DAEMON="1")
+    assert hosts(runtime)[0]["builds"] == 2
+    assert "#REF!" in here.stderr and (handed.returncode, handed.stderr) == (here.returncode, here.stderr)

@@ -1,0 +1,91 @@
+"""The build host reads again the workbook a build read (``binder.host.reread``): a build tells it which as it
+ends (``handoff.tell_read``), the host takes only an absolute path, reads it into its recall between builds, and
+a file it cannot read, or one too large, leaves the recall as it was and the host serving."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import wb
+
+from binder.host import handoff, reread, wire
+from binder.workbook.recall import RECALL
+
+
+@pytest.fixture
+def empty_recall() -> Iterator[None]:
+    RECALL.forget()
+    yield
+    RECALL.forget()
+
+
+@pytest.mark.parametrize(
+    ("message", "path"),
+    [
+        ({"path": "/home/dana/sops.xlsx"}, Path("/home/dana/sops.xlsx")),
+        ({"path": "sops.xlsx"}, None),
+        ({"path": "../sops.xlsx"}, None),
+        ({"path": ["/etc/passwd"]}, None),
+        ({"path": "/tmp/a\x00b"}, None),
+        ({}, None),
+    ],
+)
+def test_the_host_takes_only_an_absolute_path(message, path) -> None:
+    assert reread.told(message) == path
+
+
+def test_the_host_reads_the_workbook_into_its_recall(tmp_path: Path, empty_recall) -> None:
+    book = wb.write(tmp_path / "book.xlsx")
+    reread.reread(book)
+    assert RECALL.path == book and len(RECALL) > 10
+
+
+def test_a_file_it_cannot_read_or_too_large_leaves_the_recall_as_it_was(
+    tmp_path: Path, empty_recall, capfd, monkeypatch
+) -> None:
+    book = wb.write(tmp_path / "book.xlsx")
+    reread.reread(book)
+    rows = len(RECALL)
+    (tmp_path / "notes.xlsx").write_text("not a workbook")
+    for path in (tmp_path / "notes.xlsx", tmp_path / "gone.xlsx", tmp_path):
+        reread.reread(path)
+    monkeypatch.setattr(reread, "LARGEST", book.stat().st_size - 1)
+    other = wb.base()
+    other["Steps"][0]["Action"] = "Collect every timesheet."
+    reread.reread(wb.write(tmp_path / "other.xlsx", other))
+    assert (len(RECALL), RECALL.path) == (rows, book)
+    log = capfd.readouterr().err
+    assert log.count("could not read a workbook again") == 1 and "notes" not in log  # the path stays private
+
+
+def test_a_build_tells_its_host_the_workbook_it_read_by_its_absolute_path(
+    tmp_path: Path, empty_recall, monkeypatch
+) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o700)
+    heard: list[dict] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(handoff.socket_path(folder, "k")))
+        listener.listen()
+
+        def host() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                heard.append(wire.receive(conn)[0])
+
+        handoff.tell_read(folder, "k")  # nothing read yet: nothing said (no connection made)
+        listening = threading.Thread(target=host)
+        listening.start()
+        monkeypatch.chdir(tmp_path)
+        wb.write(tmp_path / "book.xlsx")
+        reread.reread(Path("book.xlsx"))  # read by a relative path, as a command given one does
+        handoff.tell_read(folder, "k")
+        listening.join(5)
+    assert heard == [{"op": "recall", "path": str(tmp_path / "book.xlsx")}]
+    handoff.tell_read(folder, "k")  # no host there any more: nothing waits, nothing fails
+    assert os.path.isabs(heard[0]["path"])
