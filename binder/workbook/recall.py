@@ -1,9 +1,10 @@
 """Rows read before: what the last reading made of each row, by the row's XML, so that reading a workbook saved
 again after an edit makes anew only the rows the edit touched.
 
-A row's cells (``RawRow``) and the problems they hold follow from the row's XML as parsed, the sheet's place in
-the contract and its header (``Sheet context``) and the workbook's shared strings, date styles and epoch
-(``SheetStream.context``); the recall is keyed by all of them, so a row it gives is the row reading would make.
+A row's cells (``RawRow``) and the problems they hold follow from its number, its XML as parsed with the text of
+each shared string it uses (``SheetRow.key``), the sheet's name, place in the contract and header columns, and
+the workbook's date styles and epoch (``SheetStream.context``); the recall is keyed by all of them, so a row it
+gives is the row reading would make.
 It holds the rows of the last reading only (a workbook's worth), and a reading that failed leaves it as it was.
 
 A process that reads once gains nothing and pays a serialisation of each row (a few milliseconds for 200 SOPs);

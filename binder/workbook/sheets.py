@@ -94,8 +94,8 @@ class SheetRow:
     def key(self) -> bytes | None:
         """The row's XML as parsed, each shared string's index replaced by what ``cells`` makes of it: the same
         for two rows whose cells are the same (with ``SheetStream.context``), though the workbook's table of
-        shared strings was written again in another order, as Excel and Calc do on every save. None for a row
-        that cannot be told so."""
+        shared strings was written again in another order (Calc numbers them as they first appear: a new text
+        renumbers those after it). None for a row that cannot be told so."""
         strings = self._stream._strings
         if not strings:  # every index is missing, and the context says there are none
             return etree.tostring(self._element)
