@@ -1,8 +1,9 @@
 """The host reads again the workbook its last build read (``binder.workbook.recall``): a build's fork starts
 with the rows of the host's process, so the next build makes anew only the rows the author changed since.
 
-A build tells its host the workbook it read, as it ends (``handoff.tell_read``); the host reads it once no
-build runs, between builds, and keeps nothing else of it. Files over ``LARGEST`` bytes are not read: the host
+A build tells its host the workbook it read, as it ends (``handoff.tell_read``); the host reads and checks it
+once no build runs, between builds, and keeps nothing of it but the rows and its SOPs' fingerprints (kept by
+their values: change control asks for every SOP's). Files over ``LARGEST`` bytes are not read: the host
 answers no build while it reads (about a second per megabyte). A file that cannot be read leaves the recall as
 it was; what went wrong goes to the host's log, not to any build.
 """
@@ -25,13 +26,16 @@ def told(message: dict[str, Any]) -> Path | None:
 
 
 def reread(path: Path) -> None:
-    """Read ``path`` into this process's recall (its rows stay for the forks)."""
-    from binder.problems import Problems
-    from binder.workbook.reader import read_workbook
+    """Read ``path`` into this process's recall (its rows stay for the forks), and fingerprint its SOPs: change
+    control asks for each SOP's fingerprint, kept by the SOP's value (``binder.output.fingerprint``)."""
+    from binder.output.fingerprint import fingerprint
+    from binder.workbook.load import check_workbook
 
     try:
         if path.is_file() and path.stat().st_size <= LARGEST:
-            read_workbook(path, Problems())
+            library, _ = check_workbook(path)
+            for sop in library.sops if library is not None else ():
+                fingerprint(sop)
     except Exception as error:  # noqa: BLE001 - any file at all: the builds read it for themselves anyway
         print(f"could not read a workbook again ({type(error).__name__})", file=sys.stderr, flush=True)
     gc.freeze()  # no fork's collector walks the rows

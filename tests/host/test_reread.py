@@ -14,6 +14,8 @@ import pytest
 import wb
 
 from binder.host import handoff, reread, wire
+from binder.output.fingerprint import fingerprint
+from binder.workbook.load import check_workbook
 from binder.workbook.recall import RECALL
 
 
@@ -39,10 +41,20 @@ def test_the_host_takes_only_an_absolute_path(message, path) -> None:
     assert reread.told(message) == path
 
 
-def test_the_host_reads_the_workbook_into_its_recall(tmp_path: Path, empty_recall) -> None:
-    book = wb.write(tmp_path / "book.xlsx")
+def test_the_host_reads_the_workbook_into_its_recall_and_fingerprints_its_sops(tmp_path: Path, empty_recall) -> None:
+    data = wb.base()
+    data["SOPs"][0]["title"] = "Payroll processed in the host"  # an SOP no other test fingerprints
+    book = wb.write(tmp_path / "book.xlsx", data)
+    fingerprint.cache_clear()
     reread.reread(book)
     assert RECALL.path == book and len(RECALL) > 10
+    assert fingerprint.cache_info().currsize == len(data["SOPs"])
+    library, _ = check_workbook(book, today=wb.TODAY)
+    assert library is not None
+    hits = fingerprint.cache_info().hits
+    for sop in library.sops:  # as a build's fork asks, for SOPs read anew
+        fingerprint(sop)
+    assert fingerprint.cache_info().hits == hits + len(library.sops)
 
 
 def test_a_file_it_cannot_read_or_too_large_leaves_the_recall_as_it_was(
