@@ -21,16 +21,16 @@ from pathlib import Path
 from typing import Any
 
 Context = tuple[Any, ...]
-"""A sheet's reading: its name, its place in the contract, its header's columns, and the workbook's shared
-strings, date styles and epoch."""
+"""A sheet's reading: its name, its place in the contract, its header's columns, and the workbook's date styles,
+epoch and whether it has shared strings at all (``SheetStream.context``)."""
 Key = tuple[int, bytes]
-"""A row's number and its XML as parsed."""
+"""A row's number and its XML as parsed, with the text of each shared string it uses (``SheetRow.key``)."""
 Recalled = tuple[Any, tuple[Any, ...]]
 """What reading made of one row: its ``RawRow`` (None for a blank row) and its problems."""
 
 
 class Recall:
-    """The rows of the last reading, by sheet context, row number and row XML."""
+    """The rows of the last reading, by sheet context, row number and row XML; one reading at a time."""
 
     def __init__(self) -> None:
         self._rows: dict[Context, dict[Key, Recalled]] = {}

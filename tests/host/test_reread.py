@@ -64,7 +64,8 @@ def test_a_file_it_cannot_read_or_too_large_leaves_the_recall_as_it_was(
     reread.reread(book)
     rows = len(RECALL)
     (tmp_path / "notes.xlsx").write_text("not a workbook")
-    for path in (tmp_path / "notes.xlsx", tmp_path / "gone.xlsx", tmp_path):
+    os.mkfifo(tmp_path / "pipe.xlsx")  # opened, it would hold the host until someone wrote to it
+    for path in (tmp_path / "notes.xlsx", tmp_path / "gone.xlsx", tmp_path, tmp_path / "pipe.xlsx"):
         reread.reread(path)
     monkeypatch.setattr(reread, "LARGEST", book.stat().st_size - 1)
     other = wb.base()

@@ -216,11 +216,7 @@ def test_a_cache_file_found_changed_while_the_sops_converted_makes_them_again_ch
     before it is used: OPS-001 is made anew, and nothing of the changed file reaches the output."""
     book, out = built
     recorded = {d["sop_id"]: d["sha256"]["pdf"] for d in manifest(out)["documents"]}
-    [entry] = [
-        folder
-        for folder in (out / ".cache").iterdir()
-        if (folder / "standalone.pdf").is_file() and sha256_of(folder / "standalone.pdf") == recorded["OPS-001"]
-    ]
+    entry = cache_entry(out, recorded["OPS-001"])
     planted = entry / name
     planted.write_bytes(planted.read_bytes() + b"%planted\n")
     wb.write(book, revised_fin_001(two_packs()))
@@ -240,14 +236,20 @@ def sha256_of(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_a_cache_entry_with_a_file_gone_is_made_again_when_checked_later(built, converters):
-    book, out = built
-    recorded = {d["sop_id"]: d["sha256"]["pdf"] for d in manifest(out)["documents"]}
+def cache_entry(out, standalone_sha256: str):
+    """The cache's folder of the SOP whose own PDF has ``standalone_sha256``."""
     [entry] = [
         folder
         for folder in (out / ".cache").iterdir()
-        if (folder / "standalone.pdf").is_file() and sha256_of(folder / "standalone.pdf") == recorded["OPS-001"]
+        if (folder / "standalone.pdf").is_file() and sha256_of(folder / "standalone.pdf") == standalone_sha256
     ]
+    return entry
+
+
+def test_a_cache_entry_with_a_file_gone_is_made_again_when_checked_later(built, converters):
+    book, out = built
+    recorded = {d["sop_id"]: d["sha256"]["pdf"] for d in manifest(out)["documents"]}
+    entry = cache_entry(out, recorded["OPS-001"])
     (entry / "document.docx").unlink()
     wb.write(book, revised_fin_001(two_packs()))
     result = build(book, BuildOptions(out=out, today=wb.TODAY, jobs=1))
