@@ -240,7 +240,13 @@ class Transaction:
         recover(self.out)
         remove_leftovers(self.out)
         shutil.rmtree(self.path, ignore_errors=True)
-        self.path.mkdir()
+        try:
+            self.path.mkdir()
+        except BaseException:
+            # A Ctrl-C handled once the folder exists, still inside mkdir: ``__exit__`` will not run for it.
+            with shielded():
+                shutil.rmtree(self.path, ignore_errors=True)
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 
+from binder.errors import Interrupted
 from binder.output.manifest import MANIFEST
 from binder.output.transaction import (
     JOURNAL,
@@ -81,6 +84,25 @@ def test_a_failed_build_leaves_the_previous_output_exactly_as_it_was(tmp_path):
             raise RuntimeError("LibreOffice died")
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_a_signal_handled_just_after_the_staging_folder_is_made_leaves_none(tmp_path, monkeypatch):
+    # Python runs a signal's handler between bytecodes: binder's raises Interrupted, which can come out of
+    # Path.mkdir once the folder exists, before the with statement holds the transaction (its __exit__ never runs)
+    out = tmp_path / "output"
+    previous_build(out)
+    before = snapshot(out)
+    made = Path.mkdir
+
+    def mkdir_then_signal(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        if self.name.startswith(".binder-staging-"):
+            raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_then_signal)
+    with pytest.raises(Interrupted), Transaction(out):
+        pass
+    assert snapshot(out) == before
 
 
 def test_first_build_creates_the_folder(tmp_path):
