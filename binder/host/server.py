@@ -331,14 +331,17 @@ def _close(fds: tuple[int, ...] | list[int]) -> None:
 
 
 def preload() -> None:
-    """Import what builds run, and compile the built-in templates and the site's, as each build would."""
+    """Import what builds run, compile the built-in templates and the site's, and cut the page stamp's font, as
+    each build would."""
     for name in PRELOAD:
         importlib.import_module(name)
     from binder.document.render import compile_templates
+    from binder.issue import stamp
     from binder.site.pages import compile_templates as compile_pages
 
     compile_templates()
     compile_pages()
+    stamp.warm()
     gc.collect()
     gc.freeze()  # imported once and for all: no fork's collector walks them, no page is copied for it
 

@@ -4,8 +4,8 @@ The contents, the cover and the changes page give binder page numbers; an SOP's 
 "Page 1 of 5". The stamp is what makes the contents' numbers findable on paper, as court bundles
 and compiled manuals do. It sits below the SOP's footer, in grey, and is marked as a pagination
 artifact so that screen readers and text extraction of the structure skip it. Its font is
-Liberation Sans (Helvetica's metrics), cut down to the characters stamped and embedded with a
-``/ToUnicode`` map, as PDF/A asks of every font.
+Liberation Sans (Helvetica's metrics), cut down to printable ASCII and the characters stamped, and
+embedded with a ``/ToUnicode`` map, as PDF/A asks of every font.
 """
 
 from __future__ import annotations
@@ -64,10 +64,19 @@ def stamp_pages(pdf: Pdf, label: str) -> None:
 
 
 def prepare(label: str, pages: int) -> None:
-    """Cut the font for stamping ``label`` on ``pages`` pages, or more: from 10 pages on, every digit is in it
-    (an issue begun ahead does this while its last SOPs convert)."""
-    if pages >= 10:
-        _cut(_codes(_texts(label, pages)))
+    """Cut the font for stamping ``label`` on ``pages`` pages (an issue begun ahead does this while its last SOPs
+    convert)."""
+    _cut(_codes(_texts(label, pages)))
+
+
+def warm() -> None:
+    """Cut the font every label of printable ASCII characters uses: the build host does, once, for its builds."""
+    _cut(_codes([]))
+
+
+_ALWAYS = frozenset(range(0x20, 0x7F)) | {0xB7}
+"""Printable ASCII and the middle dot, in every cut: every label written with them (most are) uses the same cut,
+which a build host makes once for all its builds, not once in each; a few kilobytes more in each file."""
 
 
 def _texts(label: str, pages: int) -> list[bytes]:
@@ -75,7 +84,7 @@ def _texts(label: str, pages: int) -> list[bytes]:
 
 
 def _codes(texts: list[bytes]) -> bytes:
-    return bytes(sorted(set(b"".join(texts))))
+    return bytes(sorted(_ALWAYS.union(b"".join(texts))))
 
 
 @cache
@@ -99,15 +108,22 @@ class _Cut:
     name: str
 
 
-@lru_cache(maxsize=64)
 def _cut(codes: bytes) -> _Cut:
-    """Cutting the font down takes a tenth of a second; every binder and pack of a build uses the same digits."""
+    path = _font_file()
+    info = path.stat()
+    return _cut_file(codes, path, info.st_size, info.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _cut_file(codes: bytes, path: Path, size: int, mtime_ns: int) -> _Cut:
+    """Cutting the font down takes a tenth of a second: a cut is kept for its characters and the font file as it
+    is (a font package upgraded under a build host is cut again)."""
     # Imported here: a build that assembles in worker processes (forked with fontTools imported, see
     # binder.build.WORKER_MODULES) never cuts in its own process, which would pay 0.1-0.2 s for nothing.
     from fontTools import subset, ttLib
 
     chars = codes.decode(ENCODING, errors="replace")
-    font = ttLib.TTFont(_font_file(), recalcTimestamp=False)  # the same bytes in every build: no "modified now"
+    font = ttLib.TTFont(path, recalcTimestamp=False)  # the same bytes in every build: no "modified now"
     # FontForge's timestamps (fontTools would warn it cannot cut them down); shaping and kerning tables a stamp
     # never uses, dropped before they are read: cutting them down took nine tenths of the time
     for tag in ("FFTM", "GSUB", "GPOS", "GDEF", "kern"):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -82,7 +84,10 @@ def page_context(
     flowchart: tuple[Figure, ...],
 ) -> dict[str, Any]:
     """Everything ``sop.html.j2`` uses: the SOP's document context, for the web, and the page's links."""
-    context = webify(sop_context(sop, library), site)
+    document = sop_context(sop, library)
+    labels = _web_labels(tuple(document.pop("labels").items()))
+    context = webify(document, site)
+    context["labels"] = labels
     for index, step in enumerate(context["steps"]):
         step["image"] = pictures.get(index)
     binder = site.binders.get(sop.department)
@@ -99,6 +104,13 @@ def page_context(
     context["has"]["flowchart"] = bool(flowchart)
     context["has"]["procedure"] = context["has"]["procedure"] or bool(flowchart)
     return context
+
+
+@lru_cache(maxsize=8)
+def _web_labels(labels: tuple[tuple[str, str], ...]) -> Mapping[str, str]:
+    """The labels of every page of a language, cleaned once: cleaning them for each page was a third of making
+    its context. Read-only: every page holds the same mapping."""
+    return MappingProxyType({key: web_text(text) for key, text in labels})
 
 
 def webify(value: Any, site: SiteMap) -> Any:

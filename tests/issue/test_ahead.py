@@ -124,21 +124,39 @@ def test_a_rebuild_that_fails_converting_stops_the_process_it_began_issues_in(bu
     assert {p: (out / p).read_bytes() for p in before} == before
 
 
-def test_the_stamp_font_cut_ahead_is_the_one_stamping_uses_from_ten_pages_on(monkeypatch):
+def test_the_stamp_font_cut_by_the_build_host_or_ahead_is_the_one_stamping_uses():
     import pikepdf
 
     from binder.issue import stamp
 
-    stamp._cut.cache_clear()
-    stamp.prepare("FIN binder", 9)  # the digits of pages 10 and more are not all known yet: nothing cut
-    assert stamp._cut.cache_info().currsize == 0
-    stamp.prepare("FIN binder", 12)  # the SOPs there already: the binder will have at least as many pages
-    assert stamp._cut.cache_info().currsize == 1
+    stamp._cut_file.cache_clear()
+    stamp.warm()  # as a build host does, once for all its builds
+    assert stamp._cut_file.cache_info().currsize == 1
+    stamp.prepare("FIN binder", 9)  # printable ASCII is in every cut: whatever the pages, the same one
     pdf = pikepdf.new()
     for _ in range(31):
         pdf.add_blank_page()
     stamp.stamp_pages(pdf, "FIN binder")
-    assert stamp._cut.cache_info().hits == 1 and stamp._cut.cache_info().currsize == 1
+    assert stamp._cut_file.cache_info().hits == 2 and stamp._cut_file.cache_info().currsize == 1
+    stamp.prepare("Sécurité binder", 3)  # a character outside ASCII: a cut of its own
+    assert stamp._cut_file.cache_info().currsize == 2
+
+
+def test_a_stamp_font_file_changed_under_a_build_host_is_cut_again(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from binder.issue import stamp
+
+    font = tmp_path / "LiberationSans-Regular.ttf"
+    shutil.copyfile(stamp._font_file(), font)
+    monkeypatch.setattr(stamp, "_font_file", lambda: font)
+    stamp._cut_file.cache_clear()
+    stamp.warm()
+    first = stamp._cut(stamp._codes([]))
+    os.utime(font, ns=(1, 1))  # a package upgrade writes the file anew
+    assert stamp._cut(stamp._codes([])) is not first
+    assert stamp._cut_file.cache_info().currsize == 2
 
 
 @pytest.fixture
