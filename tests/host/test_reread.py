@@ -14,6 +14,7 @@ import pytest
 import wb
 
 from binder.host import handoff, reread, wire
+from binder.output import writing_cache
 from binder.output.fingerprint import fingerprint
 from binder.workbook.load import check_workbook
 from binder.workbook.recall import RECALL
@@ -55,6 +56,25 @@ def test_the_host_reads_the_workbook_into_its_recall_and_fingerprints_its_sops(t
     for sop in library.sops:  # as a build's fork asks, for SOPs read anew
         fingerprint(sop)
     assert fingerprint.cache_info().hits == hits + len(library.sops)
+
+
+def test_the_host_keys_the_writing_checks_of_the_sops_it_read_as_a_build_asks_for_them(
+    tmp_path: Path, empty_recall
+) -> None:
+    data = wb.base()
+    data["SOPs"][0]["title"] = "Payroll keyed in the host"
+    book = wb.write(tmp_path / "book.xlsx", data)
+    writing_cache._read_part.cache_clear()
+    reread.reread(book)
+    assert writing_cache._read_part.cache_info().currsize == len(data["SOPs"])
+    library, _ = check_workbook(book, today=wb.TODAY)
+    assert library is not None
+    before = writing_cache._read_part.cache_info()
+    keys = writing_cache.keys(library, library.settings.readability_threshold)  # the build's, on its own reading
+    after = writing_cache._read_part.cache_info()
+    assert after.hits == before.hits + len(library.sops) and after.misses == before.misses
+    writing_cache._read_part.cache_clear()  # what the keys are without the host: the same
+    assert writing_cache.keys(library, library.settings.readability_threshold) == keys
 
 
 def test_a_file_it_cannot_read_or_too_large_leaves_the_recall_as_it_was(
