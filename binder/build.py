@@ -45,7 +45,7 @@ from binder.parallel import Background, can_fork, start_forkserver, workers_read
 from binder.preflight import change_control, ignored, judge, previous_build, read
 from binder.problems import Problem, select
 from binder.redline.content import tampered_contents, write_contents
-from binder.site.pages import SITE, build_site
+from binder.site.pages import SITE, build_site, waits_for_charts
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
             try:
                 made = make(site, check_later=True)
             except Untrusted:  # a cache entry changed while the SOPs were converted: again, checking each first
+                shutil.rmtree(stage.path / SITE, ignore_errors=True)  # what a site begun beside left
                 made = make(site, check_later=False)
             documents, issues = (
                 keep_others(options.out, stage.path, previous, made.recorded, made.issues)
@@ -152,11 +153,12 @@ def produce(
     root: Path,
     progress,
     converter: Converting | None = None,
-    site: Callable[[], tuple[str, ...]] = tuple,
+    site: Callable[..., tuple[str, ...]] = lambda **_: (),
     check_later: bool = False,
 ) -> Made:
     """The SOP documents, then the binders and packs, into ``root``; while these are assembled, the documents'
-    content files and the ``site()``. LibreOffice runs until the last conversion (``converter``: a running one,
+    content files and the ``site()`` (a rebuild's by a process beside from the start). LibreOffice runs until the
+    last conversion (``converter``: a running one,
     lent by the caller and left running). ``check_later``: the cache's files may be checked while the SOPs
     convert (``make_documents``), ``Untrusted`` raised when one has changed."""
     plans = binders + packs
@@ -167,19 +169,28 @@ def produce(
 
     def alongside(todo: list[Sop], cached: dict[str, Entry]) -> list[Job]:
         converting = [s.sop_id for s in todo]
-        pages = {sop_id: entry.pages for sop_id, entry in cached.items()}
-        made, jobs = early_fronts(library, previous, options.out, plans, converting, pages, root, issued)
-        early.update(made)
         linked_hashes = {sop_id: entry.hashes["pdf"] for sop_id, entry in cached.items()}
         begun = begun_issues(library, plans, converting, linked_hashes, linked) if previous is not None else ()
         if begun and _processes(options) > 1 and workers_ready():
+            # Begun first: the issues' own work, the longest beside LibreOffice's, starts before the fronts render.
             ahead.append(stack.enter_context(closing(Ahead(begun))))
+        pages = {sop_id: entry.pages for sop_id, entry in cached.items()}
+        made, jobs = early_fronts(library, previous, options.out, plans, converting, pages, root, issued)
+        early.update(made)
         return jobs
 
     with (
         ExitStack() as stack,
         make_converter(options, progress.warn) if converter is None else nullcontext(converter) as running,
     ):
+        # A rebuild's site is written from now on by a process of its own, on the core that this one's reading of
+        # the cache and rendering leave idle, not beside LibreOffice and the issues later: it needs nothing made
+        # here but the flowcharts drawn for the SOPs rendered now, and waits for those (``waits_for_charts``).
+        beside = (
+            stack.enter_context(closing(Background(_site, (site,))))
+            if previous is not None and _processes(options) > 1 and can_fork()
+            else None
+        )
         cache = DocumentCache(previous_cache(options.out, options.use_cache), root / CACHE)
         documents = make_documents(
             library,
@@ -193,9 +204,9 @@ def produce(
             alongside,
             check_later,
         )
-        # A rebuild whose issues were begun ahead has little else to do than the site: written from now on by a
-        # process of its own, beside this one deciding what to issue, so that the binder waits for neither.
-        beside = stack.enter_context(closing(Background(_site, (site,)))) if ahead and can_fork() else None
+        if beside is not None and waits_for_charts(library, binders, keep=bool(options.pack)):
+            with suppress(Exception):  # a process that ended: the site is written here (``_site_written``)
+                beside.send("drawn")
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
         warnings = select(
             reissue_warnings(decisions, options.signing is not None)
@@ -232,8 +243,8 @@ def produce(
         return Made(documents, issues, warnings, written["recorded"], written["site"])
 
 
-def _site(receive: Callable[[], Any], site: Callable[[], tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
-    yield site()
+def _site(receive: Callable[[], Any], site: Callable[..., tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
+    yield site(drawn=receive)  # told once the SOPs are made: their flowcharts are drawn
 
 
 def _site_written(beside: Background | None, site: Callable[[], tuple[str, ...]], folder: Path) -> tuple[str, ...]:

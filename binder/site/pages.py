@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,7 @@ from binder.site import search
 from binder.site.assets import flowchart_figures, step_pictures
 from binder.site.context import SiteMap, page_context, sop_page, web_text
 from binder.site.labels import site_labels
+from binder.workbook.flow import needs_flowchart
 from binder.workbook.names import pack_file_stem
 
 SITE = "site"
@@ -48,6 +50,9 @@ class SiteInput:
     work: Path
     """The build's work folder: the flowcharts drawn for the Word documents are there."""
     timeout: float = 180.0
+    drawn: Callable[[], object] = lambda: None
+    """Returns once the flowcharts of the SOPs this build renders are drawn into ``work`` (a site written beside the
+    build, from its start, waits there before the first page with a flowchart: ``waits_for_charts``)."""
 
 
 def build_site(
@@ -60,12 +65,30 @@ def build_site(
     *,
     keep: bool = False,
     timeout: float = 180.0,
+    drawn: Callable[[], object] = lambda: None,
 ) -> tuple[str, ...]:
-    """The site into staging ``root`` (``keep``: the previous one as it is, for ``--pack``); its files."""
+    """The site into staging ``root`` (``keep``: the previous one as it is, for ``--pack``); its files. ``drawn``:
+    returns once this build's flowcharts are drawn (``SiteInput.drawn``)."""
     before = site_files(previous.paths if previous else ())
     if keep:
         return keep_site(out, root, before)
-    return write_site(SiteInput(library, binders, packs, root, out, before, root / WORK, timeout))
+    return write_site(SiteInput(library, binders, packs, root, out, before, root / WORK, timeout, _once(drawn)))
+
+
+def waits_for_charts(library: Library, binders: tuple[IssuePlan, ...], keep: bool = False) -> bool:
+    """Whether writing the site asks ``drawn``: it has a page with a flowchart."""
+    return not keep and any(needs_flowchart(library.sop(i)) for plan in binders for i in plan.sop_ids)
+
+
+def _once(wait: Callable[[], object]) -> Callable[[], object]:
+    done: list[object] = []
+
+    def once() -> object:
+        if not done:
+            done.append(wait())
+        return done[0]
+
+    return once
 
 
 def write_site(given: SiteInput) -> tuple[str, ...]:
@@ -79,14 +102,23 @@ def write_site(given: SiteInput) -> tuple[str, ...]:
         {plan.name: plan.path for plan in given.binders},
     )
     common = {"words": words, "lang_tag": language_tag(lang), "org": web_text(library.settings.organisation)}
-    contexts: dict[str, dict[str, Any]] = {}
-    for sop_id in sorted(site.sops):
+    made: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    start = len(files.written)
+    ordered = sorted(site.sops)
+    # The pages with a flowchart last: written beside the build, the site waits there for the charts it draws.
+    for sop_id in sorted(ordered, key=lambda i: needs_flowchart(library.sop(i))):
         sop = library.sop(sop_id)
+        if needs_flowchart(sop):
+            given.drawn()
+        first = len(files.written)
         pictures = step_pictures(sop, library, words, files)
         chart = flowchart_figures(sop, library, words, given.work, given.out, given.previous, files, given.timeout)
-        contexts[sop_id] = context = page_context(sop, library, site, words, pictures, chart)
+        context = page_context(sop, library, site, words, pictures, chart)
         title = f"{context['sop']['id']} {context['sop']['title']}"
         files.page(f"{SITE}/sops/{sop_id}.html", "sop.html.j2", common | context | {"root": "../", "title": title})
+        made[sop_id] = context, files.written[first:]
+    contexts = {sop_id: made[sop_id][0] for sop_id in ordered}
+    files.written[start:] = [rel for sop_id in ordered for rel in made[sop_id][1]]  # in the SOPs' order, however made
     packs = [_pack(plan, library, site, lang) for plan in given.packs]
     for pack in packs:
         files.page(

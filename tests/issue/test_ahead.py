@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import fakes
 import pytest
@@ -189,10 +190,37 @@ def test_a_rebuild_writes_its_site_beside_and_makes_the_same_files(built, tmp_pa
     build(book, BuildOptions(out=alone, today=wb.TODAY, jobs=1))
     assert forking == []
     build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
-    assert forking == ["_work", "_site"]  # the issues begun ahead, then the site beside
+    assert forking == ["_site", "_work"]  # the site beside from the start, then the issues begun ahead
     assert site_files(out) == site_files(alone) and "site/sops/FIN-001.html" in site_files(out)
     assert issued_pdfs(out) == issued_pdfs(alone)
     assert manifest(out)["site"] == manifest(alone)["site"]
+
+
+def test_a_site_written_beside_from_the_start_shows_the_flowchart_drawn_by_this_build(built, tmp_path, forking):
+    """OPS-001's chart changes: the site, begun before the SOPs are rendered, waits for the chart this build
+    draws, and makes the files (and the manifest's list) a build without a process beside makes."""
+    book, out = built
+    alone = tmp_path / "alone"
+    shutil.copytree(out, alone, symlinks=True)
+    data = two_packs()
+    decision = next(s for s in data["Steps"] if s["SOP ID"] == "OPS-001" and s.get("Type") == "Decision")
+    decision["Action"] = "Is any carton crushed?"
+    sop = next(s for s in data["SOPs"] if s["SOP ID"] == "OPS-001")
+    sop["Version"], sop["Effective date"] = "1.1", date(2026, 5, 1)
+    data["Revisions"].append(
+        {"SOP ID": "OPS-001", "Version": "1.1", "Date": date(2026, 4, 1), "Author": "Dana Ruiz", "Change": "Cartons."}
+    )
+    data["Approvals"].append(
+        {"SOP ID": "OPS-001", "Role": "Approved by", "Name": "Lee Chen", "Job title": "COO", "Date": date(2026, 4, 10)}
+    )
+    wb.write(book, data)
+    build(book, BuildOptions(out=alone, today=wb.TODAY, jobs=1))
+    build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    assert forking[0] == "_site"
+    assert site_files(out) == site_files(alone)
+    assert manifest(out)["site"] == manifest(alone)["site"]
+    charts = [rel for rel in site_files(out) if rel.startswith("site/sops/OPS-001-flowchart-")]
+    assert charts and any(b"Is any carton crushed?" in site_files(out)[rel] for rel in charts)
 
 
 def test_a_site_that_fails_beside_is_written_again_here_where_its_error_is_said_as_it_is(built, forking, monkeypatch):
@@ -322,8 +350,9 @@ def test_the_worker_never_reads_a_cached_pdf_that_is_not_the_file_the_cache_reco
 def test_an_interrupt_during_a_rebuild_stops_the_processes_beside_it_and_changes_nothing(
     built, forking, monkeypatch, when
 ):
-    """Ctrl-C (as binder's handler raises it) while the issues begun ahead wait for LibreOffice, or while the site
-    is written beside: both processes end with the build, and the output folder is as it was."""
+    """Ctrl-C (as binder's handler raises it) while the issues begun ahead wait for LibreOffice, or while the
+    contents are written: both processes beside (the site's and the issues') end with the build, and the output
+    folder is as it was."""
     import signal
 
     from pipeline import snapshot
@@ -351,6 +380,6 @@ def test_an_interrupt_during_a_rebuild_stops_the_processes_beside_it_and_changes
         monkeypatch.setattr(building, "write_contents", interrupted)
     with pytest.raises(Interrupted):
         build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
-    assert len(workers) == (1 if when == "converting" else 2)  # the issues begun; and the site beside
+    assert len(workers) == 2  # the site beside, from the start; the issues begun
     assert not any(alive(w._process.pid) for w in workers)
     assert snapshot(out) == before

@@ -216,6 +216,36 @@ def site_of(tmp_path: Path, data: dict, include_drafts: bool = False) -> Path:
     return tmp_path / "out" / "site"
 
 
+def test_a_site_written_beside_a_build_waits_for_its_flowcharts_before_the_first_page_with_one(tmp_path, monkeypatch):
+    from binder.site import pages
+    from binder.workbook.flow import needs_flowchart
+
+    book = wb.write(tmp_path / "book.xlsx", wb.base())
+    options = BuildOptions(out=tmp_path / "out", include_drafts=True, today=wb.TODAY)
+    library, _ = read(book, options)
+    binders, packs = plan(library, options, book)
+    events: list[str] = []
+    real = pages.flowchart_figures
+
+    def figures(sop, *args):
+        events.append(sop.sop_id)
+        return real(sop, *args)
+
+    monkeypatch.setattr(pages, "flowchart_figures", figures)
+    written = build_site(
+        library, binders, packs, tmp_path / "a", tmp_path / "a", None, drawn=lambda: events.append("drawn")
+    )
+    charted = [sop.sop_id for sop in library.sops if needs_flowchart(sop)]
+    assert charted == ["OPS-001"] and pages.waits_for_charts(library, binders)
+    assert events == ["FIN-001", "OPS-002", "drawn", "OPS-001"]  # told once, before the page with a chart only
+    assert not pages.waits_for_charts(library, binders, keep=True)  # --pack: the site is kept, nothing drawn
+    pages_written = [rel for rel in written if rel.startswith("site/sops/") and rel.endswith(".html")]
+    assert pages_written == ["site/sops/FIN-001.html", "site/sops/OPS-001.html", "site/sops/OPS-002.html"]
+    plain = build_site(library, binders, packs, tmp_path / "b", tmp_path / "b", None)  # as a build without one
+    assert written == plain
+    assert (tmp_path / "a/site/search-index.js").read_bytes() == (tmp_path / "b/site/search-index.js").read_bytes()
+
+
 def test_drafts_are_on_the_site_with_include_drafts_under_a_banner(tmp_path):
     site = site_of(tmp_path, wb.base(), include_drafts=True)
     draft = Page(site / "sops" / "OPS-002.html")
