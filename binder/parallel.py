@@ -167,6 +167,10 @@ def stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=10)
 
 
+STOP_SECONDS = 10.0
+"""How long a process beside the build has to end on SIGTERM before it is killed."""
+
+
 class Background:
     """``function(receive, *args)``, a generator, run in a worker process started now under the rules above;
     ``send`` hands it what it waits for with ``receive()``, and ``results()`` gives what it yields.
@@ -182,11 +186,18 @@ class Background:
         here, there = context.Pipe()
         # A forked process has this end too: it closes it, so that it sees the build's end if the build dies.
         ours = here if context.get_start_method() == "fork" else None
-        with held():
-            self._process = context.Process(target=_background, args=(function, args, there, ours), daemon=True)
-            self._process.start()
-        there.close()
+        self._process = context.Process(target=_background, args=(function, args, there, ours), daemon=True)
         self._channel = here
+        try:
+            with held():
+                self._process.start()
+        except BaseException:  # a signal held back lands as held() ends: the caller never gets the process
+            if self._process.pid is not None:
+                self.stop()
+            here.close()
+            raise
+        finally:
+            there.close()
 
     def send(self, message: Any) -> None:
         """Hand ``message`` to the function; a process that ended meanwhile raises its error here (or says it
@@ -220,7 +231,10 @@ class Background:
         if self._process.is_alive():
             with suppress(ProcessLookupError):
                 os.kill(self._process.pid, signal.SIGTERM)
-        self._process.join(timeout=10)
+        self._process.join(timeout=STOP_SECONDS)
+        if self._process.is_alive():  # stuck: it must not write into a staging folder once this returns
+            self._process.kill()
+            self._process.join()
 
 
 def _background(function: Callable[..., Iterator[Any]], args: tuple[Any, ...], channel: Any, theirs: Any) -> None:

@@ -17,7 +17,7 @@ import wb
 from daemons import alive
 from pdfs import logical
 from pipeline import manifest, revised_fin_001, two_packs
-from pool_calls import die_when_told, echo_twice, wait_then_fail
+from pool_calls import deaf, die_when_told, echo_twice, wait_then_fail
 
 from binder import build as building
 from binder.build import BuildOptions, build
@@ -68,6 +68,16 @@ def test_stopping_a_background_process_ends_it_at_once(tmp_path):
     started = time.monotonic()
     worker.stop()
     assert not alive(pid) and time.monotonic() - started < 5
+
+
+def test_a_background_process_deaf_to_sigterm_is_killed_before_stop_returns(monkeypatch):
+    from binder import parallel
+
+    monkeypatch.setattr(parallel, "STOP_SECONDS", 0.2)
+    worker = Background(deaf, ())
+    pid = next(worker.results())
+    worker.stop()
+    assert not alive(pid)
 
 
 @pytest.fixture
@@ -221,6 +231,49 @@ def test_a_site_written_beside_from_the_start_shows_the_flowchart_drawn_by_this_
     assert manifest(out)["site"] == manifest(alone)["site"]
     charts = [rel for rel in site_files(out) if rel.startswith("site/sops/OPS-001-flowchart-")]
     assert charts and any(b"Is any carton crushed?" in site_files(out)[rel] for rel in charts)
+
+
+@pytest.mark.parametrize("starting", ["_site", "_work"])
+def test_a_ctrl_c_that_lands_as_a_process_beside_starts_stops_it_and_changes_nothing(
+    built, forking, monkeypatch, starting
+):
+    """A signal held back while the site's process (or the issues') is forked is raised as the signals are let
+    through again, after the fork: the process is stopped there, not left writing into a staging folder gone."""
+    import multiprocessing
+    import signal
+
+    from pipeline import snapshot
+
+    from binder import parallel
+    from binder.errors import Interrupted
+
+    book, out = built
+    wb.write(book, revised_fin_001(two_packs()))
+    before = snapshot(out)
+    real_held, real_init = parallel.held, Background.__init__
+    now: list[str] = []
+
+    def init(self, function, args):
+        now.append(function.__name__)
+        try:
+            real_init(self, function, args)
+        finally:
+            now.pop()
+
+    @contextmanager
+    def held():
+        with real_held():
+            yield
+        if now == [starting]:  # as binder's handler raises a signal the mask kept pending
+            raise Interrupted(signal.SIGINT)
+
+    monkeypatch.setattr(Background, "__init__", init)
+    monkeypatch.setattr(parallel, "held", held)
+    with pytest.raises(Interrupted):
+        build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
+    assert starting in forking
+    assert [p.pid for p in multiprocessing.active_children() if p.is_alive()] == []
+    assert snapshot(out) == before
 
 
 def test_a_site_that_fails_beside_is_written_again_here_where_its_error_is_said_as_it_is(built, forking, monkeypatch):

@@ -86,3 +86,13 @@ def fail_at_once(receive):
     """For ``Background``: fails before it is told anything."""
     raise ValueError("failed at once")
     yield  # a generator
+
+
+def deaf(receive):
+    """For ``Background``: ignores SIGTERM, yields its process id, then waits for what never comes."""
+    import signal
+    import threading
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    yield os.getpid()
+    threading.Event().wait()
