@@ -1,5 +1,6 @@
-"""A build host compiles the built-in templates and the site's once (``binder.host.server.preload``): the builds it
-forks render with them as compiled, and compile nothing of them again."""
+"""A build host compiles the built-in templates and the site's once, and cuts the page stamp's font
+(``binder.host.server.preload``): the builds it forks render with them as compiled, and compile nothing of them
+again."""
 
 from __future__ import annotations
 
@@ -37,11 +38,14 @@ def test_the_site_templates_are_all_compiled(fresh_environments):
     assert cached == {p.name for p in (Path(pages.__file__).parent / "templates").glob("*.j2")}
 
 
-def test_a_build_host_compiles_the_templates_when_it_loads(monkeypatch):
+def test_a_build_host_compiles_the_templates_and_cuts_the_stamp_font_when_it_loads(monkeypatch):
+    from binder.issue import stamp
+
     done = []
     monkeypatch.setattr(server, "PRELOAD", ())
     monkeypatch.setattr(render, "compile_templates", lambda: done.append("documents"))
     monkeypatch.setattr(pages, "compile_templates", lambda: done.append("site"))
+    monkeypatch.setattr(stamp, "warm", lambda: done.append("stamp font"))
     monkeypatch.setattr(server.gc, "freeze", lambda: None)
     server.preload()
-    assert done == ["documents", "site"]
+    assert done == ["documents", "site", "stamp font"]
