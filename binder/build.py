@@ -158,9 +158,9 @@ def produce(
 ) -> Made:
     """The SOP documents, then the binders and packs, into ``root``; while these are assembled, the documents'
     content files and the ``site()`` (a rebuild's by a process beside from the start). LibreOffice runs until the
-    last conversion (``converter``: a running one,
-    lent by the caller and left running). ``check_later``: the cache's files may be checked while the SOPs
-    convert (``make_documents``), ``Untrusted`` raised when one has changed."""
+    last conversion (``converter``: a running one, lent by the caller and left running). ``check_later``: the
+    cache's files may be checked while the SOPs convert (``make_documents``), ``Untrusted`` raised when one has
+    changed."""
     plans = binders + packs
     issued = options.today or date.today()  # once: the fronts rendered early and late must agree at midnight
     early: dict[str, Any] = {}

@@ -192,9 +192,10 @@ class Background:
             with held():
                 self._process.start()
         except BaseException:  # a signal held back lands as held() ends: the caller never gets the process
-            if self._process.pid is not None:
-                self.stop()
-            here.close()
+            if self._process.pid is None:
+                here.close()
+            else:
+                self.stop()  # closes ``here`` too
             raise
         finally:
             there.close()

@@ -3,9 +3,9 @@ with the rows of the host's process, so the next build makes anew only the rows 
 
 A build tells its host the workbook it read, as it ends (``handoff.tell_read``); the host reads and checks it
 once no build runs, between builds, and keeps nothing of it but the rows, its SOPs' fingerprints and the keys of
-their writing checks (kept by their values: every build asks for every SOP's). Files over ``LARGEST`` bytes are not read: the host
-answers no build while it reads (about a second per megabyte). A file that cannot be read leaves the recall as
-it was; what went wrong goes to the host's log, not to any build.
+their writing checks (kept by their values: every build asks for every SOP's). Files over ``LARGEST`` bytes are
+not read: the host answers no build while it reads (about a second per megabyte). A file that cannot be read
+leaves the recall as it was; what went wrong goes to the host's log, not to any build.
 """
 
 from __future__ import annotations

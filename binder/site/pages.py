@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -72,23 +73,12 @@ def build_site(
     before = site_files(previous.paths if previous else ())
     if keep:
         return keep_site(out, root, before)
-    return write_site(SiteInput(library, binders, packs, root, out, before, root / WORK, timeout, _once(drawn)))
+    return write_site(SiteInput(library, binders, packs, root, out, before, root / WORK, timeout, cache(drawn)))
 
 
 def waits_for_charts(library: Library, binders: tuple[IssuePlan, ...], keep: bool = False) -> bool:
     """Whether writing the site asks ``drawn``: it has a page with a flowchart."""
     return not keep and any(needs_flowchart(library.sop(i)) for plan in binders for i in plan.sop_ids)
-
-
-def _once(wait: Callable[[], object]) -> Callable[[], object]:
-    done: list[object] = []
-
-    def once() -> object:
-        if not done:
-            done.append(wait())
-        return done[0]
-
-    return once
 
 
 def write_site(given: SiteInput) -> tuple[str, ...]:
