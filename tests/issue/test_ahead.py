@@ -233,6 +233,17 @@ def test_a_site_written_beside_from_the_start_shows_the_flowchart_drawn_by_this_
     assert charts and any(b"Is any carton crushed?" in site_files(out)[rel] for rel in charts)
 
 
+def test_a_rebuild_of_one_pack_with_the_site_beside_leaves_the_site_as_it_was(built, forking):
+    """``--pack``, which the last build did not have: the process beside carries the site over, untouched."""
+    book, out = built
+    before = {p: (p.read_bytes(), os.stat(p).st_mtime_ns) for p in (out / "site").rglob("*") if p.is_file()}
+    wb.write(book, revised_fin_001(two_packs()))
+    build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2, pack="New finance staff"))
+    assert forking[0] == "_site"
+    assert {p: (p.read_bytes(), os.stat(p).st_mtime_ns) for p in (out / "site").rglob("*") if p.is_file()} == before
+    assert {f["path"] for f in manifest(out)["site"]} == {p.relative_to(out).as_posix() for p in before}
+
+
 @pytest.mark.parametrize("starting", ["_site", "_work"])
 def test_a_ctrl_c_that_lands_as_a_process_beside_starts_stops_it_and_changes_nothing(
     built, forking, monkeypatch, starting
