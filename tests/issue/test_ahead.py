@@ -62,8 +62,8 @@ def test_stopping_a_background_process_ends_it_at_once(tmp_path):
     worker = Background(wait_then_fail, (str(tmp_path),))
     pid_file = tmp_path / "worker.pid"
     deadline = time.monotonic() + 30
-    while not pid_file.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the file is made, then written: read once it holds the id
     pid = int(pid_file.read_text())
     started = time.monotonic()
     worker.stop()
@@ -250,7 +250,6 @@ def test_a_ctrl_c_that_lands_as_a_process_beside_starts_stops_it_and_changes_not
 ):
     """A signal held back while the site's process (or the issues') is forked is raised as the signals are let
     through again, after the fork: the process is stopped there, not left writing into a staging folder gone."""
-    import multiprocessing
     import signal
 
     from pipeline import snapshot
@@ -263,9 +262,11 @@ def test_a_ctrl_c_that_lands_as_a_process_beside_starts_stops_it_and_changes_not
     before = snapshot(out)
     real_held, real_init = parallel.held, Background.__init__
     now: list[str] = []
+    made: list[Background] = []
 
     def init(self, function, args):
         now.append(function.__name__)
+        made.append(self)
         try:
             real_init(self, function, args)
         finally:
@@ -283,7 +284,7 @@ def test_a_ctrl_c_that_lands_as_a_process_beside_starts_stops_it_and_changes_not
     with pytest.raises(Interrupted):
         build(book, BuildOptions(out=out, today=wb.TODAY, jobs=2))
     assert starting in forking
-    assert [p.pid for p in multiprocessing.active_children() if p.is_alive()] == []
+    assert [b._process.pid for b in made if b._process.is_alive()] == []
     assert snapshot(out) == before
 
 
