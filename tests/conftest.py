@@ -108,6 +108,20 @@ def _small_chart_fallbacks():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _workers_fork_with_their_code():
+    """The forkserver a test's build starts (the first one in the test process: it outlives the test) imports
+    what render and assembly processes run, as a build of enough SOPs has it do (``binder.build.WORKER_MODULES``):
+    otherwise every worker process of the tests imported binder's issue stage itself, ~1.3 s of CPU each.
+    Whether a build hands work to those processes is still each test's own (``_no_workers_ready``)."""
+    import multiprocessing
+
+    build = sys.modules.get("binder.build")
+    if build is not None:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(list(build.WORKER_MODULES))
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _no_converter_daemon():
     """``binder build`` converts on the user's shared daemon unless told not to: the tests build with LibreOffice
     of their own and check that none outlives a build. ``tests/*/test_daemon*.py`` unset this themselves."""

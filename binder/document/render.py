@@ -28,7 +28,7 @@ from binder.document import template_files
 from binder.document.alt_text import step_picture_alt
 from binder.document.context import Image, Link, sop_context
 from binder.document.diagnose import template_problem
-from binder.document.docx_template import Template
+from binder.document.docx_template import template_from
 from binder.document.keeps import keep_tables
 from binder.document.labels import language_tag
 from binder.document.landscape import landscape_charts
@@ -162,8 +162,7 @@ def open_template(path: Path) -> DocxTemplate:
     if not path.is_file():
         raise FileProblem(str(path), "template not found", "check the Template path in the workbook")
     try:
-        tpl = Template(path)
-        tpl.init_docx()
+        tpl = template_from(path.read_bytes())
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise FileProblem(
             str(path),

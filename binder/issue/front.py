@@ -9,7 +9,6 @@ again only when the guess was wrong.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +23,7 @@ from binder.convert.base import Converting as Converter
 from binder.convert.base import Job
 from binder.document import template_files
 from binder.document.diagnose import template_problem
-from binder.document.docx_template import Template
+from binder.document.docx_template import template_from
 from binder.document.front_context import ACKNOWLEDGEMENT, FRONT, PACK, FrontData, FrontRow, front_context
 from binder.document.front_styles import dressed, style_id
 from binder.document.labels import language_tag
@@ -164,8 +163,7 @@ def _first_guess(spec: FrontSpec) -> int:
 def render_front(library: Library, spec: FrontSpec, starts: dict[str, int], issued: date, out: Path) -> Path:
     """Render one front (or back) matter .docx with the given start pages."""
     body, styles = front_sources(library.settings, spec.template)
-    tpl = Template(io.BytesIO(dressed(body, styles)))
-    tpl.init_docx()
+    tpl = template_from(dressed(body, styles))
     link_style = style_id(tpl.docx, "Hyperlink")
 
     def link(text: str, url: str) -> RichText:
