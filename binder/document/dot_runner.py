@@ -1,11 +1,12 @@
 """Graphviz's ``dot`` for the flowcharts: bounded in time, and never outliving its chart or its process.
 
-Fitting one chart to its pages lays out a dozen sources, and a new ``dot`` costs ~18 ms before it reads a
-byte, more than half of a typical layout. So a chart's layouts (``-Tjson -Tsvg``) go to one ``dot`` of its
-own (``Session``), which reads graph after graph from its input and answers each at once. After each
-source a tiny graph of a name no source uses is sent: its answer marks where the source's ends, and an
-answer that is only the marker's means Graphviz refused the source, told at once rather than by the timeout.
-Other formats (the PNG fallback, one run a picture) start a ``dot`` of their own (``run_once``).
+Fitting one chart to its pages lays out a dozen sources, and a new ``dot`` costs ~25 ms of CPU before it reads
+a byte, more than half of a typical layout. So a chart's layouts (``-Tjson -Tsvg``) go to one ``dot`` of its
+own (``Session``), which reads graph after graph from its input and answers each at once, and its PNG pictures
+(``-Tjson -Tpng``) to another. After each source a tiny graph of a name no source uses is sent: its answer marks
+where the source's ends, and an answer that is only the marker's means Graphviz refused the source, told at once
+rather than by the timeout. Within ``kept()`` every chart drawn in this process shares those ``dot`` processes
+(a build drawing its charts in one process, the site's): they are stopped as it ends.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import re
 import select
 import subprocess
 import time
+from collections.abc import Iterator
 
 from binder.interrupts import held
 
 LAYOUT = ("-Tjson", "-Tsvg")
 _SVG_END = b"</svg>\n"
+_PNG_START, _PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
 _PAGED = re.compile(rb'<g id="page\d+,\d+_graph0" class="graph"')
 _ENDS = itertools.count(1)
 
@@ -74,10 +77,18 @@ def run_once(source: str, formats: list[str], timeout: float) -> bytes:
     return out
 
 
-class Session:
-    """One ``dot`` answering every layout of a chart; closed (and waited for) when the chart is drawn."""
+def picture_formats(dpi: int) -> tuple[str, ...]:
+    """The formats of a ``Session`` answering PNG pictures at ``dpi`` (``Session.picture``)."""
+    return ("-Tjson", "-Tpng", f"-Gdpi={dpi}")
 
-    def __init__(self) -> None:
+
+class Session:
+    """One ``dot`` answering graph after graph in ``formats`` (``LAYOUT`` or ``picture_formats``); closed (and
+    waited for) when the chart is drawn, or when ``kept()`` ends."""
+
+    def __init__(self, formats: tuple[str, ...] = LAYOUT) -> None:
+        self._formats = formats
+        self._end = _SVG_END if formats == LAYOUT else _PNG_END
         self._proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Session:
@@ -103,8 +114,18 @@ class Session:
     def layout(self, source: str, timeout: float) -> bytes:
         """``dot -Tjson -Tsvg`` on ``source``: the JSON, then the SVG; what a ``dot`` of its own would make
         of it, provided the graph is named (an anonymous one is named by how many graphs came before it)."""
+        assert self._formats == LAYOUT
+        return self._ask(source, timeout)
+
+    def picture(self, source: str, timeout: float) -> bytes:
+        """The PNG of ``source`` (of a session of ``picture_formats``): what ``dot -Tpng`` of its own makes."""
+        assert self._end == _PNG_END
+        answer = self._ask(source, timeout)
+        return answer[answer.index(_PNG_START) :]  # after the JSON, whose text escapes the signature's bytes
+
+    def _ask(self, source: str, timeout: float) -> bytes:
         if self._proc is None:
-            self._proc = _start(LAYOUT)
+            self._proc = _start(self._formats)
         proc = self._proc
         try:
             return self._answer(proc, source, timeout)
@@ -113,17 +134,17 @@ class Session:
             _stop(proc)
             raise
 
-    @staticmethod
-    def _answer(proc: subprocess.Popen, source: str, timeout: float) -> bytes:
+    def _answer(self, proc: subprocess.Popen, source: str, timeout: float) -> bytes:
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-        end = f"binder_end_{next(_ENDS)}"
-        marker = f'"name": "{end}"'.encode()
-        pending = memoryview(f"{source}\ndigraph {end} {{}}\n".encode())
+        name = f"binder_end_{next(_ENDS)}"
+        marker = f'"name": "{name}"'.encode()
+        pending = memoryview(f"{source}\ndigraph {name} {{}}\n".encode())
         out, err = bytearray(), bytearray()
         stdin, stdout, stderr = proc.stdin.fileno(), proc.stdout.fileno(), proc.stderr.fileno()
         os.set_blocking(stdin, False)
         deadline = time.monotonic() + timeout
-        while not ((at := out.find(marker)) >= 0 and out.endswith(_SVG_END) and out.rfind(_SVG_END) > at):
+        end = self._end  # the last bytes of an answer (the marker's too)
+        while not ((at := out.find(marker)) >= 0 and out.endswith(end) and out.rfind(end) > at):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DotTimeout
@@ -135,11 +156,65 @@ class Session:
                 if not chunk:  # Graphviz stopped: it does after a syntax error
                     raise DotFailed(_said(stderr, err) or "Graphviz stopped")
                 (out if fd == stdout else err).extend(chunk)
-        own = out.rfind(_SVG_END, 0, at)
+        own = out.rfind(end, 0, at)
         if own < 0:
             raise DotFailed(_said(stderr, err) or "Graphviz drew nothing")
+        answer = bytes(out[: own + len(end)])
+        if end != _SVG_END:
+            return answer
         # Graphviz (2.43) gives the graph of every answer after its first the id of a page it is not on
-        return _PAGED.sub(rb'<g id="graph0" class="graph"', bytes(out[: own + len(_SVG_END)]), count=1)
+        return _PAGED.sub(rb'<g id="graph0" class="graph"', answer, count=1)
+
+
+class Sessions:
+    """The ``Session`` of each set of formats a chart (or every chart within ``kept()``) needs, started when
+    first asked for."""
+
+    def __init__(self) -> None:
+        self._by_formats: dict[tuple[str, ...], Session] = {}
+
+    def get(self, formats: tuple[str, ...]) -> Session:
+        found = self._by_formats.get(formats)
+        if found is None:
+            found = self._by_formats[formats] = Session(formats)
+        return found
+
+    def close(self) -> None:
+        sessions, self._by_formats = list(self._by_formats.values()), {}
+        for session in sessions:
+            session.close()
+
+
+_KEPT: Sessions | None = None
+
+
+@contextlib.contextmanager
+def kept() -> Iterator[None]:
+    """Within it, every chart drawn in this process shares its ``dot`` processes; they are stopped as it ends
+    (however it ends). Nested, the outermost keeps them."""
+    global _KEPT
+    if _KEPT is not None:
+        yield
+        return
+    _KEPT = Sessions()
+    try:
+        yield
+    finally:
+        sessions, _KEPT = _KEPT, None
+        sessions.close()
+
+
+@contextlib.contextmanager
+def sessions() -> Iterator[Sessions]:
+    """The sessions a chart is drawn with: those ``kept()``, else its own, stopped once it is drawn."""
+    if _KEPT is not None:
+        yield _KEPT
+        return
+    own = Sessions()
+    try:
+        yield own
+    finally:
+        own.close()
 
 
 def _said(stderr: int, err: bytearray) -> str:

@@ -20,7 +20,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from binder.document.alt_text import flowchart_alt
-from binder.document.dot_runner import LAYOUT, DotFailed, DotTimeout, Session, run_once, stop_all
+from binder.document.dot_runner import (
+    LAYOUT,
+    DotFailed,
+    DotTimeout,
+    Sessions,
+    picture_formats,
+    run_once,
+    sessions,
+    stop_all,
+)
 from binder.document.flow_dot import SMALL_PT, ChartSpec, chart_spec, dot_source
 from binder.document.svg import Chart, Picture
 from binder.errors import InputError, ToolError
@@ -63,8 +72,8 @@ def draw_flowchart(
     and as the plain flow (the role in each box) when too wide for that too: text is never below 8 pt.
     ``first_mm``: the room left on the page the chart starts on, which its first part is cut to fit
     (ignored when not even one row fits there, and on landscape pages, which the chart begins)."""
-    with Session() as session:  # one Graphviz for the chart's layouts, stopped once it is drawn
-        return _draw(sop, words, folder, box_mm, _Deadline(timeout, sop, session), swimlanes, landscape_mm, first_mm)
+    with sessions() as dots:  # one Graphviz for the chart's layouts, one for its pictures (see dot_runner.kept)
+        return _draw(sop, words, folder, box_mm, _Deadline(timeout, sop, dots), swimlanes, landscape_mm, first_mm)
 
 
 def _draw(
@@ -98,7 +107,7 @@ def _draw(
     for index, (source, layout) in enumerate(parts, 1):
         stem = folder / f"{sop.sop_id}-{index}"
         write_bytes(stem.with_suffix(".svg"), layout.svg)
-        write_bytes(stem.with_suffix(".png"), deadline.run(source, ["-Tpng", f"-Gdpi={PNG_DPI}"]))
+        write_bytes(stem.with_suffix(".png"), deadline.run(source, list(picture_formats(PNG_DPI))))
         width, height = layout.width_pt * PT_MM * scale, layout.height_pt * PT_MM * scale
         text = alt if len(parts) == 1 or index == 1 else words["alt_part"].format(part=index, parts=len(parts))
         pictures.append(Picture(stem.with_suffix(".svg"), stem.with_suffix(".png"), width, height, text))
@@ -106,8 +115,8 @@ def _draw(
 
 
 class _Deadline:
-    def __init__(self, timeout: float, sop: Sop | None, session: Session) -> None:
-        self.timeout, self.sop, self.end, self.session = timeout, sop, time.monotonic() + timeout, session
+    def __init__(self, timeout: float, sop: Sop | None, dots: Sessions) -> None:
+        self.timeout, self.sop, self.end, self.dots = timeout, sop, time.monotonic() + timeout, dots
 
     def left(self) -> float:
         remaining = self.end - time.monotonic()
@@ -116,7 +125,7 @@ class _Deadline:
         return remaining
 
     def run(self, source: str, formats: list[str]) -> bytes:
-        return _run_dot(source, self.left(), self.sop, formats, self.timeout, self.session)
+        return _run_dot(source, self.left(), self.sop, formats, self.timeout, self.dots)
 
 
 class Layout:
@@ -275,27 +284,27 @@ def _run_dot(
     timeout: float,
     sop: Sop | None,
     formats: list[str],
-    reported: float = 0.0,
-    session: Session | None = None,
+    reported: float,
+    dots: Sessions,
 ) -> bytes:
     """``dot`` with ``formats`` on ``source``; a flow it cannot lay out within ``timeout`` is an error naming the SOP."""
     key = (source, tuple(formats))
     if key in _LAID_OUT:
         _LAID_OUT.move_to_end(key)
         return _LAID_OUT[key]
-    out = _dot(source, timeout, sop, formats, reported, session)
+    out = _dot(source, timeout, sop, formats, reported, dots)
     _LAID_OUT[key] = out
     if len(_LAID_OUT) > LAID_OUT_KEPT:
         _LAID_OUT.popitem(last=False)
     return out
 
 
-def _dot(
-    source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float, session: Session | None
-) -> bytes:
+def _dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float, dots: Sessions) -> bytes:
     try:
-        if session is not None and tuple(formats) == LAYOUT:
-            return session.layout(source, timeout)
+        if tuple(formats) == LAYOUT:
+            return dots.get(LAYOUT).layout(source, timeout)
+        if tuple(formats) == picture_formats(PNG_DPI):
+            return dots.get(picture_formats(PNG_DPI)).picture(source, timeout)
         return run_once(source, formats, timeout)
     except DotTimeout:
         raise _too_large(sop, reported or timeout) from None

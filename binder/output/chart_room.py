@@ -20,6 +20,7 @@ from docx import Document as WordDocument
 from pypdf import PdfReader
 
 from binder.convert.base import Converting, Job
+from binder.document import dot_runner
 from binder.document.labels import labels_for
 from binder.document.pool import converter_input, render_one, start_renderer
 from binder.interrupts import shielded
@@ -56,12 +57,13 @@ def refit_charts(
     aside.mkdir(parents=True, exist_ok=True)
     start_renderer(library, root, work, timeout)
     jobs = []
-    for sop_id, room in rooms.items():
-        docx = root / "sops" / f"{sop_id}.docx"
-        shutil.copy2(docx, aside / docx.name)
-        _keep_copy(converter_input(work, docx), aside / "lo" / docx.name)
-        render_one(sop_id, first_mm=room.free_mm - HEADING_MM)
-        jobs.append(Job(sop_id, converter_input(work, docx), aside / f"{sop_id}.pdf", options))
+    with dot_runner.kept():
+        for sop_id, room in rooms.items():
+            docx = root / "sops" / f"{sop_id}.docx"
+            shutil.copy2(docx, aside / docx.name)
+            _keep_copy(converter_input(work, docx), aside / "lo" / docx.name)
+            render_one(sop_id, first_mm=room.free_mm - HEADING_MM)
+            jobs.append(Job(sop_id, converter_input(work, docx), aside / f"{sop_id}.pdf", options))
     converter.convert(jobs)
     kept = []
     for sop_id, room in rooms.items():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from binder.document import dot_runner
-from binder.document.dot_runner import LAYOUT, DotFailed, DotTimeout, Session, run_once
+from binder.document.dot_runner import LAYOUT, DotFailed, DotTimeout, Session, picture_formats, run_once
 
 
 def chain(n: int, label: str = "step") -> str:
@@ -85,4 +85,89 @@ def test_no_graphviz_outlives_its_session():
         assert len(dots() - before) == 1  # one dot for all of the chart's layouts
         session.layout(chain(3), 30)
         assert len(dots() - before) == 1
+    assert dots() == before and not dot_runner._RUNNING
+
+
+# -- pictures, and Graphviz kept for every chart of a build ---------------------------------------------------
+
+
+@pytest.mark.parametrize("dpi", [36, 150])
+def test_each_picture_is_what_a_dot_of_its_own_makes(dpi):
+    sources = [chain(n) for n in (2, 9, 3)] + [chain(3, label='\\"name\\": \\"binder_end_1\\" IEND')]
+    with Session(picture_formats(dpi)) as session:
+        answers = [session.picture(source, 30) for source in sources]
+    assert answers == [run_once(source, ["-Tpng", f"-Gdpi={dpi}"], 30) for source in sources]
+    assert all(a.startswith(b"\x89PNG\r\n\x1a\n") and a.endswith(b"IEND\xaeB`\x82") for a in answers)
+
+
+def test_a_refused_picture_is_an_error_at_once_and_one_over_its_time_leaves_no_graphviz():
+    before = dots()
+    with Session(picture_formats(36)) as session:
+        started = time.monotonic()
+        with pytest.raises(DotFailed, match="syntax error"):
+            session.picture("digraph { a -> }\n", 60)
+        assert time.monotonic() - started < 10, "the refusal waited for the timeout"
+        assert session.picture(chain(2), 30) == run_once(chain(2), ["-Tpng", "-Gdpi=36"], 30)
+        edges = "\n".join(f"  n{i} -> n{(i * 37) % 120}; n{i} -> n{(i + 1) % 120};" for i in range(120))
+        with pytest.raises(DotTimeout):
+            session.picture(f"digraph {{\n{edges}\n}}\n", 0.15)
+        assert dots() == before
+    assert dots() == before and not dot_runner._RUNNING
+
+
+@pytest.fixture
+def started(monkeypatch) -> list[tuple[str, ...]]:
+    """The formats of each ``dot`` started for sessions."""
+    made: list[tuple[str, ...]] = []
+    real = dot_runner._start
+
+    def start(formats):
+        made.append(tuple(formats))
+        return real(formats)
+
+    monkeypatch.setattr(dot_runner, "_start", start)
+    return made
+
+
+def _draw_three(folder: Path) -> list[bytes]:
+    """Three charts (the last cut into pages); the bytes of every picture drawn, in order."""
+    from flows import long_flow
+    from helpers_docx import make_sop, steps_payroll
+
+    from binder.document import flowchart
+    from binder.document.labels import labels_for
+
+    sops = [make_sop(format="Flowchart", steps=steps_payroll()[:n]) for n in (3, 10)] + [long_flow()]
+    pictures = []
+    for index, sop in enumerate(sops):
+        chart = flowchart.draw_flowchart(sop, labels_for("en"), folder / str(index), box_mm=(170, 200))
+        pictures += [b for p in chart.pictures for b in (p.svg.read_bytes(), p.png.read_bytes())]
+    assert len(pictures) > 6, "the long flow is cut into pages"
+    return pictures
+
+
+def test_charts_drawn_while_kept_share_two_graphviz_and_draw_what_they_draw_alone(tmp_path, started, monkeypatch):
+    from binder.document import flowchart
+
+    monkeypatch.setattr(flowchart, "_LAID_OUT", flowchart.OrderedDict())  # every chart laid out for real
+    alone = _draw_three(tmp_path / "alone")
+    assert len(started) >= 6  # each chart its own two: its layouts, its pictures
+    started.clear()
+    flowchart._LAID_OUT.clear()
+    before = dots()
+    with dot_runner.kept():
+        with dot_runner.kept():  # nested: the outer one keeps them
+            shared = _draw_three(tmp_path / "kept")
+        assert sorted(started) == sorted([LAYOUT, picture_formats(flowchart.PNG_DPI)])
+        assert len(dots() - before) == 2
+    assert shared == alone
+    assert dots() == before and not dot_runner._RUNNING
+
+
+def test_graphviz_kept_is_stopped_when_the_drawing_fails(tmp_path):
+    before = dots()
+    with pytest.raises(RuntimeError, match="a template mistake"), dot_runner.kept():
+        _draw_three(tmp_path)
+        assert dots() - before
+        raise RuntimeError("a template mistake")
     assert dots() == before and not dot_runner._RUNNING

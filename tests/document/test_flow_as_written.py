@@ -18,12 +18,21 @@ import pytest
 import wb
 from docx import Document
 
-from binder.document import flowchart
+from binder.document import dot_runner, flowchart
 from binder.document.labels import labels_for
 from binder.document.render import render_sop
 from binder.model import Library, Sop
 from binder.workbook.flow import END, START, FlowGraph, flow_graph, short
 from binder.workbook.load import check_workbook
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _graphviz_kept():
+    """The charts of this module share their Graphviz, as those a build draws in one process do
+    (``dot_runner.kept``; ``test_dot_runner.py`` draws them alone too, and compares)."""
+    with dot_runner.kept():
+        yield
+
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "binder" / "examples" / "example.xlsx"

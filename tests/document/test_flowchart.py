@@ -15,11 +15,20 @@ from flows import LONG, ROLES, long_flow
 from helpers_docx import make_sop, step
 from lxml import etree
 
-from binder.document import flowchart
+from binder.document import dot_runner, flowchart
 from binder.document.alt_text import flowchart_alt
 from binder.document.flowchart import MIN_PRINT_PT, draw_flowchart
 from binder.document.labels import labels_for
 from binder.workbook.flow import flow_graph
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _graphviz_kept():
+    """The charts of this module share their Graphviz, as those a build draws in one process do
+    (``dot_runner.kept``; ``test_dot_runner.py`` draws them alone too, and compares)."""
+    with dot_runner.kept():
+        yield
+
 
 SVG = "{http://www.w3.org/2000/svg}"
 PT_MM = 25.4 / 72

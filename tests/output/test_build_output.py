@@ -160,3 +160,35 @@ def test_a_failed_conversion_leaves_the_output_as_it_was(built, monkeypatch):
     with pytest.raises(ConversionError, match="FIN-001: fake failure"):
         rebuild(book, out, revised_fin_001(two_packs()), today=LATER)
     assert snapshot(out) == before
+
+
+# --- Graphviz -----------------------------------------------------------------------------------
+
+
+def test_a_build_in_one_process_draws_its_charts_with_the_same_two_graphviz_and_leaves_none(
+    tmp_path, converters, monkeypatch
+):
+    import shutil
+    import subprocess
+    import zipfile
+    from pathlib import Path
+
+    from binder.document import dot_runner, flowchart
+
+    monkeypatch.setattr(flowchart, "_LAID_OUT", flowchart.OrderedDict())  # every chart laid out for real
+    started: list[tuple[str, ...]] = []
+    real = dot_runner._start
+    monkeypatch.setattr(dot_runner, "_start", lambda formats: started.append(tuple(formats)) or real(formats))
+    example = Path(__file__).resolve().parents[2] / "inputs" / "example.xlsx"
+    book = shutil.copy(example, tmp_path / example.name)
+    build(book, BuildOptions(out=tmp_path / "out", jobs=1))
+    charted = [
+        docx
+        for docx in (tmp_path / "out" / "sops").glob("*.docx")
+        if any(name.endswith(".png") for name in zipfile.ZipFile(docx).namelist())
+    ]
+    assert len(charted) >= 3
+    # one pair for the Word documents, and one more where a chart was drawn again to start a page earlier
+    assert started.count(dot_runner.LAYOUT) <= 2 and len(started) <= 4, started
+    found = subprocess.run(["pgrep", "-x", "-P", str(os.getpid()), "dot"], capture_output=True, text=True)
+    assert not dot_runner._RUNNING and not found.stdout.split()
