@@ -469,3 +469,42 @@ def test_pdf_shows_header_footer_and_draft_watermark(tmp_path):
         plain = _gray_pixels(tmp_path / "approved.pdf", page, tmp_path)
         changed = sum(1 for a, b in zip(drawn, plain) if abs(a - b) > 8)
         assert changed > len(drawn) // 50, f"no watermark drawn on page {page}"
+
+
+def test_headers_and_footers_come_out_as_docxtpl_renders_them_those_it_would_not_change_left_as_they_are(tmp_path):
+    """binder's ``Template`` skips a header or footer with nothing in it for docxtpl: what it saves is still
+    byte for byte docxtpl's own rendering, for parts with tags, with a tab, and with neither."""
+    import io
+    import zipfile
+
+    from docxtpl import DocxTemplate
+
+    from binder.document.docx_template import template_from
+    from binder.document.render import make_environment
+
+    doc = Document()
+    doc.add_paragraph("{{ title }}")
+    first = doc.sections[0]
+    first.header.paragraphs[0].text = "Plain text & <more> – é"
+    first.footer.paragraphs[0].text = "Page footer of {{ title }}"
+    first.different_first_page_header_footer = True
+    from docx.oxml.ns import qn
+
+    run = first.first_page_header.paragraphs[0].add_run("placeholder")
+    run._r.find(qn("w:t")).text = "A\ttab in the text itself, which docxtpl turns into a tab element"
+    first.even_page_header.paragraphs[0].text = "Nothing to change {not a tag"
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    data = buffer.getvalue()
+
+    def saved(tpl) -> dict[str, bytes]:
+        tpl.render({"title": "Payroll & pay"}, jinja_env=make_environment(), autoescape=True)
+        out = io.BytesIO()
+        tpl.save(out)
+        with zipfile.ZipFile(out) as archive:
+            return {n: archive.read(n) for n in archive.namelist() if "header" in n or "footer" in n}
+
+    ours, theirs = saved(template_from(data)), saved(DocxTemplate(io.BytesIO(data)))
+    assert ours == theirs and len(ours) >= 4
+    assert any(b"Payroll &amp; pay" in part for part in ours.values())
+    assert any(b"<w:tab/>" in part for part in ours.values())

@@ -529,6 +529,7 @@ def test_a_host_that_takes_a_build_but_never_starts_it_leaves_the_command_an_err
         str(handoff.socket_path(folder, identity.host_key(identity.code_stamp(), os.environ, identity.standing())))
     )
     listener.listen(1)
+    released = threading.Event()
 
     def stalled_host() -> None:
         conn, _ = listener.accept()
@@ -537,16 +538,19 @@ def test_a_host_that_takes_a_build_but_never_starts_it_leaves_the_command_an_err
             os.close(fd)
         wire.send(conn, {"ready": True})
         wire.receive(conn)  # the go
-        time.sleep(2)  # stopped, traced, starved: it never says started
+        released.wait(10)  # stopped, traced, starved: it never says started
         conn.close()
 
     host = threading.Thread(target=stalled_host)
     host.start()
     started = time.monotonic()
-    assert handoff.hand_off(["build", "book.xlsx"]) == 3
-    assert time.monotonic() - started < 1.5
-    assert "did not start the build" in capsys.readouterr().err
-    host.join()
+    try:
+        assert handoff.hand_off(["build", "book.xlsx"]) == 3
+        assert time.monotonic() - started < 1.5
+        assert "did not start the build" in capsys.readouterr().err
+    finally:
+        released.set()
+        host.join()
     listener.close()
     shutil.rmtree(folder)
 

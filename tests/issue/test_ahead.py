@@ -372,7 +372,8 @@ def test_a_background_process_that_failed_before_it_was_told_raises_its_own_erro
     from pool_calls import fail_at_once
 
     with running(fail_at_once) as worker:
-        time.sleep(0.5)  # it has failed and gone: its end of the pipe is closed
+        worker._process.join(10)  # it has failed and gone: its end of the pipe is closed
+        assert not worker._process.is_alive()
         with pytest.raises(ValueError, match="failed at once"):
             worker.send("anything")
 

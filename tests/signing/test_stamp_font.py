@@ -1,12 +1,13 @@
 """The stamp's rescaled font, kept in a cache folder between runs (the CLI's is the user's cache):
 used only when its checksum matches and it is a 1000-unit font, cut again whenever the source font
-or the characters differ. One real cut (the one signing in this process makes anyway); the other
+or the characters differ. One real cut (the one signing in the tests uses, kept as theirs is); the other
 tests count the cuts."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,11 @@ from binder.signing import stamp
 
 @pytest.fixture(scope="module")
 def real_cut() -> bytes:
-    # an ASCII stamp's font, under the key signing memoises it with (the stamp's line breaks are beyond ASCII)
-    return stamp._font_at_1000_upem(stamp._font_file(), stamp._beyond_basic(stamp.STAMP_TEXT), None)
+    """An ASCII stamp's font (the stamp's line breaks are beyond ASCII), as signing in the tests gets it: from the
+    session's cache folder (``tests/conftest.py``), where the first run on a machine (every CI run) cuts it for
+    real, and a new fontTools, source font or ``FONT_CACHE_FORMAT`` cuts it again, as for the CLI's users."""
+    shared = Path(os.environ["XDG_CACHE_HOME"]) / "binder" / "stamp-fonts"
+    return stamp._font_at_1000_upem(stamp._font_file(), stamp._beyond_basic(stamp.STAMP_TEXT), shared)
 
 
 @pytest.fixture
