@@ -4,11 +4,12 @@ they moved; either way the issue is byte for byte the one made without convertin
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import fakes
 import pytest
-from pipeline import first_build, rebuild, two_packs
+from pipeline import rebuild, two_packs
 
 import binder.build
 
@@ -33,34 +34,42 @@ def reworded(action: str = "Collect the signed timesheets.") -> dict:
     return data
 
 
-def rebuilt(tmp_path: Path, data: dict, early: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[list[str]]]:
-    """The output of ``two_packs()`` built, then rebuilt from ``data``; the rebuild's batches of conversions."""
-    tmp_path.mkdir()
+def rebuilt(
+    built_once, folder: Path, data: dict, early: bool, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[list[str]]]:
+    """A copy of the first build of ``two_packs()`` (``pipeline.built_once``) rebuilt from ``data``; the rebuild's
+    batches of conversions."""
+    first_book, first_out, _, _ = built_once
+    folder.mkdir()
+    book, out = folder / first_book.name, folder / "out"
+    shutil.copy2(first_book, book)
+    shutil.copytree(first_out, out, symlinks=True)
     with monkeypatch.context() as patch:
         if not early:
             patch.setattr(binder.build, "early_fronts", lambda *args: ({}, []))
         made = fakes.patch_converter(patch)
-        book, out, _ = first_build(tmp_path, two_packs())
         rebuild(book, out, data, allow_unversioned=True)
     return out, made[-1].batches
 
 
-def test_a_one_sop_rebuild_converts_its_binders_front_matter_beside_the_sop(tmp_path, monkeypatch):
-    out, batches = rebuilt(tmp_path / "early", reworded(), True, monkeypatch)
+def test_a_one_sop_rebuild_converts_its_binders_front_matter_beside_the_sop(built_once, tmp_path, monkeypatch):
+    out, batches = rebuilt(built_once, tmp_path / "early", reworded(), True, monkeypatch)
     assert batches[0][0] == "FIN-001" and FIN_FRONT in batches[0]
     assert not any(FIN_FRONT in batch for batch in batches[1:]), batches
-    late, late_batches = rebuilt(tmp_path / "late", reworded(), False, monkeypatch)
+    late, late_batches = rebuilt(built_once, tmp_path / "late", reworded(), False, monkeypatch)
     assert FIN_FRONT not in late_batches[0] and any(FIN_FRONT in batch for batch in late_batches[1:])
     assert issues(out) == issues(late) and any(name.endswith("FIN-binder.pdf") for name in issues(out))
 
 
-def test_an_sop_that_gained_pages_gets_its_front_matter_rendered_again_with_the_new_pages(tmp_path, monkeypatch):
+def test_an_sop_that_gained_pages_gets_its_front_matter_rendered_again_with_the_new_pages(
+    built_once, tmp_path, monkeypatch
+):
     data = reworded()
     data["Steps"][1:1] = [{**data["Steps"][0], "Step": None, "Action": f"Check item {n}."} for n in range(40)]
     for number, step in enumerate(s for s in data["Steps"] if s["SOP ID"] == "FIN-001"):
         step["Step"] = number + 1
-    out, batches = rebuilt(tmp_path / "early", data, True, monkeypatch)
+    out, batches = rebuilt(built_once, tmp_path / "early", data, True, monkeypatch)
     assert PACK_FRONT in batches[0] and any(PACK_FRONT in batch for batch in batches[1:]), batches
     assert not any(FIN_FRONT in batch for batch in batches[1:])  # FIN-001 is the binder's last: no start moved
-    late, _ = rebuilt(tmp_path / "late", data, False, monkeypatch)
+    late, _ = rebuilt(built_once, tmp_path / "late", data, False, monkeypatch)
     assert issues(out) == issues(late)

@@ -71,8 +71,8 @@ def test_a_one_sop_rebuild_writes_the_bytes_of_a_cold_build_and_leaves_unchanged
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".binder-")) == [".binder-lock"]
 
 
-def test_a_content_file_edited_in_the_output_folder_is_written_afresh_not_reused(tmp_path, converters, cold):
-    book, out, _ = first_build(tmp_path, two_packs())
+def test_a_content_file_edited_in_the_output_folder_is_written_afresh_not_reused(built, cold):
+    book, out = built
     path = out / "content/OPS-001.json"
     edited = path.read_text(encoding="utf-8").replace("OPS-001", "OPS-999")
     path.unlink()  # a new file in its place, as an editor saving it would leave
@@ -83,10 +83,8 @@ def test_a_content_file_edited_in_the_output_folder_is_written_afresh_not_reused
     assert "content-tampered" in {w.code for w in result.warnings}
 
 
-def test_a_rebuild_makes_the_content_of_the_changed_sop_only_and_links_the_others(
-    tmp_path, converters, cold, monkeypatch
-):
-    book, out, _ = first_build(tmp_path, two_packs())
+def test_a_rebuild_makes_the_content_of_the_changed_sop_only_and_links_the_others(built, cold, monkeypatch):
+    book, out = built
     made = []
     monkeypatch.setattr(content, "snapshot", lambda sop, library: made.append(sop.sop_id) or snapshot(sop, library))
     rebuild(book, out, revised_fin_001(two_packs()))
