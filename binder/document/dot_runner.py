@@ -1,4 +1,4 @@
-"""Graphviz's ``dot`` for the flowcharts: bounded in time, and never outliving its chart or its process.
+"""Graphviz's ``dot`` for the flowcharts: bounded in time, and never outliving its drawing or its process.
 
 Fitting one chart to its pages lays out a dozen sources, and a new ``dot`` costs ~25 ms of CPU before it reads
 a byte, more than half of a typical layout. So a chart's layouts (``-Tjson -Tsvg``) go to one ``dot`` of its
@@ -6,7 +6,8 @@ own (``Session``), which reads graph after graph from its input and answers each
 (``-Tjson -Tpng``) to another. After each source a tiny graph of a name no source uses is sent: its answer marks
 where the source's ends, and an answer that is only the marker's means Graphviz refused the source, told at once
 rather than by the timeout. Within ``kept()`` every chart drawn in this process shares those ``dot`` processes
-(a build drawing its charts in one process, the site's): they are stopped as it ends.
+(a build drawing its charts in one process): they are stopped as it ends. A process forked meanwhile (a build's
+process beside it) starts its own: it never writes to, nor stops, those of the process it was forked from.
 """
 
 from __future__ import annotations
@@ -186,6 +187,15 @@ class Sessions:
 
 
 _KEPT: Sessions | None = None
+
+
+def _forget_parents() -> None:
+    global _KEPT
+    _KEPT = None
+    _RUNNING.clear()
+
+
+os.register_at_fork(after_in_child=_forget_parents)
 
 
 @contextlib.contextmanager

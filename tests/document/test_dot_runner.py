@@ -171,3 +171,26 @@ def test_graphviz_kept_is_stopped_when_the_drawing_fails(tmp_path):
         assert dots() - before
         raise RuntimeError("a template mistake")
     assert dots() == before and not dot_runner._RUNNING
+
+
+def test_a_process_forked_while_graphviz_is_kept_starts_its_own_and_leaves_the_parents_alone(tmp_path):
+    with dot_runner.kept():
+        with dot_runner.sessions() as shared:
+            assert shared.get(LAYOUT).layout(chain(2), 30)
+        parents = set(dot_runner._RUNNING)
+        assert parents
+        pid = os.fork()
+        if pid == 0:  # the child: its own dot, and the parent's left running
+            code = 1
+            try:
+                with dot_runner.sessions() as own:
+                    ok = own is not shared and own.get(LAYOUT).layout(chain(3), 30)
+                    ok = ok and not parents & set(dot_runner._RUNNING)
+                dot_runner.stop_all()
+                code = 0 if ok and all(Path(f"/proc/{p}").exists() for p in parents) else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        with dot_runner.sessions() as again:  # the parent's dot still answers
+            assert again is shared and again.get(LAYOUT).layout(chain(4), 30) == run_once(chain(4), list(LAYOUT), 30)
