@@ -26,7 +26,6 @@ from binder.document.dot_runner import (
     DotTimeout,
     Sessions,
     picture_formats,
-    run_once,
     sessions,
     stop_all,
 )
@@ -301,11 +300,8 @@ def _run_dot(
 
 def _dot(source: str, timeout: float, sop: Sop | None, formats: list[str], reported: float, dots: Sessions) -> bytes:
     try:
-        if tuple(formats) == LAYOUT:
-            return dots.get(LAYOUT).layout(source, timeout)
-        if tuple(formats) == picture_formats(PNG_DPI):
-            return dots.get(picture_formats(PNG_DPI)).picture(source, timeout)
-        return run_once(source, formats, timeout)
+        session = dots.get(tuple(formats))  # LAYOUT or picture_formats(PNG_DPI): the two a chart asks for
+        return session.layout(source, timeout) if tuple(formats) == LAYOUT else session.picture(source, timeout)
     except DotTimeout:
         raise _too_large(sop, reported or timeout) from None
     except DotFailed as failed:

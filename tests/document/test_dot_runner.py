@@ -4,11 +4,11 @@ layout, a refused source told at once, a layout over its time stopped, and no Gr
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from processes import dots
 
 from binder.document import dot_runner
 from binder.document.dot_runner import LAYOUT, DotFailed, DotTimeout, Session, picture_formats, run_once
@@ -18,19 +18,6 @@ def chain(n: int, label: str = "step") -> str:
     nodes = "\n".join(f'  n{i} [label="{label} {i}"];' for i in range(n))
     edges = "\n".join(f"  n{i} -> n{i + 1};" for i in range(n - 1))
     return f"digraph chain {{\n{nodes}\n{edges}\n}}\n"
-
-
-def dots() -> set[int]:
-    """This process's ``dot`` children still running."""
-    found = subprocess.run(["pgrep", "-x", "-P", str(os.getpid()), "dot"], capture_output=True, text=True)
-    return {int(pid) for pid in found.stdout.split() if Path(f"/proc/{pid}").exists() and not _zombie(pid)}
-
-
-def _zombie(pid: str) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 def test_each_layout_is_what_a_dot_of_its_own_makes():

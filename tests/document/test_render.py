@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from docx.shared import Mm
+from docxtpl import DocxTemplate
 from helpers_docx import headings, make_library, make_sop, paragraphs, part_xml, step, table_rows, write_png
 from hypothesis import given
 from hypothesis import strategies as st
 
 from binder.document.context import Image, Link, sop_context
+from binder.document.docx_template import template_from
 from binder.document.labels import LABELS, format_date, labels_for
 from binder.document.links import LINK_PREFIX
-from binder.document.render import BUILTIN_TEMPLATE, choose_template, render_docx, render_sop, sanitise
+from binder.document.render import (
+    BUILTIN_TEMPLATE,
+    choose_template,
+    make_environment,
+    render_docx,
+    render_sop,
+    sanitise,
+)
 from binder.errors import InputError
 from binder.text import ILLEGAL, LINE_BREAKS
 from binder.text import clean as clean_text
@@ -144,7 +156,6 @@ def test_images_logo_and_extra_flowchart(tmp_path):
 
 
 def part_xml_names(path: Path) -> list[str]:
-    import zipfile
 
     with zipfile.ZipFile(path) as z:
         return z.namelist()
@@ -474,22 +485,12 @@ def test_pdf_shows_header_footer_and_draft_watermark(tmp_path):
 def test_headers_and_footers_come_out_as_docxtpl_renders_them_those_it_would_not_change_left_as_they_are(tmp_path):
     """binder's ``Template`` skips a header or footer with nothing in it for docxtpl: what it saves is still
     byte for byte docxtpl's own rendering, for parts with tags, with a tab, and with neither."""
-    import io
-    import zipfile
-
-    from docxtpl import DocxTemplate
-
-    from binder.document.docx_template import template_from
-    from binder.document.render import make_environment
-
     doc = Document()
     doc.add_paragraph("{{ title }}")
     first = doc.sections[0]
     first.header.paragraphs[0].text = "Plain text & <more> – é"
     first.footer.paragraphs[0].text = "Page footer of {{ title }}"
     first.different_first_page_header_footer = True
-    from docx.oxml.ns import qn
-
     run = first.first_page_header.paragraphs[0].add_run("placeholder")
     run._r.find(qn("w:t")).text = "A\ttab in the text itself, which docxtpl turns into a tab element"
     first.even_page_header.paragraphs[0].text = "Nothing to change {not a tag"

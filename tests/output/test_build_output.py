@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import zipfile
+from pathlib import Path
 
 import fakes
 import pytest
 import wb
 from pipeline import LATER, by, manifest, page_texts, rebuild, revised_fin_001, sha256, snapshot, two_packs
+from processes import dots
 
 from binder.build import BuildOptions, build
+from binder.document import dot_runner, flowchart
 from binder.errors import ConversionError, InputError
 from binder.output.manifest import ManifestError, read_manifest
 from binder.output.transaction import OutputError
@@ -168,13 +173,6 @@ def test_a_failed_conversion_leaves_the_output_as_it_was(built, monkeypatch):
 def test_a_build_in_one_process_draws_its_charts_with_the_same_two_graphviz_and_leaves_none(
     tmp_path, converters, monkeypatch
 ):
-    import shutil
-    import subprocess
-    import zipfile
-    from pathlib import Path
-
-    from binder.document import dot_runner, flowchart
-
     monkeypatch.setattr(flowchart, "_LAID_OUT", flowchart.OrderedDict())  # every chart laid out for real
     started: list[tuple[str, ...]] = []
     real = dot_runner._start
@@ -190,5 +188,4 @@ def test_a_build_in_one_process_draws_its_charts_with_the_same_two_graphviz_and_
     assert len(charted) >= 3
     # one pair for the Word documents, and one more where a chart was drawn again to start a page earlier
     assert started.count(dot_runner.LAYOUT) <= 2 and len(started) <= 4, started
-    found = subprocess.run(["pgrep", "-x", "-P", str(os.getpid()), "dot"], capture_output=True, text=True)
-    assert not dot_runner._RUNNING and not found.stdout.split()
+    assert not dot_runner._RUNNING and not dots()

@@ -1,7 +1,9 @@
-"""Finding the LibreOffice processes a test started, by the folder their profile lives in."""
+"""Finding the processes a test started: LibreOffice by the folder its profile lives in, Graphviz by its parent."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 
@@ -18,3 +20,16 @@ def soffice_under(folder: Path) -> list[int]:
         if "soffice" in cmdline and str(folder) in cmdline:
             found.append(int(proc.name))
     return sorted(found)
+
+
+def dots() -> set[int]:
+    """This process's ``dot`` children still running."""
+    found = subprocess.run(["pgrep", "-x", "-P", str(os.getpid()), "dot"], capture_output=True, text=True)
+    return {int(pid) for pid in found.stdout.split() if Path(f"/proc/{pid}").exists() and not _zombie(pid)}
+
+
+def _zombie(pid: str) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
