@@ -1,10 +1,12 @@
 """The house plan holds: stages only import the layers below them, there are no import cycles,
-no module is over 400 lines, and click and rich stay in the command line."""
+no module is over 400 lines, click and rich stay in the command line, and the README's Development tree
+names every module where it is."""
 
 from __future__ import annotations
 
 import ast
 import functools
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,30 @@ def test_every_package_says_what_it_owns_and_may_import():
             assert doc and "import" in doc.lower(), (
                 f"{name}: its docstring must say what it owns and what it may import"
             )
+
+
+def readme_tree() -> dict[str, str]:
+    """Each module the README's Development tree names ("workbook/writing/checks.py"), with its package's line."""
+    text = (ROOT.parent / "README.md").read_text()
+    block = text.split("\n## Development", 1)[1].split("```", 2)[1]
+    named: dict[str, str] = {}
+    package = ""
+    for line in block.splitlines()[2:]:  # after the opening fence's rest and "binder/"
+        indent = len(line) - len(line.lstrip())
+        head = line.split()[0]
+        if indent == 2:
+            package = head if head.endswith("/") else ""
+        elif head.endswith("/"):  # a sub-package, under its package's line
+            package = package.split("/")[0] + "/" + head
+        elif indent < 16 and package.count("/") > 1:
+            package = package.split("/")[0] + "/"
+        for name in re.findall(r"[\w]+\.py\b", line):
+            named[package + name] = line.strip()
+    return named
+
+
+def test_the_readmes_tree_names_every_module_and_no_other():
+    files = {p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py") if p.name != "__init__.py"}
+    named = set(readme_tree())
+    assert sorted(files - named) == [], "modules missing from the README's Development tree"
+    assert sorted(named - files) == [], "the README's Development tree names modules that are not there"
