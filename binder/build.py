@@ -26,7 +26,7 @@ from binder.errors import InputError
 from binder.issue.ahead import Ahead
 from binder.issue.issuing import WORK, IssueContext, begun_issues, early_fronts, issue
 from binder.issue.plan import IssuePlan, plan_binders, plan_packs
-from binder.issue.reissue import decide, issue_key, keep_others, reissue_warnings
+from binder.issue.reissue import decide, issue_key, keep_others, refuse_filled_records, reissue_warnings
 from binder.model import Library, Sop
 from binder.options import BuildOptions
 from binder.output.cache import DocumentCache, Entry, Untrusted, discarded_warnings, previous_cache
@@ -35,12 +35,12 @@ from binder.output.manifest import DocumentEntry, IssueEntry, Manifest, new_mani
 from binder.output.transaction import (
     CACHE,
     Transaction,
-    check_out_folder,
     full_disk_explained,
     output_lock,
     previous_files,
     profiles_folder,
 )
+from binder.output.users_files import check_out_folder, listed_paths
 from binder.parallel import Background, can_fork, start_forkserver, workers_ready
 from binder.preflight import change_control, ignored, judge, previous_build, read
 from binder.problems import Problem, select
@@ -109,6 +109,8 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
             stage.commit(
                 previous_files(options.out, previous, keep_cache=options.pack is not None),
                 on_commit=interrupts.committed,
+                # --force past a manifest that cannot be trusted: the files it lists may be replaced, never removed
+                replaceable=listed_paths(options.out) if options.force and previous is None else set(),
             )
     return BuildResult(
         options.out,
@@ -208,6 +210,7 @@ def produce(
             with suppress(Exception):  # a process that ended: the site is written here (``_site_written``)
                 beside.send("drawn")
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
+        refuse_filled_records(options.out, previous, decisions, only=bool(options.pack))
         warnings = select(
             reissue_warnings(decisions, options.signing is not None)
             + discarded_warnings(cache)

@@ -21,6 +21,7 @@ from binder.issue.plan import IssuePlan
 from binder.model import Library
 from binder.output.cache import issue_environment_fingerprint, template_sha256
 from binder.output.manifest import DocumentEntry, IssueEntry, Manifest
+from binder.output.users_files import OutputError
 from binder.problems import Problem
 
 
@@ -85,16 +86,52 @@ def decide(
 
 
 def _intact(out: Path, entry: IssueEntry) -> bool:
-    """Every file of the previous issue still has the SHA-256 the (authenticated) manifest recorded."""
+    """The issued file and each signed copy still there have the SHA-256 the (authenticated) manifest recorded. A
+    pack's training record must be there, but may have been filled in: it is a form (``binder training record``
+    reads it from there). A copy handed on (moved away) is dropped from the issue, not a reason to re-issue it."""
     try:
-        return all(entry.recorded(p) and sha256(out / p) == entry.recorded(p) for p in entry.paths)
+        return (
+            all(entry.recorded(p) and sha256(out / p) == entry.recorded(p) for p in _present(out, entry.copies))
+            and bool(entry.recorded(entry.path))
+            and sha256(out / entry.path) == entry.recorded(entry.path)
+            and (not entry.record or (out / entry.record).is_file())
+        )
     except OSError:
         return False
 
 
+def _present(out: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p for p in paths if (out / p).is_file())
+
+
+def refuse_filled_records(out: Path, previous: Manifest | None, decisions: tuple[Decision, ...], only: bool) -> None:
+    """Raise ``OutputError`` when a training record filled in since binder wrote it would be replaced by a re-issued
+    pack's blank one, or removed with its pack (``only``: a ``--pack`` build, which keeps the other packs)."""
+    if previous is None:
+        return
+    kept = {d.plan.path for d in decisions if d.keep}
+    planned = {d.plan.path for d in decisions}
+    going = [e for e in previous.packs if e.path not in kept and (e.path in planned or not only)]
+    filled = []
+    for entry in going:
+        try:
+            if entry.record and sha256(out / entry.record) != entry.recorded(entry.record):
+                filled.append(entry.record)
+        except OSError:
+            continue  # gone: nothing of anyone's is lost
+    if filled:
+        raise OutputError(
+            f"{out}: {', '.join(filled)} was filled in since binder wrote it, and this build would replace it with "
+            "a blank one (its pack is re-issued or gone)",
+            hint="move it elsewhere (read it in with `binder training record` first, if not done yet), then build again",
+        )
+
+
 def carry_over(out: Path, root: Path, entry: IssueEntry) -> IssueEntry:
-    """Place the previous issue's files into staging (hard links: binder never changes a file in place)."""
-    for rel in entry.paths:
+    """Place the previous issue's files into staging (hard links: binder never changes a file in place); a signed
+    copy no longer there is dropped."""
+    copies = _present(out, entry.copies)
+    for rel in (entry.path, *((entry.record,) if entry.record else ()), *copies):
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.unlink(missing_ok=True)
@@ -109,8 +146,8 @@ def carry_over(out: Path, root: Path, entry: IssueEntry) -> IssueEntry:
         entry.key,
         entry.record,
         entry.signed,
-        entry.copies,
-        entry.sha256,
+        copies,
+        tuple((p, h) for p, h in entry.sha256 if p not in set(entry.copies) - set(copies)),
         reused=True,
     )
 

@@ -280,7 +280,13 @@ def write_manifest(root: Path, manifest: Manifest) -> Path:
     entry has), sealed; call it after every other file."""
 
     def hashed(entry):
-        return replace(entry, sha256=tuple((p, sha256(root / p)) for p in entry.paths))
+        # A pack kept as issued keeps its record's hash as binder wrote it: filled in since (it is a form), the
+        # record stays the trainer's, never replaced by a later issue's blank one (``reissue.refuse_filled_records``).
+        written = dict(entry.sha256).get(entry.record) if entry.reused and entry.record else None
+        return replace(
+            entry,
+            sha256=tuple((p, written if written and p == entry.record else sha256(root / p)) for p in entry.paths),
+        )
 
     def files(d: DocumentEntry) -> DocumentEntry:
         # Hashes the build already has (its cache's, or of the bytes it wrote) are those of the files placed.

@@ -29,6 +29,10 @@ from binder.files import regular_files, write_text
 from binder.interrupts import held, shielded
 from binder.output.cache import CACHE
 from binder.output.manifest import MANIFEST, Manifest
+from binder.output.seal import is_sealed, seal
+from binder.output.users_files import OutputError, check_out_folder, refuse_theirs
+
+__all__ = ["OutputError", "Transaction", "check_out_folder", "output_lock", "previous_files", "recover"]
 
 LOCK = ".binder-lock"
 JOURNAL = ".binder-journal.json"
@@ -68,36 +72,6 @@ def full_disk_explained(out: Path) -> Iterator[None]:
                 hint="free some space, then build again; the previous output was left as it was",
             ) from error
         raise
-
-
-class OutputError(BinderError):
-    """The output folder cannot be used as asked (it is the current folder, someone else's, read-only)."""
-
-    exit_code = 1
-
-
-def check_out_folder(out: Path, force: bool = False) -> None:
-    """Refuse an output folder binder must not write into: the current folder, a file, a folder of the user's."""
-    try:
-        if out.resolve() == Path.cwd().resolve():
-            raise OutputError(
-                f"--out {out} is the current folder: binder would mix its files with yours",
-                hint="give a folder of its own, e.g. --out output",
-            )
-    except OSError:
-        pass
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out} is a file, not a folder", hint="give a folder for the output")
-    if not out.is_dir() or force or (out / MANIFEST).exists():
-        return
-    theirs = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    if theirs:
-        shown = ", ".join(theirs[:3]) + (" ..." if len(theirs) > 3 else "")
-        raise OutputError(
-            f"--out {out} already holds files that binder did not write ({shown}) and no {MANIFEST}",
-            hint="give an empty or new folder, or pass --force to build into it anyway "
-            "(binder then adds its files and changes nothing of yours)",
-        )
 
 
 def _writable(out: Path) -> None:
@@ -253,8 +227,15 @@ class Transaction:
         with shielded():  # a second Ctrl-C must not leave the staging folder half removed
             shutil.rmtree(self.path, ignore_errors=True)
 
-    def commit(self, previous: set[str], on_commit: Callable[[], None] = lambda: None) -> None:
+    def commit(
+        self,
+        previous: set[str],
+        on_commit: Callable[[], None] = lambda: None,
+        replaceable: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
         """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
+        ``replaceable``: files binder may replace though ``previous`` does not list them (``--force`` past an
+        untrusted manifest: the files it lists). Anything else standing where a file goes is refused, first.
 
         Signals are held back meanwhile; a failure rolls back to the previous output."""
         everything = sorted(regular_files(self.path))
@@ -268,6 +249,7 @@ class Transaction:
             {str(parent) for r in moves for parent in Path(r).parents if str(parent) != "."},
             key=lambda f: (f.count("/"), f),
         )
+        refuse_theirs(self.out, moves, removes, previous | replaceable)
         journal = {
             "staging": self.path.name,
             "backup": self.backup.name,
@@ -277,14 +259,14 @@ class Transaction:
             "state": "started",
         }
         with held():
-            write_text(self.out / JOURNAL, json.dumps(journal))
+            write_text(self.out / JOURNAL, json.dumps(seal(journal)))
             try:
                 _apply(self.out, journal)
             except BaseException:
                 _roll_back(self.out, journal)
                 raise
             journal["state"] = "committed"
-            write_text(self.out / JOURNAL, json.dumps(journal))
+            write_text(self.out / JOURNAL, json.dumps(seal(journal)))
             on_commit()  # before signals are let through again
             _finish(self.out, journal)
 
@@ -367,10 +349,37 @@ def recover(out: Path) -> None:
             f"{out / JOURNAL} is damaged ({exc}); binder cannot tell how far the last build got",
             hint="check the output folder, then delete the journal file",
         ) from None
-    if journal.get("state") == "committed":
+    if not (isinstance(journal, dict) and is_sealed(journal) and _well_formed(journal)):
+        # A journal names what to move back and delete: one planted or edited could name any file anywhere.
+        raise OutputError(
+            f"{out / JOURNAL} was not written by a build with this build key, or was changed since: "
+            "binder will not act on it",
+            hint="check the output folder (a build cut short in its commit leaves one), then delete the journal file",
+        )
+    if journal["state"] == "committed":
         _finish(out, journal)
     else:
         _roll_back(out, journal)
+
+
+def _well_formed(journal: dict) -> bool:
+    """Its folders are binder's own in the output folder, its paths relative ones inside it."""
+
+    def inside(rel: object) -> bool:
+        parts = rel.split("/") if isinstance(rel, str) else [""]
+        return all(part not in ("", ".", "..") for part in parts) and "\\" not in str(rel)
+
+    lists = [journal.get(k) for k in ("moves", "removes", "created")]
+    return (
+        journal.get("state") in ("started", "committed")
+        and _own(journal.get("staging"), STAGING_PREFIX)
+        and _own(journal.get("backup"), BACKUP_PREFIX)
+        and all(isinstance(paths, list) and all(inside(r) for r in paths) for paths in lists)
+    )
+
+
+def _own(name: object, prefix: str) -> bool:
+    return isinstance(name, str) and name.startswith(prefix) and name[len(prefix) :].isdigit()
 
 
 def previous_files(out: Path, previous: Manifest | None, keep_cache: bool = False) -> set[str]:

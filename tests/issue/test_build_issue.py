@@ -32,6 +32,7 @@ from pipeline import (
 from pypdf import PdfReader
 
 from binder.build import BuildOptions, build
+from binder.output.copies import issued_file, recording
 
 # --- a first build ------------------------------------------------------------------------------
 
@@ -240,3 +241,24 @@ def test_a_replaced_binder_is_never_carried_over_but_reissued_with_a_warning(bui
     fin_entry = by(manifest(out)["binders"], "department")["FIN"]
     assert fin_entry["sha256"] == sha256(fin)
     assert not next(b for b in result.binders if b.department == "FIN").reused
+
+
+def test_a_signed_copy_handed_on_leaves_its_binder_as_issued(built, tmp_path):
+    """``binder sign`` inside the output folder records its copy with the binder; the copy moved away (to the
+    auditors) is dropped from the record, and the binder keeps its file and date of issue."""
+    book, out = built
+    binder = out / "binders" / "FIN-binder.pdf"
+    copy = binder.with_name("FIN-binder.signed.pdf")
+    issued = issued_file(binder)
+    assert issued is not None
+    with recording(issued, copy):
+        copy.write_bytes(binder.read_bytes() + b"% a signature")
+    copies = by(manifest(out)["binders"], "department")["FIN"]["signed_copies"]
+    assert [c["path"] for c in copies] == ["binders/FIN-binder.signed.pdf"]
+    before = by(manifest(out)["binders"], "department")["FIN"]
+    copy.rename(tmp_path / "for the auditors.pdf")
+    result = rebuild(book, out, today=LATER)
+    after = by(manifest(out)["binders"], "department")["FIN"]
+    assert not [w for w in result.warnings if w.code == "issue-tampered"]
+    assert after["issued"] == before["issued"] and "signed_copies" not in after and sha256(binder) == after["sha256"]
+    assert (tmp_path / "for the auditors.pdf").exists()

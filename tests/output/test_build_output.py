@@ -156,6 +156,18 @@ def test_an_output_folder_with_user_files_and_no_manifest_is_refused_unless_forc
     assert [b["department"] for b in manifest(out)["binders"]] == ["FIN", "OPS"]
 
 
+def test_a_file_of_the_users_where_a_forced_build_would_write_is_refused_and_kept(tmp_path, converters):
+    """--force adds binder's files to a folder of the user's; one of theirs at a path binder writes stops it."""
+    book = wb.write(tmp_path / "book.xlsx")
+    out = tmp_path / "out"
+    (out / "sops").mkdir(parents=True)
+    (out / "sops" / "FIN-001.pdf").write_bytes(b"my own notes on payroll")
+    before = snapshot(out)
+    with pytest.raises(OutputError, match="sops/FIN-001.pdf, which it did not write"):
+        build(book, BuildOptions(out=out, today=wb.TODAY, jobs=1, force=True))
+    assert {rel: item for rel, item in snapshot(out).items() if rel != ".binder-lock"} == before  # the lock is binder's
+
+
 def test_a_failed_conversion_leaves_the_output_as_it_was(built, monkeypatch):
     book, out = built
     before = snapshot(out)

@@ -14,6 +14,7 @@ import pytest
 
 from binder.errors import Interrupted
 from binder.output.manifest import MANIFEST
+from binder.output.seal import seal
 from binder.output.transaction import (
     JOURNAL,
     LOCK,
@@ -159,7 +160,7 @@ def test_a_commit_cut_short_is_rolled_back_by_the_next_build(tmp_path):
             "created": [],
             "state": "started",
         }
-        (out / JOURNAL).write_text(json.dumps(journal))
+        (out / JOURNAL).write_text(json.dumps(seal(journal)))  # as commit() writes it
         journal["moves"] = ["sops/A.pdf"]  # only the first move happened
         _apply(out, journal)
         assert (out / "sops" / "A.pdf").read_bytes() == b"new A"
@@ -181,7 +182,7 @@ def test_a_commit_killed_after_its_manifest_is_finished_by_the_next_build(tmp_pa
             "state": "started",
         }
         _apply(out, journal)
-        (out / JOURNAL).write_text(json.dumps({**journal, "state": "committed"}))
+        (out / JOURNAL).write_text(json.dumps(seal({**journal, "state": "committed"})))
     recover(out)
     assert files(out) == {"sops/A.pdf": b"new A", MANIFEST: b"{}", "notes.txt": b"mine"}
     assert not (out / JOURNAL).exists()
@@ -316,3 +317,86 @@ def test_the_files_a_commit_moves_are_the_regular_ones_links_to_files_only_when_
     os.mkfifo(tmp_path / "fifo")
     assert sorted(regular_files(tmp_path)) == [".hidden", "a/b/f.pdf"]
     assert sorted(regular_files(tmp_path, links=True)) == [".hidden", "a/b/f.pdf", "link.pdf"]
+
+
+@pytest.mark.parametrize(
+    "journal",
+    [
+        {"state": "committed", "backup": "{outside}", "staging": ".binder-staging-1", "moves": [], "removes": [],
+         "created": []},
+        {"state": "started", "backup": ".binder-backup-1", "staging": ".binder-staging-1", "moves": ["../victim.txt"],
+         "removes": [], "created": []},
+        {"state": "started", "backup": ".binder-backup-1", "staging": ".binder-staging-1",
+         "moves": ["{outside}/victim.txt"], "removes": [], "created": []},
+    ],
+    ids=["backup outside", "a move up and out", "a move elsewhere"],
+)  # fmt: skip
+@pytest.mark.parametrize("sealed", [False, True], ids=["planted", "sealed"])
+def test_a_journal_binder_did_not_write_is_refused_and_nothing_is_removed(tmp_path, journal, sealed):
+    """Every build acts on the journal it finds: planted unsealed (anyone who can write into the folder), or sealed
+    but naming what no commit names, it would otherwise delete files outside the output folder."""
+    outside = tmp_path / "documents"
+    outside.mkdir()
+    (outside / "victim.txt").write_text("keep me")
+    (tmp_path / "victim.txt").write_text("keep me too")
+    out = tmp_path / "output"
+    previous_build(out)
+    planted = json.loads(json.dumps(journal).replace("{outside}", str(outside)))
+    (out / JOURNAL).write_text(json.dumps(seal(planted) if sealed else planted))
+    before = snapshot(tmp_path)
+    with pytest.raises(OutputError, match="will not act on it"):
+        with Transaction(out):
+            pass
+    assert snapshot(tmp_path) == before
+
+
+def test_a_path_taken_by_a_file_of_the_users_is_refused_before_anything_moves(tmp_path):
+    out = tmp_path / "output"
+    previous_build(out)
+    (out / "binders").mkdir()
+    (out / "binders" / "QA-binder.pdf").write_bytes(b"my scan")
+    before = snapshot(out)
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/A.pdf": b"new A", "binders/QA-binder.pdf": b"binder's", MANIFEST: b"{}"})
+        with pytest.raises(OutputError, match="binders/QA-binder.pdf, which it did not write"):
+            stage.commit(PREVIOUS)
+    assert snapshot(out) == before
+    with Transaction(out) as stage:  # unless the file is one an untrusted manifest listed, and --force said so
+        stage_new(stage, {"binders/QA-binder.pdf": b"binder's", MANIFEST: b"{}"})
+        stage.commit(PREVIOUS, replaceable={"binders/QA-binder.pdf"})
+    assert (out / "binders" / "QA-binder.pdf").read_bytes() == b"binder's"
+
+
+@pytest.mark.parametrize("kind", ["link", "file"])
+def test_a_folder_of_binders_that_is_a_link_or_a_file_is_refused_and_what_it_points_to_is_untouched(tmp_path, kind):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "A.pdf").write_bytes(b"not binder's")
+    out = tmp_path / "output"
+    previous_build(out)
+    for name in ("A.pdf", "A.docx"):
+        (out / "sops" / name).unlink()
+    (out / "sops").rmdir()
+    if kind == "link":
+        (out / "sops").symlink_to(elsewhere)
+    else:
+        (out / "sops").write_text("a note of mine")
+    before = snapshot(tmp_path)
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/A.pdf": b"new A", MANIFEST: b"{}"})
+        with pytest.raises(OutputError, match=f"sops is a {'symbolic link' if kind == 'link' else 'file'}"):
+            stage.commit(PREVIOUS)
+    assert snapshot(tmp_path) == before
+
+
+def test_a_journal_planted_in_binders_own_form_is_refused_too(tmp_path):
+    """Well formed but not sealed: rolled back, it would delete the user's notes.txt (a "move" with nothing staged)."""
+    out = tmp_path / "output"
+    previous_build(out)
+    planted = {"state": "started", "backup": ".binder-backup-1", "staging": ".binder-staging-1",
+               "moves": ["notes.txt"], "removes": [], "created": []}  # fmt: skip
+    (out / JOURNAL).write_text(json.dumps(planted))
+    before = snapshot(out)
+    with pytest.raises(OutputError, match="will not act on it"):
+        recover(out)
+    assert snapshot(out) == before

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from pipeline import manifest, rebuild, sha256, two_packs
+import openpyxl
+import pytest
+from pipeline import LATER, manifest, rebuild, revised_fin_001, sha256, snapshot, two_packs
+
+from binder.output.users_files import OutputError
 
 
 def test_new_training_records_leave_every_binder_and_pack_as_issued(built):
@@ -27,3 +32,46 @@ def test_new_training_records_leave_every_binder_and_pack_as_issued(built):
     assert {
         p.relative_to(out): sha256(p) for folder in ("binders", "packs") for p in (out / folder).iterdir()
     } == issued
+
+
+def fill(record: Path) -> bytes:
+    """The record filled in where binder wrote it, as a trainer in Excel would."""
+    book = openpyxl.load_workbook(record)
+    book.active["A30"] = "Ann Bell, initialled"
+    book.save(record)
+    return record.read_bytes()
+
+
+def fin_pack(out: Path) -> dict:
+    return next(p for p in manifest(out)["packs"] if "FIN-001" in p["sops"])
+
+
+def test_a_record_filled_in_where_it_was_written_keeps_its_pack_and_is_never_replaced_by_a_blank_one(built):
+    book, out = built
+    entry = fin_pack(out)
+    record, pdf = out / entry["record"], (out / entry["path"]).read_bytes()
+    filled = fill(record)
+    result = rebuild(book, out, two_packs(), today=LATER)
+    assert not [w for w in result.warnings if w.code == "issue-tampered"]
+    assert (out / entry["path"]).read_bytes() == pdf and fin_pack(out)["issued"] == entry["issued"]
+    assert record.read_bytes() == filled
+    before = snapshot(out)
+    with pytest.raises(OutputError, match="was filled in since binder wrote it"):
+        rebuild(book, out, revised_fin_001(two_packs()), today=LATER)  # the pack is re-issued: a blank record
+    assert snapshot(out) == before
+    record.rename(book.parent / "filled-record.xlsx")
+    rebuild(book, out, revised_fin_001(two_packs()), today=LATER)
+    assert fin_pack(out)["issued"] == LATER.isoformat() and (out / entry["record"]).exists()
+    assert (book.parent / "filled-record.xlsx").read_bytes() == filled
+
+
+def test_a_record_filled_in_is_never_removed_with_its_pack(built):
+    book, out = built
+    record = out / fin_pack(out)["record"]
+    fill(record)
+    data = two_packs()
+    data["Training"] = [row for row in data["Training"] if row["Pack"] != "New finance staff"]
+    before = snapshot(out)
+    with pytest.raises(OutputError, match="was filled in since binder wrote it"):
+        rebuild(book, out, data, today=LATER)
+    assert snapshot(out) == before
