@@ -41,6 +41,7 @@ def _log_unexpected(exc: BaseException) -> Path | None:
         log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # O_NOFOLLOW: a symbolic link planted at the log's place is refused, not followed.
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)  # a log already there (made by hand, or by an older binder) is 0600 too
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("".join(traceback.format_exception(exc)))
     except OSError:

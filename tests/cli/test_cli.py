@@ -7,6 +7,7 @@ points themselves, the error log written on the way out) runs as ``python -m bin
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -145,8 +146,11 @@ def test_an_unexpected_error_is_one_line_and_a_log_file_in_process(tmp_path, mon
     assert len(lines) == 1 and "internal error: RuntimeError: something broke" in lines[0]
     log = tmp_path / "binder" / "error.log"
     assert str(log) in lines[0] and "Traceback" in log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    log.chmod(0o644)  # one made otherwise: the next error's traceback is still the user's alone
     verbose = cli.run("--verbose", "validate", cwd=REPO, env={"XDG_STATE_HOME": str(tmp_path)})
     assert "Traceback" in verbose.stderr
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
 
 
 def test_the_error_log_never_follows_a_planted_symbolic_link_in_process(tmp_path, monkeypatch):
@@ -203,6 +207,8 @@ def test_an_unexpected_error_is_one_line_and_a_log_file(tmp_path):
     assert len(lines) == 1 and "internal error: RuntimeError: something broke" in lines[0]
     log = tmp_path / "binder" / "error.log"
     assert str(log) in lines[0] and "Traceback" in log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    log.chmod(0o644)  # one made otherwise: the next error's traceback is still the user's alone
     verbose = subprocess.run(
         [sys.executable, "-c", BOOM, "--verbose", "validate"], capture_output=True, text=True, cwd=REPO, env=env
     )

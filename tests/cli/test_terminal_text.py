@@ -46,3 +46,15 @@ def test_a_warning_about_how_the_build_runs_is_printed_as_given_beside_the_progr
     lines = [line for line in err.splitlines() if "warning:" in line]
     assert lines == ["warning: converter daemon lost (it said [bold]nothing[/] [31mfor 3 s)"] * 2
     assert "\x1b[31m" not in err
+
+
+def test_problems_quote_markup_like_cells_as_typed(tmp_path):
+    data = wb.base()
+    data["SOPs"][0]["Status"] = MARKUP[2]
+    data["Steps"][0]["Responsible"] = MARKUP[1]
+    wb.write(tmp_path / "book.xlsx", data)
+    checked = run("validate", "book.xlsx", cwd=tmp_path, env={"COLUMNS": "400"})
+    assert checked.returncode == 1
+    assert f'Status "{MARKUP[2]}"' in checked.stderr and MARKUP[1] in checked.stderr
+    built = run("build", "book.xlsx", "--quiet", cwd=tmp_path, env={"COLUMNS": "400"})
+    assert built.returncode == 1 and f'Status "{MARKUP[2]}"' in built.stderr

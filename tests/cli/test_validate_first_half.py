@@ -9,7 +9,7 @@ import json
 import wb
 from cli import run
 from docx import Document
-from pipeline import two_packs
+from pipeline import snapshot, two_packs
 
 
 def test_validate_runs_change_control_against_the_output_folder(tmp_path, built):
@@ -17,6 +17,7 @@ def test_validate_runs_change_control_against_the_output_folder(tmp_path, built)
     data = two_packs()
     data["Steps"][1]["Action"] = "Enter hours twice."
     wb.write(book, data)
+    before = snapshot(tmp_path)
     checked = run("validate", "book.xlsx", "--out", "out", cwd=tmp_path)
     assert checked.returncode == 1
     expected = "book.xlsx:SOPs!D2: error: FIN-001 changed since the last build (step 2) but Version is still 2.0"
@@ -25,6 +26,7 @@ def test_validate_runs_change_control_against_the_output_folder(tmp_path, built)
     assert refused.returncode == 1 and expected in refused.stderr
     assert run("validate", "book.xlsx", "--out", "out", "--allow-unversioned", cwd=tmp_path).returncode == 0
     assert run("validate", "book.xlsx", "--out", "elsewhere", cwd=tmp_path).returncode == 0  # no manifest there
+    assert snapshot(tmp_path) == before  # validate wrote nothing, nor did the refused build ("elsewhere" not made)
 
 
 def test_validate_reports_a_hand_edited_manifest(tmp_path, built):

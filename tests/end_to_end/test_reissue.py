@@ -62,13 +62,16 @@ def issued(folder: Path) -> dict[str, bytes]:
     return {e["path"]: (out / e["path"]).read_bytes() for e in manifest["binders"] + manifest["packs"]}
 
 
-def test_an_unchanged_rebuild_without_sign_keeps_every_signature(signed):
-    folder, signer, _ = signed
+def test_an_unchanged_rebuild_with_or_without_sign_keeps_every_signature(signed):
+    folder, signer, env = signed
     before = issued(folder)
     again = binder("build", "book.xlsx", "--out", "out", cwd=folder)
     assert again.returncode == 0, again.stderr
     assert issued(folder) == before
     assert "unsigned" not in again.stderr
+    signing = binder("build", "book.xlsx", "--out", "out", "--sign", "--key", str(signer.p12), cwd=folder, env=env)
+    assert signing.returncode == 0, signing.stderr
+    assert issued(folder) == before  # already signed: not signed a second time
     for rel in before:
         assert "Signature is Valid" in signatures(folder / "out" / rel)
         assert binder("verify", f"out/{rel}", "--trust", str(signer.ca.pem), cwd=folder).returncode == 0

@@ -14,7 +14,7 @@ import wb
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Length, Mm, RGBColor
-from pipeline import LATER, rebuild
+from pipeline import LATER, first_build, manifest, page_texts, rebuild, two_packs
 
 from binder.build import BuildOptions
 from binder.document import template_files
@@ -236,3 +236,17 @@ def test_styles_are_matched_by_name_and_missing_ones_fall_back(library, tmp_path
     assert heading.style.font.color.rgb == DARK_RED
     subtitle = paragraph(rendered, "FIN · Finance")
     assert subtitle.style.name == "Subtitle" and subtitle.style.element.find(f".//{qn('w:rFonts')}") is None
+
+
+def test_workbook_text_on_the_cover_and_contents_is_printed_as_typed_never_run(tmp_path, converters):
+    """Jinja, XML and the terminal's markup in a department's name and owner and an SOP's title are text."""
+    typed = "{{ 7*7 }} R&D <QA> [bold]x[/] {% if 1 %}"
+    data = two_packs()
+    fin = next(d for d in data["Departments"] if d["Code"] == "FIN")
+    fin["Name"], fin["Owner"] = typed, typed
+    next(s for s in data["SOPs"] if s["SOP ID"] == "FIN-001")["Title"] = typed
+    book, out, _ = first_build(tmp_path, data)
+    text = "\n".join(page_texts(out / "binders" / "FIN-binder.pdf")[:2])  # cover and contents
+    assert text.count(typed) >= 2 and "49" not in text
+    pack = next(p for p in manifest(out)["packs"] if "FIN-001" in p["sops"])
+    assert typed in "\n".join(page_texts(out / pack["path"])[:2])

@@ -102,3 +102,36 @@ def test_a_picture_given_another_name_is_recorded_under_it_though_its_bytes_are_
     data["Steps"][0]["Image"] = "weighing-scale.png"
     rebuild(book, out, data, allow_unversioned=True)
     assert '"picture": "weighing-scale.png"' in (out / "content/FIN-001.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change, converted",
+    [
+        ("picture bytes", ("FIN-001",)),
+        ("logo bytes", ("FIN-001", "OPS-001", "OPS-002")),
+        ("paper size", ("FIN-001", "OPS-001", "OPS-002")),
+        ("language", ("FIN-001", "OPS-001", "OPS-002")),
+    ],
+)
+def test_what_shapes_a_document_beside_its_cells_makes_it_again(tmp_path, converters, change, converted):
+    """The cache key holds the pictures' bytes (not only their names), the logo, the paper size and the labels'
+    language; the binders' issue key the logo, paper size and language too."""
+    data = two_packs()
+    write_png(tmp_path / "scale.png", 40, 30)
+    write_png(tmp_path / "logo.png", 60, 20)
+    data["Steps"][0]["Image"] = "scale.png"
+    data["Settings"].append({"Key": "Logo", "Value": "logo.png"})
+    book, out, _ = first_build(tmp_path, data)
+    keys = {b["department"]: b["key"] for b in json.loads((out / "manifest.json").read_text())["binders"]}
+    if change == "picture bytes":
+        write_png(tmp_path / "scale.png", 41, 30)  # a better photo saved over the old one
+    elif change == "logo bytes":
+        write_png(tmp_path / "logo.png", 61, 20)
+    else:
+        setting = {"paper size": ("Paper size", "Letter"), "language": ("Language", "fr")}[change]
+        next(row for row in data["Settings"] if row["Key"] == setting[0])["Value"] = setting[1]
+    result = rebuild(book, out, data, allow_unversioned=True)
+    assert result.converted == converted
+    after = {b["department"]: b["key"] for b in json.loads((out / "manifest.json").read_text())["binders"]}
+    if change != "picture bytes":  # (a binder's key holds its SOPs' PDF bytes: the fake's do not show pictures)
+        assert all(after[code] != keys[code] for code in keys)

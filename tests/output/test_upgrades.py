@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pipeline import rebuild
 
-from binder.output import cache
+from binder.output import cache, codehash
 
 UPGRADES = [*cache.LIBRARIES, "LibreOffice", "Graphviz"]
 TOOLS = {"LibreOffice": "soffice", "Graphviz": "dot"}
@@ -17,7 +17,7 @@ TOOLS = {"LibreOffice": "soffice", "Graphviz": "dot"}
 @pytest.fixture
 def fresh_fingerprints():
     """The fingerprints are computed once per process: forgotten before and after each test."""
-    forget = (cache.environment_fingerprint, cache.issue_environment_fingerprint)
+    forget = (cache.environment_fingerprint, cache.issue_environment_fingerprint, codehash.code_fingerprint)
     for memo in forget:
         memo.cache_clear()
     yield
@@ -64,3 +64,30 @@ def test_an_upgrade_re_renders_every_sop_and_re_issues_every_binder_and_pack(
     result = rebuild(book, out)
     assert sorted(result.converted) == sorted(s.sop_id for s in result.library.sops)
     assert result.binders and result.packs and not any(e.reused for e in result.binders + result.packs)
+
+
+@pytest.mark.parametrize(
+    "package, documents_too",
+    [("binder.document", True), ("binder.convert", True), ("binder.issue", False), ("binder.redline", False)],
+)
+def test_an_edit_to_a_stage_changes_the_keys_of_what_it_shapes(
+    package, documents_too, tmp_path, monkeypatch, fresh_fingerprints
+):
+    """The fingerprints hash every file of the stages, not a list: a module added to the stage is edited here."""
+    added = tmp_path / "added.py"
+    added.write_text("RULE = 1\n")
+    real = codehash._sources
+    monkeypatch.setattr(codehash, "_sources", lambda module: real(module) + ([added] if module == package else []))
+    before = cache.environment_fingerprint(), cache.issue_environment_fingerprint()
+    added.write_text("RULE = 2\n")
+    for memo in (cache.environment_fingerprint, cache.issue_environment_fingerprint, codehash.code_fingerprint):
+        memo.cache_clear()
+    after = cache.environment_fingerprint(), cache.issue_environment_fingerprint()
+    assert (before[0] != after[0]) is documents_too and before[1] != after[1]
+
+
+def test_every_file_of_a_stage_is_hashed_its_templates_too():
+    sources = {p.relative_to(codehash._sources("binder.document")[0].parents[1]).as_posix()
+               for p in codehash._sources("binder.document")}  # fmt: skip
+    assert {"document/render.py", "document/templates/sop.docx", "document/templates/front.docx"} <= sources
+    assert {p.name for p in codehash._sources("binder.issue")} >= {"assemble.py", "front.py", "issuing.py"}

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import fakes
 import pytest
+import wb
 from site_axe import axe_script
 
 from binder.build import BuildOptions, build
@@ -70,6 +71,32 @@ def test_search_for_a_word_of_a_step_finds_its_sop(site, page):
     page.get_by_label(re.compile("Search the SOPs")).fill(f"{word} zzqxnothing")  # every word must match
     assert page.locator("#results-heading").inner_text() == "No SOP matches these words."
     assert page.errors == []
+
+
+TYPED_TITLE = 'Payroll "><img src=x onerror=alert(1)> <b>bold</b> <script>alert(2)</script>'
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    data = wb.base()
+    data["SOPs"][0]["Title"] = TYPED_TITLE
+    folder = tmp_path_factory.mktemp("hostile")
+    with pytest.MonkeyPatch.context() as patch:
+        fakes.patch_converter(patch)
+        build(wb.write(folder / "book.xlsx", data), BuildOptions(out=folder / "out", today=wb.TODAY, jobs=1))
+    return folder / "out" / "site"
+
+
+def test_search_results_show_workbook_text_as_typed_never_as_markup(hostile_site, page):
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message) or dialog.dismiss())
+    page.goto((hostile_site / "index.html").as_uri())
+    page.get_by_label(re.compile("Search the SOPs")).fill("timesheets")
+    results = page.locator("#results-list")
+    assert results.locator("a").count() == 1
+    assert f"FIN-001 {TYPED_TITLE}" in results.inner_text()
+    assert results.locator("img, b, script").count() == 0
+    assert dialogs == [] and page.errors == []
 
 
 def test_every_internal_link_of_every_page_finds_its_target_with_no_console_error(site, page):

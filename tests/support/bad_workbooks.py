@@ -148,6 +148,17 @@ def side_file(name: str, content: bytes) -> Callable[[Path], None]:
     return write
 
 
+def side_sparse(name: str, size: int, head: bytes) -> Callable[[Path], None]:
+    """A file next to the workbook that starts with ``head`` and is ``size`` bytes long (sparse: no disk used)."""
+
+    def write(path: Path) -> None:
+        with open(path.parent / name, "wb") as file:
+            file.write(head)
+            file.truncate(size)
+
+    return write
+
+
 def side_link(name: str, target: str) -> Callable[[Path], None]:
     """A symbolic link next to the workbook."""
 
@@ -889,6 +900,40 @@ CORPUS: list[Bad] = [
         "Steps!J2",
         "error",
         'Image "step-image-cut.png" is not a readable PNG or JPEG picture',
+    ),
+    Bad(
+        "step-image-gif-named-png",
+        then(
+            mutate(put("Steps", 0, "Image", "step-image-gif.png")),
+            side_file(
+                "step-image-gif.png",
+                b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + bytes(6) + b"\xff" * 3 + b",\x00"
+                b"\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;",
+            ),
+        ),
+        "Steps!J2",
+        "error",
+        'Image "step-image-gif.png" is image/gif, not PNG or JPEG',
+    ),
+    Bad(
+        "step-image-too-many-pixels",
+        then(
+            mutate(put("Steps", 0, "Image", "step-image-huge.png")),
+            side_file("step-image-huge.png", png_bytes()[:16] + struct.pack(">II", 10_000, 5_000) + png_bytes()[24:]),
+        ),
+        "Steps!J2",
+        "error",
+        'Image "step-image-huge.png" is 10000×5000 pixels; the limit is 40 megapixels',
+    ),
+    Bad(
+        "step-image-too-many-bytes",
+        then(
+            mutate(put("Steps", 0, "Image", "step-image-big.png")),
+            side_sparse("step-image-big.png", 21_000_000, png_bytes()),
+        ),
+        "Steps!J2",
+        "error",
+        'Image "step-image-big.png" is 21 MB; the limit is 20 MB',
     ),
     # -------- Roles, Definitions, KPIs, FAQ
     Bad("role-required", mutate(put("Roles", 0, "Role", None)), "Roles!B2", "error", "Role is required"),

@@ -118,6 +118,41 @@ def test_refused_while_the_workbook_is_open(setup, lock):
     assert book.read_bytes() == before
 
 
+def test_refused_while_a_workbook_of_a_long_name_is_open_in_excel(setup):
+    """Excel puts ``~$`` over the first two letters of a name of 8 letters or more."""
+    book, record = setup
+    long = book.rename(book.with_name("training-2026.xlsx"))
+    (long.parent / "~$aining-2026.xlsx").write_text("x")
+    before = long.read_bytes()
+    result = run("training", "record", record, long)
+    assert result.returncode == 1 and "~$aining-2026.xlsx" in result.stderr and "nothing was written" in result.stderr
+    assert long.read_bytes() == before
+
+
+def test_a_row_naming_an_sop_the_workbook_lacks_is_refused_at_its_cell_and_nothing_is_written(setup):
+    book, record = setup
+    fill(record, {"A10": "FIN-999"})
+    before = book.read_bytes()
+    result = run("training", "record", record, book)
+    assert result.returncode == 1 and "Training record!A10: error:" in result.stderr and "FIN-999" in result.stderr
+    assert "Traceback" not in result.stderr and book.read_bytes() == before
+
+
+def test_names_that_look_like_formulas_or_markup_are_written_as_text(setup):
+    book, record = setup
+    typed = '=HYPERLINK("https://evil.test","Jo") <b>&amp;'
+    filled = load_workbook(record)
+    filled.active["B4"], filled.active["B6"] = typed, "+1+1"
+    filled.active["B4"].data_type = "s"  # typed as text (Excel: a leading apostrophe)
+    filled.save(record)
+    result = run("training", "record", record, book)
+    assert result.returncode == 0, result.stderr
+    rows = list(load_workbook(book)["Training records"].iter_rows(values_only=True))
+    assert [(r[0], r[4]) for r in rows[-2:]] == [(typed, "+1+1")] * 2
+    cells = [c for row in load_workbook(book)["Training records"].iter_rows(min_row=len(rows) - 1) for c in row]
+    assert all(c.data_type != "f" for c in cells)
+
+
 def test_a_version_the_sop_never_had_is_refused_at_the_records_cell(setup):
     book, record = setup
     fill(record, {"C10": "3.0"})

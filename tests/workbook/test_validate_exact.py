@@ -168,6 +168,11 @@ EXACT = [
         [("SOPs!A3", "error", "duplicate-id", 'SOP ID "FIN-001" is used twice (also at SOPs!A2)')],
     ),
     (
+        "sop-id-twice-in-another-case",  # fin-001.pdf and FIN-001.pdf are one file on Windows and macOS
+        put("SOPs", 1, "SOP ID", "fin-001"),
+        [("SOPs!A3", "error", "duplicate-id", 'SOP ID "fin-001" is used twice (also at SOPs!A2)')],
+    ),
+    (
         "step-type-invalid",
         put("Steps", 4, "Type", "Branch"),
         [("Steps!G6", "error", "bad-choice", 'Type "Branch" is not one of: Action, Decision, End')],
