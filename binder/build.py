@@ -26,12 +26,12 @@ from binder.errors import InputError
 from binder.issue.ahead import Ahead
 from binder.issue.issuing import WORK, IssueContext, begun_issues, early_fronts, issue
 from binder.issue.plan import IssuePlan, plan_binders, plan_packs
-from binder.issue.reissue import decide, issue_key, keep_others, refuse_filled_records, reissue_warnings
+from binder.issue.reissue import Decision, decide, issue_key, keep_others, refuse_filled_records, reissue_warnings
 from binder.model import Library, Sop
 from binder.options import BuildOptions
 from binder.output.cache import DocumentCache, Entry, Untrusted, discarded_warnings, previous_cache
 from binder.output.documents import Documents, linked_pdf, make_documents
-from binder.output.manifest import DocumentEntry, IssueEntry, Manifest, new_manifest, write_manifest
+from binder.output.manifest import MANIFEST, DocumentEntry, IssueEntry, Manifest, new_manifest, write_manifest
 from binder.output.transaction import (
     CACHE,
     Transaction,
@@ -40,7 +40,7 @@ from binder.output.transaction import (
     previous_files,
     profiles_folder,
 )
-from binder.output.users_files import check_out_folder, listed_paths
+from binder.output.users_files import check_out_folder, untrusted_manifest
 from binder.parallel import Background, can_fork, start_forkserver, workers_ready
 from binder.preflight import change_control, ignored, judge, previous_build, read
 from binder.problems import Problem, select
@@ -94,7 +94,7 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
                 shutil.rmtree(stage.path / SITE, ignore_errors=True)  # what a site begun beside left
                 made = make(site, check_later=False)
             documents, issues = (
-                keep_others(options.out, stage.path, previous, made.recorded, made.issues)
+                keep_others(options.out, stage.path, previous, made.recorded, made.issues, library)
                 if options.pack
                 else (list(made.recorded), made.issues)
             )
@@ -106,11 +106,15 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
                 ),
             )
             interrupts.check()
+            # again: a trainer may have saved a record meanwhile
+            refuse_filled_records(
+                options.out, _records_known(options, previous), made.decisions, bool(options.pack), stage.path
+            )
             stage.commit(
                 previous_files(options.out, previous, keep_cache=options.pack is not None),
                 on_commit=interrupts.committed,
-                # --force past a manifest that cannot be trusted: the files it lists may be replaced, never removed
-                replaceable=listed_paths(options.out) if options.force and previous is None else set(),
+                # --force past a manifest that cannot be trusted: binder's files may be replaced, never removed
+                replaceable=None if options.force and previous is None and (options.out / MANIFEST).exists() else set(),
             )
     return BuildResult(
         options.out,
@@ -121,6 +125,12 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
         made.documents.converted,
         library,
     )
+
+
+def _records_known(options: BuildOptions, previous: Manifest | None) -> Manifest | None:
+    """The manifest that tells which training records binder wrote as they are: with ``--force`` past one that
+    cannot be trusted, still that one (a filled record must not be lost to a blank one)."""
+    return previous or (untrusted_manifest(options.out) if options.force else None)
 
 
 @contextmanager
@@ -143,6 +153,7 @@ class Made:
     """The documents' entries with their content files (``content/<SOP ID>.json``)."""
     site: tuple[str, ...]
     """The site's files."""
+    decisions: tuple[Decision, ...] = ()
 
 
 def produce(
@@ -210,7 +221,7 @@ def produce(
             with suppress(Exception):  # a process that ended: the site is written here (``_site_written``)
                 beside.send("drawn")
         decisions = decide(plans, _keys(library, plans, documents), previous, options.out)
-        refuse_filled_records(options.out, previous, decisions, only=bool(options.pack))
+        refuse_filled_records(options.out, _records_known(options, previous), decisions, only=bool(options.pack))
         warnings = select(
             reissue_warnings(decisions, options.signing is not None)
             + discarded_warnings(cache)
@@ -243,7 +254,7 @@ def produce(
             written["site"] = _site_written(beside, site, root / SITE)
 
         issues = issue(context, decisions, meanwhile)
-        return Made(documents, issues, warnings, written["recorded"], written["site"])
+        return Made(documents, issues, warnings, written["recorded"], written["site"], decisions)
 
 
 def _site(receive: Callable[[], Any], site: Callable[..., tuple[str, ...]]) -> Iterator[tuple[str, ...]]:

@@ -75,7 +75,9 @@ def issue(
     if not decisions:
         meanwhile()
         return []
-    kept = {d.plan.path: carry_over(ctx.out, ctx.root, d.previous) for d in decisions if d.keep and d.previous}
+    kept = {
+        d.plan.path: carry_over(ctx.out, ctx.root, d.previous, ctx.library) for d in decisions if d.keep and d.previous
+    }
     fresh = [d for d in decisions if d.plan.path not in kept]
     fronts = _fronts(ctx, [d.plan for d in fresh])
     backs = _backs(ctx, [d.plan for d in fresh if d.plan.back_template is not None])

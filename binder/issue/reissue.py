@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from binder.files import link_or_copy, sha256
 from binder.issue.plan import IssuePlan
+from binder.issue.record import write_record
 from binder.model import Library
 from binder.output.cache import issue_environment_fingerprint, template_sha256
 from binder.output.manifest import DocumentEntry, IssueEntry, Manifest
@@ -87,14 +90,14 @@ def decide(
 
 def _intact(out: Path, entry: IssueEntry) -> bool:
     """The issued file and each signed copy still there have the SHA-256 the (authenticated) manifest recorded. A
-    pack's training record must be there, but may have been filled in: it is a form (``binder training record``
-    reads it from there). A copy handed on (moved away) is dropped from the issue, not a reason to re-issue it."""
+    pack's training record may have been filled in (it is a form: ``binder training record`` reads it from there) or
+    taken away (``carry_over`` writes it again); a signed copy handed on (moved away) is dropped from the issue.
+    Neither is a reason to re-issue it."""
     try:
         return (
             all(entry.recorded(p) and sha256(out / p) == entry.recorded(p) for p in _present(out, entry.copies))
             and bool(entry.recorded(entry.path))
             and sha256(out / entry.path) == entry.recorded(entry.path)
-            and (not entry.record or (out / entry.record).is_file())
         )
     except OSError:
         return False
@@ -104,34 +107,62 @@ def _present(out: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p for p in paths if (out / p).is_file())
 
 
-def refuse_filled_records(out: Path, previous: Manifest | None, decisions: tuple[Decision, ...], only: bool) -> None:
+def refuse_filled_records(
+    out: Path, previous: Manifest | None, decisions: tuple[Decision, ...], only: bool, staged: Path | None = None
+) -> None:
     """Raise ``OutputError`` when a training record filled in since binder wrote it would be replaced by a re-issued
-    pack's blank one, or removed with its pack (``only``: a ``--pack`` build, which keeps the other packs)."""
+    pack's blank one, or removed with its pack (``only``: a ``--pack`` build, which keeps the other packs); with the
+    ``staged`` folder, checked again just before the commit, also when a kept pack's record was saved again
+    meanwhile (its staged copy is the record as it was)."""
     if previous is None:
         return
     kept = {d.plan.path for d in decisions if d.keep}
     planned = {d.plan.path for d in decisions}
-    going = [e for e in previous.packs if e.path not in kept and (e.path in planned or not only)]
     filled = []
-    for entry in going:
-        try:
-            if entry.record and sha256(out / entry.record) != entry.recorded(entry.record):
-                filled.append(entry.record)
-        except OSError:
+    for entry in previous.packs:
+        if not entry.record or not os.path.lexists(out / entry.record):
             continue  # gone: nothing of anyone's is lost
+        if entry.path in kept or (only and entry.path not in planned):  # carried over as it is
+            if staged is not None and not _same_file(out / entry.record, staged / entry.record):
+                filled.append(entry.record)
+        else:
+            try:
+                changed = sha256(out / entry.record) != entry.recorded(entry.record)
+            except OSError:
+                changed = True  # there, but unreadable: not binder's to replace
+            if changed:
+                filled.append(entry.record)
     if filled:
         raise OutputError(
             f"{out}: {', '.join(filled)} was filled in since binder wrote it, and this build would replace it with "
-            "a blank one (its pack is re-issued or gone)",
+            "a blank one (its pack is re-issued or gone) or with the copy it took before it was saved again",
             hint="move it elsewhere (read it in with `binder training record` first, if not done yet), then build again",
         )
 
 
-def carry_over(out: Path, root: Path, entry: IssueEntry) -> IssueEntry:
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        a, b = os.lstat(one), os.lstat(other)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def carry_over(out: Path, root: Path, entry: IssueEntry, library: Library) -> IssueEntry:
     """Place the previous issue's files into staging (hard links: binder never changes a file in place); a signed
-    copy no longer there is dropped."""
+    copy no longer there is dropped, a training record taken away is written again (blank, as issued)."""
+    if not (out / entry.path).is_file():
+        raise OutputError(
+            f"{out / entry.path} is gone since the last build, which issued it",
+            hint="build without --pack: binder then issues it again",
+        )
     copies = _present(out, entry.copies)
-    for rel in (entry.path, *((entry.record,) if entry.record else ()), *copies):
+    record = (entry.record,) if entry.record and os.path.lexists(out / entry.record) else ()
+    pack = next((p for p in library.packs if p.name == entry.name), None) if entry.record and not record else None
+    if pack is not None:
+        (root / entry.record).parent.mkdir(parents=True, exist_ok=True)
+        write_record(library, pack, root / entry.record, date.fromisoformat(entry.issued))
+    for rel in (entry.path, *record, *copies):
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.unlink(missing_ok=True)
@@ -144,10 +175,14 @@ def carry_over(out: Path, root: Path, entry: IssueEntry) -> IssueEntry:
         entry.sops,
         entry.issued,
         entry.key,
-        entry.record,
+        entry.record if record or pack is not None else "",
         entry.signed,
         copies,
-        tuple((p, h) for p, h in entry.sha256 if p not in set(entry.copies) - set(copies)),
+        tuple(
+            (p, sha256(root / p) if pack is not None and p == entry.record else h)  # a record written again: its own
+            for p, h in entry.sha256
+            if p not in set(entry.copies) - set(copies)
+        ),
         reused=True,
     )
 
@@ -189,7 +224,12 @@ def _what(plan: IssuePlan) -> str:
 
 
 def keep_others(
-    out: Path, root: Path, previous: Manifest | None, documents: tuple[DocumentEntry, ...], made: list[IssueEntry]
+    out: Path,
+    root: Path,
+    previous: Manifest | None,
+    documents: tuple[DocumentEntry, ...],
+    made: list[IssueEntry],
+    library: Library,
 ) -> tuple[list[DocumentEntry], list[IssueEntry]]:
     """With ``--pack``: the previous build's other documents, binders and packs stay as they are."""
     if previous is None:
@@ -202,5 +242,5 @@ def keep_others(
             if not (root / rel).exists():
                 link_or_copy(out / rel, root / rel)
     names = {e.path for e in made}
-    kept = [carry_over(out, root, e) for e in previous.binders + previous.packs if e.path not in names]
+    kept = [carry_over(out, root, e, library) for e in previous.binders + previous.packs if e.path not in names]
     return sorted(list(documents) + kept_docs, key=lambda d: d.sop_id), kept + made

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import shutil
 import stat
@@ -25,19 +24,17 @@ from pathlib import Path
 from typing import TextIO
 
 from binder.errors import BinderError, ToolError
-from binder.files import regular_files, write_text
+from binder.files import regular_files
 from binder.interrupts import held, shielded
+from binder.output import journal
 from binder.output.cache import CACHE
+from binder.output.journal import BACKUP_PREFIX, JOURNAL, STAGING_PREFIX, recover
 from binder.output.manifest import MANIFEST, Manifest
-from binder.output.seal import is_sealed, seal
 from binder.output.users_files import OutputError, check_out_folder, refuse_theirs
 
-__all__ = ["OutputError", "Transaction", "check_out_folder", "output_lock", "previous_files", "recover"]
+__all__ = ["JOURNAL", "OutputError", "Transaction", "check_out_folder", "output_lock", "previous_files", "recover"]
 
 LOCK = ".binder-lock"
-JOURNAL = ".binder-journal.json"
-STAGING_PREFIX = ".binder-staging-"
-BACKUP_PREFIX = ".binder-backup-"
 PROFILES_PREFIX = ".binder-lo-"
 
 
@@ -215,7 +212,8 @@ class Transaction:
         remove_leftovers(self.out)
         shutil.rmtree(self.path, ignore_errors=True)
         try:
-            self.path.mkdir()
+            self.path.mkdir(mode=0o700)
+            self._identity = journal.identity(self.path)
         except BaseException:
             # A Ctrl-C handled once the folder exists, still inside mkdir: ``__exit__`` will not run for it.
             with shielded():
@@ -231,13 +229,15 @@ class Transaction:
         self,
         previous: set[str],
         on_commit: Callable[[], None] = lambda: None,
-        replaceable: frozenset[str] | set[str] = frozenset(),
+        replaceable: frozenset[str] | set[str] | None = frozenset(),
     ) -> None:
         """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
-        ``replaceable``: files binder may replace though ``previous`` does not list them (``--force`` past an
-        untrusted manifest: the files it lists). Anything else standing where a file goes is refused, first.
+        ``replaceable``: files binder may replace though ``previous`` does not list them; None: any (``--force``
+        past a manifest that cannot be trusted). Anything else standing where a file goes is refused, first.
 
         Signals are held back meanwhile; a failure rolls back to the previous output."""
+        if journal.identity(self.path) != self._identity:  # a link put in its place would bring in files from elsewhere
+            raise OutputError(f"{self.path} was replaced while the build ran", hint="nothing was changed; build again")
         everything = sorted(regular_files(self.path))
         kept = set(everything)
         # A file staged as a hard link of the one in place (an unchanged SOP's documents, cache entry, page)
@@ -249,30 +249,29 @@ class Transaction:
             {str(parent) for r in moves for parent in Path(r).parents if str(parent) != "."},
             key=lambda f: (f.count("/"), f),
         )
-        refuse_theirs(self.out, moves, removes, previous | replaceable)
-        journal = {
-            "staging": self.path.name,
-            "backup": self.backup.name,
-            "moves": moves,
-            "removes": removes,
-            "created": [f for f in folders if not (self.out / f).exists()],
-            "state": "started",
-        }
+        refuse_theirs(self.out, moves, removes, None if replaceable is None else previous | replaceable)
         with held():
-            write_text(self.out / JOURNAL, json.dumps(seal(journal)))
+            record = {
+                "staging": self.path.name,
+                "backup": self.backup.name,
+                "staging_id": self._identity,
+                "backup_id": journal.fresh_backup(self.backup),
+                "moves": moves,
+                "inodes": {rel: _inode(self.path / rel) for rel in moves},
+                "removes": removes,
+                "created": [f for f in folders if not (self.out / f).exists()],
+                "state": "started",
+            }
+            journal.write(self.out, record)
             try:
-                _apply(self.out, journal)
+                journal.apply(self.out, record)
             except BaseException:
-                _roll_back(self.out, journal)
+                journal.roll_back(self.out, record)
                 raise
-            journal["state"] = "committed"
-            write_text(self.out / JOURNAL, json.dumps(seal(journal)))
+            record["state"] = "committed"
+            journal.write(self.out, record)
             on_commit()  # before signals are let through again
-            _finish(self.out, journal)
-
-
-def _is_file(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink()
+            journal.finish(self.out, record)
 
 
 def _in_place(staged: Path, target: Path) -> bool:
@@ -284,102 +283,13 @@ def _in_place(staged: Path, target: Path) -> bool:
     return stat.S_ISREG(there.st_mode) and (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
 
 
-def _apply(out: Path, journal: dict) -> None:
-    staging, backup = out / journal["staging"], out / journal["backup"]
-    for folder in journal["created"]:
-        (out / folder).mkdir(exist_ok=True)
-    for rel in journal["removes"]:
-        _move(out / rel, backup / rel)
-    for rel in journal["moves"]:
-        if _is_file(out / rel):
-            _move(out / rel, backup / rel)
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(staging / rel, target)
+def _is_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
-def _move(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.rename(source, target)
-
-
-def _roll_back(out: Path, journal: dict) -> None:
-    """Put the previous output back: restore what was moved away, remove what was moved in."""
-    staging, backup = out / journal["staging"], out / journal["backup"]
-    for rel in reversed(journal["moves"]):
-        if (backup / rel).exists():
-            os.replace(backup / rel, out / rel)
-        elif not (staging / rel).exists() and _is_file(out / rel):
-            (out / rel).unlink()
-    for rel in journal["removes"]:
-        if (backup / rel).exists():
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(backup / rel, out / rel)
-    for folder in reversed(journal["created"]):
-        try:
-            (out / folder).rmdir()
-        except OSError:
-            pass
-    _finish(out, journal)
-
-
-def _finish(out: Path, journal: dict) -> None:
-    for name in (journal["backup"], journal["staging"]):
-        shutil.rmtree(out / name, ignore_errors=True)
-    (out / JOURNAL).unlink(missing_ok=True)
-    _remove_empty_cache_folders(out)
-
-
-def _remove_empty_cache_folders(out: Path) -> None:
-    cache = out / CACHE
-    if cache.is_dir() and not cache.is_symlink():
-        for entry in cache.iterdir():
-            if entry.is_dir() and not any(entry.iterdir()):
-                entry.rmdir()
-
-
-def recover(out: Path) -> None:
-    """Finish or roll back a commit that a killed build left half done (call with the lock held)."""
-    try:
-        journal = json.loads((out / JOURNAL).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return
-    except (OSError, ValueError) as exc:
-        raise OutputError(
-            f"{out / JOURNAL} is damaged ({exc}); binder cannot tell how far the last build got",
-            hint="check the output folder, then delete the journal file",
-        ) from None
-    if not (isinstance(journal, dict) and is_sealed(journal) and _well_formed(journal)):
-        # A journal names what to move back and delete: one planted or edited could name any file anywhere.
-        raise OutputError(
-            f"{out / JOURNAL} was not written by a build with this build key, or was changed since: "
-            "binder will not act on it",
-            hint="check the output folder (a build cut short in its commit leaves one), then delete the journal file",
-        )
-    if journal["state"] == "committed":
-        _finish(out, journal)
-    else:
-        _roll_back(out, journal)
-
-
-def _well_formed(journal: dict) -> bool:
-    """Its folders are binder's own in the output folder, its paths relative ones inside it."""
-
-    def inside(rel: object) -> bool:
-        parts = rel.split("/") if isinstance(rel, str) else [""]
-        return all(part not in ("", ".", "..") for part in parts) and "\\" not in str(rel)
-
-    lists = [journal.get(k) for k in ("moves", "removes", "created")]
-    return (
-        journal.get("state") in ("started", "committed")
-        and _own(journal.get("staging"), STAGING_PREFIX)
-        and _own(journal.get("backup"), BACKUP_PREFIX)
-        and all(isinstance(paths, list) and all(inside(r) for r in paths) for paths in lists)
-    )
-
-
-def _own(name: object, prefix: str) -> bool:
-    return isinstance(name, str) and name.startswith(prefix) and name[len(prefix) :].isdigit()
+def _inode(path: Path) -> list[int]:
+    info = os.lstat(path)
+    return [info.st_dev, info.st_ino]
 
 
 def previous_files(out: Path, previous: Manifest | None, keep_cache: bool = False) -> set[str]:
@@ -387,6 +297,7 @@ def previous_files(out: Path, previous: Manifest | None, keep_cache: bool = Fals
     (``keep_cache``, for ``--pack``: the other SOPs' entries are still good)."""
     files = set(previous.paths) if previous else set()
     cache = out / CACHE
-    if not keep_cache and cache.is_dir() and not cache.is_symlink():
+    # Without a manifest of binder's, a .cache/ folder there is someone else's (a tool's, the user's).
+    if previous is not None and not keep_cache and cache.is_dir() and not cache.is_symlink():
         files |= {f"{CACHE}/{rel}" for rel in regular_files(cache, links=True)}
     return files

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from binder.errors import BinderError
 from binder.output.cache import CACHE
-from binder.output.manifest import MANIFEST, from_json
+from binder.output.manifest import MANIFEST, Manifest, from_json
 
 
 class OutputError(BinderError):
@@ -48,22 +48,24 @@ def check_out_folder(out: Path, force: bool = False) -> None:
         )
 
 
-def listed_paths(out: Path) -> set[str]:
-    """The files the manifest in ``out`` lists, trusted or not: what ``--force`` past an untrusted manifest lets a
-    build replace (never remove). Nothing when it cannot be read as a manifest."""
+def untrusted_manifest(out: Path) -> Manifest | None:
+    """The manifest in ``out`` read without its seal: for ``--force`` past one that cannot be trusted, which
+    training records it says binder wrote (to keep filled ones). None when it cannot be read as a manifest."""
     try:
-        return from_json(json.loads((out / MANIFEST).read_text(encoding="utf-8"))).paths
+        return from_json(json.loads((out / MANIFEST).read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return set()
+        return None
 
 
-def refuse_theirs(out: Path, writes: Iterable[str], removes: Iterable[str], binders: set[str]) -> None:
+def refuse_theirs(out: Path, writes: Iterable[str], removes: Iterable[str], binders: set[str] | None) -> None:
     """Raise ``OutputError`` when a path the commit would write stands taken by something not in ``binders`` (the
-    files binder wrote before), or a folder on the way to one it writes or removes is a symbolic link or not a
-    folder."""
+    files binder wrote before; None: anything may be replaced), or a folder on the way to one it writes or removes
+    is a symbolic link or not a folder."""
     writes = list(writes)
     taken = sorted(
-        rel for rel in writes if rel not in binders and not rel.startswith(f"{CACHE}/") and os.path.lexists(out / rel)
+        rel
+        for rel in writes
+        if binders is not None and rel not in binders and not rel.startswith(f"{CACHE}/") and os.path.lexists(out / rel)
     )
     if taken:
         raise OutputError(
@@ -71,7 +73,7 @@ def refuse_theirs(out: Path, writes: Iterable[str], removes: Iterable[str], bind
             hint="move or rename it (binder never changes a file of yours), then build again",
         )
     folders = sorted({parent for rel in [*writes, *removes] for parent in _parents(rel)})
-    linked = [f for f in folders if (out / f).is_symlink()]
+    linked = linked_folders(out, [*writes, *removes])
     if linked:
         raise OutputError(
             f"{out}: {_shown(linked)} is a symbolic link, where binder writes a folder of its own",
@@ -83,6 +85,11 @@ def refuse_theirs(out: Path, writes: Iterable[str], removes: Iterable[str], bind
             f"{out}: {_shown(blocked)} is a file, where binder writes a folder of its own",
             hint="move or rename it (binder never changes a file of yours), then build again",
         )
+
+
+def linked_folders(out: Path, paths: Iterable[str]) -> list[str]:
+    """The folders on the way to ``paths`` (relative to ``out``) that are symbolic links."""
+    return sorted({parent for rel in paths for parent in _parents(rel) if (out / parent).is_symlink()})
 
 
 def _parents(rel: str) -> list[str]:

@@ -67,6 +67,15 @@ def test_force_builds_past_a_hand_edited_manifest_and_seals_a_new_one(built):
         assert doc["sha256"]["pdf"] == sha256(out / doc["pdf"])
 
 
+def test_force_builds_past_a_damaged_manifest_over_the_files_of_the_last_build(built):
+    book, out = built
+    (out / "manifest.json").write_text('{"workbook": "book.xl')  # cut short
+    with pytest.raises(ManifestError):
+        rebuild(book, out, today=LATER)
+    rebuild(book, out, today=LATER, force=True)
+    assert read_manifest(out) is not None and (out / "binders" / "FIN-binder.pdf").exists()
+
+
 def test_a_build_with_another_build_key_refuses_the_manifest_and_rebuilds_the_cache(
     built, tmp_path, monkeypatch, converters
 ):

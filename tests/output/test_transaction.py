@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from binder.errors import Interrupted
+from binder.output import journal as journals
 from binder.output.manifest import MANIFEST
 from binder.output.seal import seal
 from binder.output.transaction import (
@@ -21,9 +22,9 @@ from binder.output.transaction import (
     Locked,
     OutputError,
     Transaction,
-    _apply,
     check_out_folder,
     output_lock,
+    previous_files,
     recover,
 )
 
@@ -145,6 +146,21 @@ def test_an_out_symlink_to_a_folder_writes_into_the_target(tmp_path):
     assert out.is_symlink() and files(target) == {MANIFEST: b"{}"}
 
 
+def started(stage, moves, removes):
+    """The journal ``commit()`` writes before its first move."""
+    return {
+        "staging": stage.path.name,
+        "backup": stage.backup.name,
+        "staging_id": journals.identity(stage.path),
+        "backup_id": journals.fresh_backup(stage.backup),
+        "moves": moves,
+        "inodes": {rel: [(stage.path / rel).stat().st_dev, (stage.path / rel).stat().st_ino] for rel in moves},
+        "removes": removes,
+        "created": [],
+        "state": "started",
+    }
+
+
 def test_a_commit_cut_short_is_rolled_back_by_the_next_build(tmp_path):
     """As if the build was killed (kill -9, power cut) half-way through moving files into place."""
     out = tmp_path / "output"
@@ -152,20 +168,45 @@ def test_a_commit_cut_short_is_rolled_back_by_the_next_build(tmp_path):
     before = snapshot(out)
     with Transaction(out) as stage:
         stage_new(stage, {"sops/A.pdf": b"new A", "sops/B.pdf": b"new B", MANIFEST: b"{}"})
-        journal = {
-            "staging": stage.path.name,
-            "backup": stage.backup.name,
-            "moves": ["sops/A.pdf", "sops/B.pdf"],
-            "removes": ["sops/A.docx"],
-            "created": [],
-            "state": "started",
-        }
-        (out / JOURNAL).write_text(json.dumps(seal(journal)))  # as commit() writes it
-        journal["moves"] = ["sops/A.pdf"]  # only the first move happened
-        _apply(out, journal)
+        journal = started(stage, ["sops/A.pdf", "sops/B.pdf"], ["sops/A.docx"])
+        journals.write(out, journal)  # as commit() writes it
+        journals.apply(out, {**journal, "moves": ["sops/A.pdf"]})  # only the first move happened
         assert (out / "sops" / "A.pdf").read_bytes() == b"new A"
         recover(out)
     assert snapshot(out) == before
+
+
+def test_a_roll_back_cut_short_and_done_again_removes_nothing_it_restored(tmp_path):
+    out = tmp_path / "output"
+    previous_build(out)
+    before = snapshot(out)
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/A.pdf": b"new A", MANIFEST: b"{}"})
+        journal = started(stage, ["sops/A.pdf", MANIFEST], ["sops/A.docx"])
+        journals.write(out, journal)
+        journals.apply(out, journal)
+        os.replace(stage.backup / MANIFEST, out / MANIFEST)  # the roll back restored the manifest, then was killed
+        recover(out)
+    assert snapshot(out) == before
+
+
+def test_a_journal_put_back_after_its_commit_is_refused(tmp_path):
+    """A copy of a real journal put back later, as if its commit had been cut short: rolled back, it would remove
+    the files that commit moved in (and, with a folder made a link since, files elsewhere). Not acted on."""
+    out = tmp_path / "output"
+    previous_build(out)
+    copied: list[bytes] = []
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/B.pdf": b"new B", MANIFEST: b"{}"})
+        stage.commit(PREVIOUS, on_commit=lambda: copied.append((out / JOURNAL).read_bytes()))
+    replayed = {k: v for k, v in json.loads(copied[0]).items() if k != "hmac"}
+    (out / JOURNAL).write_text(json.dumps(seal({**replayed, "state": "started"})))  # sealed: the key's holder wrote it
+    for name in (replayed["staging"], replayed["backup"]):
+        (out / name).mkdir()  # folders of the names it gives, but not the ones its commit made
+    before = snapshot(tmp_path)
+    with pytest.raises(OutputError, match="not the journal of the commit its folders hold"):
+        recover(out)
+    assert snapshot(tmp_path) == before
 
 
 def test_a_commit_killed_after_its_manifest_is_finished_by_the_next_build(tmp_path):
@@ -173,16 +214,9 @@ def test_a_commit_killed_after_its_manifest_is_finished_by_the_next_build(tmp_pa
     previous_build(out)
     with Transaction(out) as stage:
         stage_new(stage, {"sops/A.pdf": b"new A", MANIFEST: b"{}"})
-        journal = {
-            "staging": stage.path.name,
-            "backup": stage.backup.name,
-            "moves": ["sops/A.pdf", MANIFEST],
-            "removes": ["sops/A.docx"],
-            "created": [],
-            "state": "started",
-        }
-        _apply(out, journal)
-        (out / JOURNAL).write_text(json.dumps(seal({**journal, "state": "committed"})))
+        journal = started(stage, ["sops/A.pdf", MANIFEST], ["sops/A.docx"])
+        journals.apply(out, journal)
+        journals.write(out, {**journal, "state": "committed"})
     recover(out)
     assert files(out) == {"sops/A.pdf": b"new A", MANIFEST: b"{}", "notes.txt": b"mine"}
     assert not (out / JOURNAL).exists()
@@ -400,3 +434,49 @@ def test_a_journal_planted_in_binders_own_form_is_refused_too(tmp_path):
     with pytest.raises(OutputError, match="will not act on it"):
         recover(out)
     assert snapshot(out) == before
+
+
+def test_a_backup_folder_planted_as_a_link_is_made_anew_and_nothing_goes_where_it_pointed(tmp_path):
+    elsewhere = tmp_path / "otherproject"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine")
+    out = tmp_path / "output"
+    previous_build(out)
+    with Transaction(out) as stage:
+        stage.backup.symlink_to(elsewhere)  # the build's pid shows in its staging folder's name
+        stage_new(stage, {"sops/A.pdf": b"new A", MANIFEST: b"{}"})
+        stage.commit(PREVIOUS)
+    assert files(elsewhere) == {"keep.txt": b"mine"}
+    assert (out / "sops" / "A.pdf").read_bytes() == b"new A" and not stage.backup.exists()
+
+
+def test_a_staging_folder_replaced_by_a_link_while_the_build_ran_is_refused(tmp_path):
+    elsewhere = tmp_path / "Documents"
+    elsewhere.mkdir()
+    (elsewhere / "payroll.xlsx").write_bytes(b"private")
+    out = tmp_path / "output"
+    previous_build(out)
+    before = snapshot(out)
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/A.pdf": b"new A", MANIFEST: b"{}"})
+        stage.path.rename(out / ".moved-away")
+        stage.path.symlink_to(elsewhere)
+        with pytest.raises(OutputError, match="replaced .*while the build ran"):
+            stage.commit(PREVIOUS)
+        stage.path.unlink()
+        (out / ".moved-away").rename(stage.path)
+    assert files(elsewhere) == {"payroll.xlsx": b"private"} and snapshot(out) == before
+
+
+def test_a_cache_folder_with_no_manifest_beside_it_is_not_binders(tmp_path):
+    """A folder of dot-files only (a tool's .cache/, .git/) is built into without --force: none of it is binder's."""
+    out = tmp_path / "output"
+    (out / ".cache" / "pip").mkdir(parents=True)
+    (out / ".cache" / "pip" / "wheel.whl").write_bytes(b"a wheel")
+    assert previous_files(out, None) == set()
+    (out / ".cache" / "empty").mkdir()
+    (out / ".cache" / "link").symlink_to(out / ".cache" / "empty")  # a link to an empty folder is not removed
+    with Transaction(out) as stage:
+        stage_new(stage, {"sops/A.pdf": b"new A", MANIFEST: b"{}"})
+        stage.commit(previous_files(out, None))
+    assert (out / ".cache" / "pip" / "wheel.whl").read_bytes() == b"a wheel" and (out / ".cache" / "link").is_symlink()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import openpyxl
 import pytest
 from pipeline import LATER, manifest, rebuild, revised_fin_001, sha256, snapshot, two_packs
 
+from binder import build as building
 from binder.output.users_files import OutputError
 
 
@@ -75,3 +79,56 @@ def test_a_record_filled_in_is_never_removed_with_its_pack(built):
     with pytest.raises(OutputError, match="was filled in since binder wrote it"):
         rebuild(book, out, data, today=LATER)
     assert snapshot(out) == before
+
+
+def test_a_record_filled_in_is_kept_past_a_manifest_that_cannot_be_trusted_even_with_force(built):
+    book, out = built
+    record = out / fin_pack(out)["record"]
+    filled = fill(record)
+    data = json.loads((out / "manifest.json").read_text())
+    data["built_at"] = "edited by hand"
+    (out / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(OutputError, match="was filled in since binder wrote it"):
+        rebuild(book, out, revised_fin_001(two_packs()), today=LATER, force=True)
+    assert record.read_bytes() == filled
+
+
+def test_a_record_saved_again_while_the_build_ran_is_not_replaced_by_the_copy_it_took(built, monkeypatch):
+    book, out = built
+    record = out / fin_pack(out)["record"]
+    fill(record)
+    real = building.write_manifest
+
+    def saved_meanwhile(*args, **kwargs):
+        again = record.with_name("~saving.xlsx")
+        shutil.copy(record, again)
+        fill(again)
+        os.replace(again, record)  # as Excel saves: a new file put in the old one's place
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(building, "write_manifest", saved_meanwhile)
+    with pytest.raises(OutputError, match="was filled in since binder wrote it"):
+        rebuild(book, out, two_packs(), today=LATER)  # the pack is kept: its staged record is the earlier save
+    assert fin_pack(out)["issued"] != LATER.isoformat() and record.exists()
+
+
+def test_a_record_taken_away_is_written_again_and_its_pack_stays_as_issued(built, tmp_path):
+    """A trainer moves the record out to fill it in elsewhere: the pack keeps its file and date, and a blank
+    record is put back beside it (no "issue-tampered": the issued PDF is as binder wrote it)."""
+    book, out = built
+    entry = fin_pack(out)
+    pdf = (out / entry["path"]).read_bytes()
+    (out / entry["record"]).rename(tmp_path / "taken.xlsx")
+    result = rebuild(book, out, two_packs(), today=LATER)
+    assert not [w for w in result.warnings if w.code == "issue-tampered"]
+    after = fin_pack(out)
+    assert (out / entry["path"]).read_bytes() == pdf and after["issued"] == entry["issued"]
+    assert openpyxl.load_workbook(out / entry["record"]).active["B1"].value == entry["pack"]
+    assert after["record_sha256"] == sha256(out / entry["record"])
+
+
+def test_a_pack_rebuild_with_another_binder_gone_says_so(built):
+    book, out = built
+    (out / "binders" / "OPS-binder.pdf").unlink()
+    with pytest.raises(OutputError, match="OPS-binder.pdf is gone since the last build"):
+        rebuild(book, out, two_packs(), today=LATER, pack="New finance staff")
