@@ -15,6 +15,7 @@ import logging
 import os
 import queue
 import shutil
+import stat
 import tempfile
 import threading
 import weakref
@@ -266,10 +267,13 @@ class Converter(ConverterBase):
         if self._workdir is None:
             self._workdir = Path(tempfile.mkdtemp(prefix="binder-lo-"))
             self._made = [self._workdir]
-        elif not self._workdir.is_dir():
+        elif not os.path.lexists(self._workdir):
             missing = [self._workdir, *(p for p in self._workdir.parents if not p.exists())]
-            self._workdir.mkdir(parents=True, exist_ok=True)
+            self._workdir.parent.mkdir(parents=True, exist_ok=True)
+            self._workdir.mkdir(mode=0o700)  # its own: one put there meanwhile is an error, never used
             self._made = [p for p in missing if p not in self._made] + self._made
+        else:
+            _check_own(self._workdir)
         profile = self._workdir / f"profile-{slot}-{self._starts}"
         shutil.rmtree(profile, ignore_errors=True)
         self._profiles.add(profile)
@@ -319,3 +323,13 @@ class Converter(ConverterBase):
             with contextlib.suppress(OSError):
                 folder.rmdir()
         self._made = []
+
+
+def _check_own(folder: Path) -> None:
+    """A profiles folder that is a symbolic link, or another user's, is never used: LibreOffice would start with
+    whatever profile was planted there (its settings, its macros)."""
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise ConversionError(
+            str(folder), "LibreOffice's profiles folder is a symbolic link or someone else's; binder does not use it"
+        )

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from binder.files import link_or_copy, sha256
 from binder.issue.plan import IssuePlan
-from binder.issue.record import write_record
 from binder.model import Library
 from binder.output.cache import issue_environment_fingerprint, template_sha256
 from binder.output.manifest import DocumentEntry, IssueEntry, Manifest
@@ -160,6 +159,8 @@ def carry_over(out: Path, root: Path, entry: IssueEntry, library: Library) -> Is
     record = (entry.record,) if entry.record and os.path.lexists(out / entry.record) else ()
     pack = next((p for p in library.packs if p.name == entry.name), None) if entry.record and not record else None
     if pack is not None:
+        from binder.issue.record import write_record  # openpyxl's writer: only for a record taken away
+
         (root / entry.record).parent.mkdir(parents=True, exist_ok=True)
         write_record(library, pack, root / entry.record, date.fromisoformat(entry.issued))
     for rel in (entry.path, *record, *copies):

@@ -194,8 +194,14 @@ def staged_for(root: Path) -> Path | None:
 
 
 def profiles_folder(out: Path) -> Path:
-    """Where this build's LibreOffice profiles live (removed by the converter; by the next build if killed)."""
-    return out / f"{PROFILES_PREFIX}{os.getpid()}"
+    """Where this build's LibreOffice profiles live (removed by the converter; by the next build if killed).
+    Whatever stands at its name is removed first: a profile planted there (its macros, its settings) must never be
+    the one LibreOffice starts with, and the converter makes the folder itself, anew."""
+    folder = out / f"{PROFILES_PREFIX}{os.getpid()}"
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder
 
 
 class Transaction:

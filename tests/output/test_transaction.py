@@ -480,3 +480,28 @@ def test_a_cache_folder_with_no_manifest_beside_it_is_not_binders(tmp_path):
         stage_new(stage, {"sops/A.pdf": b"new A", MANIFEST: b"{}"})
         stage.commit(previous_files(out, None))
     assert (out / ".cache" / "pip" / "wheel.whl").read_bytes() == b"a wheel" and (out / ".cache" / "link").is_symlink()
+
+
+def test_a_libreoffice_profile_planted_in_the_output_folder_is_never_used(tmp_path):
+    """``.binder-lo-PID``: the build's pid shows in its staging folder's name while it runs."""
+    from binder.convert.pool import Converter
+    from binder.errors import ConversionError
+    from binder.output.transaction import profiles_folder
+
+    planted = tmp_path / "planted"
+    (planted / "profile-0-0" / "user").mkdir(parents=True)
+    (planted / "profile-0-0" / "user" / "registrymodifications.xcu").write_text("a macro's settings")
+    out = tmp_path / "output"
+    out.mkdir()
+    folder = out / f".binder-lo-{os.getpid()}"
+    folder.symlink_to(planted)
+    assert profiles_folder(out) == folder and not os.path.lexists(folder)  # removed, not followed
+    assert files(planted) == {"profile-0-0/user/registrymodifications.xcu": b"a macro's settings"}
+    converter = Converter(workdir=folder)
+    profile = converter._new_profile(0)
+    assert profile.parent == folder and folder.is_dir() and not folder.is_symlink()
+    assert stat.S_IMODE(folder.lstat().st_mode) == 0o700
+    converter._remove_profiles()
+    folder.symlink_to(planted)  # put there while the build ran, before LibreOffice started
+    with pytest.raises(ConversionError, match="symbolic link or someone else's"):
+        Converter(workdir=folder)._new_profile(0)
