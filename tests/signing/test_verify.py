@@ -8,8 +8,11 @@ poppler's pdfsig must agree that the signature no longer covers the whole file.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -448,3 +451,33 @@ def test_the_verify_command_prints_the_same_verdict_and_changes_in_text_and_json
     assert_agree(text.stdout, json.loads(as_json.stdout), verified(case))
     if case in TAMPERED:
         assert f"{CHANGE_PREFIX}{TAMPERED[case][1]}" in text.stdout
+
+
+def test_verifying_fetches_nothing_from_the_addresses_a_certificate_names(tmp_path):
+    """outputs.md: "nothing is fetched". The signer's certificate names an OCSP responder, its issuer's certificate
+    and a CRL on a listening port here: verifying, trusted or not, and signing never connect to it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    calls: list[object] = []
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                calls.append(listener.accept()[0].close())
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        signer = certs.make_signer(tmp_path, url=f"http://127.0.0.1:{listener.getsockname()[1]}/ca")
+        signed = sign_pdf(make_binder(tmp_path / "FIN.pdf"), signer.p12, signer.passphrase, tmp_path / "FIN.signed.pdf",
+                          SignOptions())  # fmt: skip
+        assert verify_pdf(signed, [signer.ca.pem]).ok
+        assert not verify_pdf(signed).ok  # untrusted: the issuer is not looked for where the certificate says
+    finally:
+        stop.set()
+        counter.join()
+        listener.close()
+    assert calls == []

@@ -104,8 +104,10 @@ def issue_signer(
     expired: bool = False,
     not_yet_valid: bool = False,
     non_repudiation: bool = True,
+    url: str = "",
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """A signing certificate (digitalSignature + nonRepudiation) issued by ``ca``."""
+    """A signing certificate (digitalSignature + nonRepudiation) issued by ``ca``; with ``url``, it names it as its
+    OCSP responder, its issuer's certificate and its CRL (where a validator that fetches would go)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = _now()
     if expired:
@@ -138,9 +140,19 @@ def issue_signer(
             critical=True,
         )
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-        .sign(ca.key, hashes.SHA256())
     )
-    return key, cert
+    if url:
+        where = x509.UniformResourceIdentifier(url)
+        cert = cert.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(x509.AuthorityInformationAccessOID.OCSP, where),
+                    x509.AccessDescription(x509.AuthorityInformationAccessOID.CA_ISSUERS, where),
+                ]
+            ),
+            critical=False,
+        ).add_extension(x509.CRLDistributionPoints([x509.DistributionPoint([where], None, None, None)]), critical=False)
+    return key, cert.sign(ca.key, hashes.SHA256())
 
 
 def _encryption(passphrase: bytes | None, realistic: bool) -> serialization.KeySerializationEncryption:
@@ -169,13 +181,14 @@ def make_signer(
     filename: str = "signer.p12",
     non_repudiation: bool = True,
     realistic: bool = False,
+    url: str = "",
 ) -> SignerFiles:
     """A CA (unless given) and a signer key + certificate + CA chain as a PKCS#12 file.
 
     ``realistic`` encrypts it as cryptography's best available encryption does (as real key files are).
     """
     ca = ca or make_ca(folder)
-    key, cert = issue_signer(ca, expired=expired, not_yet_valid=not_yet_valid, non_repudiation=non_repudiation)
+    key, cert = issue_signer(ca, expired=expired, not_yet_valid=not_yet_valid, non_repudiation=non_repudiation, url=url)
     encryption = _encryption(passphrase, realistic)
     data = pkcs12.serialize_key_and_certificates(SIGNER_CN.encode(), key, cert, [ca.cert], encryption)
     p12 = folder / filename
