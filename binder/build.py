@@ -114,7 +114,7 @@ def build(workbook: Path, options: BuildOptions, progress=None, converter: Conve
                 previous_files(options.out, previous, keep_cache=options.pack is not None),
                 on_commit=interrupts.committed,
                 # --force past a manifest that cannot be trusted: binder's files may be replaced, never removed
-                replaceable=None if options.force and previous is None and (options.out / MANIFEST).exists() else set(),
+                replace_any=options.force and previous is None and (options.out / MANIFEST).exists(),
             )
     return BuildResult(
         options.out,

@@ -1,4 +1,5 @@
-"""Files: their SHA-256, the one atomic write, the one link-or-copy, a folder's regular files, an installed program's files.
+"""Files: their SHA-256, the one atomic write, the one link-or-copy, a folder's regular files, an installed program's files;
+what a file is without following a symbolic link (a real file, its inode, the same file), and clearing a name.
 
 Every file binder writes goes through ``atomic_write``: a reader (or a crash)
 sees the old file or the new one, never half of one.
@@ -105,3 +106,29 @@ def named_from(path: Path, folder: Path) -> str:
         return path.resolve().relative_to(folder.resolve()).as_posix()
     except (ValueError, OSError):
         return path.name
+
+
+def real_file(path: Path) -> bool:
+    """A regular file, not a symbolic link to one."""
+    return path.is_file() and not path.is_symlink()
+
+
+def inode(path: Path) -> list[int]:
+    """The device and inode of ``path`` itself (a link's own, not its target's), as JSON keeps them."""
+    info = os.lstat(path)
+    return [info.st_dev, info.st_ino]
+
+
+def same_file(one: Path, other: Path) -> bool:
+    """The two names are one file (hard links of each other); False when either is missing."""
+    try:
+        return inode(one) == inode(other)
+    except OSError:
+        return False
+
+
+def clear(path: Path) -> None:
+    """Remove whatever stands at ``path`` (file, link, folder), never following a link."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        path.unlink()
+    shutil.rmtree(path, ignore_errors=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from binder.files import link_or_copy, sha256
+from binder.files import link_or_copy, same_file, sha256
 from binder.issue.plan import IssuePlan
 from binder.model import Library
 from binder.output.cache import issue_environment_fingerprint, template_sha256
@@ -122,7 +122,7 @@ def refuse_filled_records(
         if not entry.record or not os.path.lexists(out / entry.record):
             continue  # gone: nothing of anyone's is lost
         if entry.path in kept or (only and entry.path not in planned):  # carried over as it is
-            if staged is not None and not _same_file(out / entry.record, staged / entry.record):
+            if staged is not None and not same_file(out / entry.record, staged / entry.record):
                 filled.append(entry.record)
         else:
             try:
@@ -137,14 +137,6 @@ def refuse_filled_records(
             "a blank one (its pack is re-issued or gone) or with the copy it took before it was saved again",
             hint="move it elsewhere (read it in with `binder training record` first, if not done yet), then build again",
         )
-
-
-def _same_file(one: Path, other: Path) -> bool:
-    try:
-        a, b = os.lstat(one), os.lstat(other)
-    except OSError:
-        return False
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def carry_over(out: Path, root: Path, entry: IssueEntry, library: Library) -> IssueEntry:

@@ -14,10 +14,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 from pathlib import Path
 
-from binder.files import write_text
+from binder.files import clear, inode, real_file, write_text
 from binder.output.cache import CACHE
 from binder.output.seal import is_sealed, seal
 from binder.output.users_files import OutputError, linked_folders
@@ -29,20 +28,17 @@ BACKUP_PREFIX = ".binder-backup-"
 
 def identity(path: Path) -> list[int]:
     """A real folder's device and inode; ``OutputError`` when ``path`` is a symbolic link or not a folder."""
-    info = os.lstat(path)
-    if not stat.S_ISDIR(info.st_mode):
+    if path.is_symlink() or not path.is_dir():
         raise OutputError(
             f"{path} is not the folder binder made: something replaced it while the build ran",
             hint="nothing was changed; check who writes into the output folder, then build again",
         )
-    return [info.st_dev, info.st_ino]
+    return inode(path)
 
 
 def fresh_backup(path: Path) -> list[int]:
     """Make the backup folder anew (whatever stood at its name, a planted link included, is removed first)."""
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    shutil.rmtree(path, ignore_errors=True)
+    clear(path)
     path.mkdir(mode=0o700)
     return identity(path)
 
@@ -58,15 +54,11 @@ def apply(out: Path, journal: dict) -> None:
     for rel in journal["removes"]:
         _move(out / rel, backup / rel)
     for rel in journal["moves"]:
-        if _is_file(out / rel):
+        if real_file(out / rel):
             _move(out / rel, backup / rel)
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(staging / rel, target)
-
-
-def _is_file(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink()
 
 
 def _move(source: Path, target: Path) -> None:
@@ -81,7 +73,7 @@ def roll_back(out: Path, journal: dict) -> None:
     for rel in reversed(journal["moves"]):
         if (backup / rel).exists():
             os.replace(backup / rel, out / rel)
-        elif not (staging / rel).exists() and _is_file(out / rel) and _same(out / rel, moved_in.get(rel)):
+        elif not (staging / rel).exists() and real_file(out / rel) and inode(out / rel) == moved_in.get(rel):
             (out / rel).unlink()
     for rel in journal["removes"]:
         if (backup / rel).exists():
@@ -93,11 +85,6 @@ def roll_back(out: Path, journal: dict) -> None:
         except OSError:
             pass
     finish(out, journal)
-
-
-def _same(path: Path, inode: object) -> bool:
-    info = os.lstat(path)
-    return isinstance(inode, list) and [info.st_dev, info.st_ino] == inode
 
 
 def finish(out: Path, journal: dict) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from binder.errors import BinderError, ToolError
-from binder.files import regular_files
+from binder.files import clear, inode, real_file, regular_files
 from binder.interrupts import held, shielded
 from binder.output import journal
 from binder.output.cache import CACHE
@@ -198,9 +198,7 @@ def profiles_folder(out: Path) -> Path:
     Whatever stands at its name is removed first: a profile planted there (its macros, its settings) must never be
     the one LibreOffice starts with, and the converter makes the folder itself, anew."""
     folder = out / f"{PROFILES_PREFIX}{os.getpid()}"
-    if folder.is_symlink() or folder.is_file():
-        folder.unlink()
-    shutil.rmtree(folder, ignore_errors=True)
+    clear(folder)
     return folder
 
 
@@ -235,11 +233,11 @@ class Transaction:
         self,
         previous: set[str],
         on_commit: Callable[[], None] = lambda: None,
-        replaceable: frozenset[str] | set[str] | None = frozenset(),
+        replace_any: bool = False,
     ) -> None:
         """Move every staged file into place and the ``previous`` build's files this one no longer has out of it.
-        ``replaceable``: files binder may replace though ``previous`` does not list them; None: any (``--force``
-        past a manifest that cannot be trusted). Anything else standing where a file goes is refused, first.
+        Anything not in ``previous`` standing where a file goes is refused, first, unless ``replace_any`` (``--force``
+        past a manifest that cannot be trusted: the files there are taken for the last build's).
 
         Signals are held back meanwhile; a failure rolls back to the previous output."""
         if journal.identity(self.path) != self._identity:  # a link put in its place would bring in files from elsewhere
@@ -250,12 +248,12 @@ class Transaction:
         # is already there: moving it would only move the same inode away and back.
         staged = [r for r in everything if not _in_place(self.path / r, self.out / r)]
         moves = [r for r in staged if r != MANIFEST] + ([MANIFEST] if MANIFEST in staged else [])
-        removes = sorted(r for r in previous if r not in kept and _is_file(self.out / r))
+        removes = sorted(r for r in previous if r not in kept and real_file(self.out / r))
         folders = sorted(
             {str(parent) for r in moves for parent in Path(r).parents if str(parent) != "."},
             key=lambda f: (f.count("/"), f),
         )
-        refuse_theirs(self.out, moves, removes, None if replaceable is None else previous | replaceable)
+        refuse_theirs(self.out, moves, removes, None if replace_any else previous)
         with held():
             record = {
                 "staging": self.path.name,
@@ -263,7 +261,7 @@ class Transaction:
                 "staging_id": self._identity,
                 "backup_id": journal.fresh_backup(self.backup),
                 "moves": moves,
-                "inodes": {rel: _inode(self.path / rel) for rel in moves},
+                "inodes": {rel: inode(self.path / rel) for rel in moves},
                 "removes": removes,
                 "created": [f for f in folders if not (self.out / f).exists()],
                 "state": "started",
@@ -287,15 +285,6 @@ def _in_place(staged: Path, target: Path) -> bool:
     except OSError:
         return False
     return stat.S_ISREG(there.st_mode) and (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
-
-
-def _is_file(path: Path) -> bool:
-    return path.is_file() and not path.is_symlink()
-
-
-def _inode(path: Path) -> list[int]:
-    info = os.lstat(path)
-    return [info.st_dev, info.st_ino]
 
 
 def previous_files(out: Path, previous: Manifest | None, keep_cache: bool = False) -> set[str]:

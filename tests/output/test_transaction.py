@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from binder.errors import Interrupted
+from binder.files import inode
 from binder.output import journal as journals
 from binder.output.manifest import MANIFEST
 from binder.output.seal import seal
@@ -146,6 +147,14 @@ def test_an_out_symlink_to_a_folder_writes_into_the_target(tmp_path):
     assert out.is_symlink() and files(target) == {MANIFEST: b"{}"}
 
 
+def refused_untouched(out, watched, message):
+    """The next build's recovery refuses the journal in ``out`` with ``message``; nothing under ``watched`` changes."""
+    before = snapshot(watched)
+    with pytest.raises(OutputError, match=message):
+        recover(out)
+    assert snapshot(watched) == before
+
+
 def started(stage, moves, removes):
     """The journal ``commit()`` writes before its first move."""
     return {
@@ -154,7 +163,7 @@ def started(stage, moves, removes):
         "staging_id": journals.identity(stage.path),
         "backup_id": journals.fresh_backup(stage.backup),
         "moves": moves,
-        "inodes": {rel: [(stage.path / rel).stat().st_dev, (stage.path / rel).stat().st_ino] for rel in moves},
+        "inodes": {rel: inode(stage.path / rel) for rel in moves},
         "removes": removes,
         "created": [],
         "state": "started",
@@ -203,10 +212,7 @@ def test_a_journal_put_back_after_its_commit_is_refused(tmp_path):
     (out / JOURNAL).write_text(json.dumps(seal({**replayed, "state": "started"})))  # sealed: the key's holder wrote it
     for name in (replayed["staging"], replayed["backup"]):
         (out / name).mkdir()  # folders of the names it gives, but not the ones its commit made
-    before = snapshot(tmp_path)
-    with pytest.raises(OutputError, match="not the journal of the commit its folders hold"):
-        recover(out)
-    assert snapshot(tmp_path) == before
+    refused_untouched(out, tmp_path, "not the journal of the commit its folders hold")
 
 
 def test_a_commit_killed_after_its_manifest_is_finished_by_the_next_build(tmp_path):
@@ -395,9 +401,9 @@ def test_a_path_taken_by_a_file_of_the_users_is_refused_before_anything_moves(tm
         with pytest.raises(OutputError, match="binders/QA-binder.pdf, which it did not write"):
             stage.commit(PREVIOUS)
     assert snapshot(out) == before
-    with Transaction(out) as stage:  # unless the file is one an untrusted manifest listed, and --force said so
+    with Transaction(out) as stage:  # unless --force said so, past a manifest that cannot be trusted
         stage_new(stage, {"binders/QA-binder.pdf": b"binder's", MANIFEST: b"{}"})
-        stage.commit(PREVIOUS, replaceable={"binders/QA-binder.pdf"})
+        stage.commit(PREVIOUS, replace_any=True)
     assert (out / "binders" / "QA-binder.pdf").read_bytes() == b"binder's"
 
 
@@ -430,10 +436,7 @@ def test_a_journal_planted_in_binders_own_form_is_refused_too(tmp_path):
     planted = {"state": "started", "backup": ".binder-backup-1", "staging": ".binder-staging-1",
                "moves": ["notes.txt"], "removes": [], "created": []}  # fmt: skip
     (out / JOURNAL).write_text(json.dumps(planted))
-    before = snapshot(out)
-    with pytest.raises(OutputError, match="will not act on it"):
-        recover(out)
-    assert snapshot(out) == before
+    refused_untouched(out, out, "will not act on it")
 
 
 def test_a_backup_folder_planted_as_a_link_is_made_anew_and_nothing_goes_where_it_pointed(tmp_path):
