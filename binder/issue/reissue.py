@@ -148,6 +148,7 @@ def carry_over(out: Path, root: Path, entry: IssueEntry, library: Library) -> Is
             hint="build without --pack: binder then issues it again",
         )
     copies = _present(out, entry.copies)
+    gone = set(entry.copies) - set(copies)
     record = (entry.record,) if entry.record and os.path.lexists(out / entry.record) else ()
     pack = next((p for p in library.packs if p.name == entry.name), None) if entry.record and not record else None
     if pack is not None:
@@ -174,7 +175,7 @@ def carry_over(out: Path, root: Path, entry: IssueEntry, library: Library) -> Is
         tuple(
             (p, sha256(root / p) if pack is not None and p == entry.record else h)  # a record written again: its own
             for p, h in entry.sha256
-            if p not in set(entry.copies) - set(copies)
+            if p not in gone
         ),
         reused=True,
     )

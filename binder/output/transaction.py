@@ -16,7 +16,6 @@ import errno
 import fcntl
 import os
 import shutil
-import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from binder.errors import BinderError, ToolError
-from binder.files import clear, inode, real_file, regular_files
+from binder.files import clear, inode, real_file, regular_files, same_file
 from binder.interrupts import held, shielded
 from binder.output import journal
 from binder.output.cache import CACHE
@@ -246,7 +245,7 @@ class Transaction:
         kept = set(everything)
         # A file staged as a hard link of the one in place (an unchanged SOP's documents, cache entry, page)
         # is already there: moving it would only move the same inode away and back.
-        staged = [r for r in everything if not _in_place(self.path / r, self.out / r)]
+        staged = [r for r in everything if not (real_file(self.out / r) and same_file(self.path / r, self.out / r))]
         moves = [r for r in staged if r != MANIFEST] + ([MANIFEST] if MANIFEST in staged else [])
         removes = sorted(r for r in previous if r not in kept and real_file(self.out / r))
         folders = sorted(
@@ -276,15 +275,6 @@ class Transaction:
             journal.write(self.out, record)
             on_commit()  # before signals are let through again
             journal.finish(self.out, record)
-
-
-def _in_place(staged: Path, target: Path) -> bool:
-    """``target`` is the very file staged (a hard link of it), not a symbolic link to it."""
-    try:
-        mine, there = os.stat(staged), os.lstat(target)
-    except OSError:
-        return False
-    return stat.S_ISREG(there.st_mode) and (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
 
 
 def previous_files(out: Path, previous: Manifest | None, keep_cache: bool = False) -> set[str]:
